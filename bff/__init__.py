@@ -1,0 +1,1 @@
+"""The residents' app backend-for-frontend: screens, people, brands, app auth."""

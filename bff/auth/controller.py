@@ -1,0 +1,57 @@
+"""Resident login by SMS code (`/app/v1/auth`)."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bff.auth.schemas import (LoginRequest, OtpIssuedAnswer, RefreshRequest, RequestOtpRequest,
+                              TokensAnswer)
+from core.auth import service
+from core.auth.service import DeviceInfo, ResidentPrincipal, TokenPair
+from core.enums import UNIFIED_APP_ID
+from core.errors import InvalidInput
+from core.models import Brand
+from core.runtime import Runtime
+from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.problems import problems
+
+
+def _tokens(rt: Runtime, pair: TokenPair) -> TokensAnswer:
+    return TokensAnswer(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                        session_id=str(pair.session_id), account_id=str(pair.account_id),
+                        expires_in=rt.settings.access_token_ttl)
+
+
+class AppAuthController(Controller):
+    path = "/app/v1/auth"
+    tags = ["App: auth"]
+
+    @post("/otp", status_code=HTTP_200_OK, operation_id="RequestOtp", responses=problems(400, 429, 503))
+    async def request_otp(self, data: RequestOtpRequest, runtime: Runtime, db: AsyncSession) -> OtpIssuedAnswer:
+        """Send a one-time login code by SMS. With the debug SMS provider the answer carries it."""
+        issued = await service.request_otp(runtime, db, data.phone)
+        return OtpIssuedAnswer(expires_in=issued.expires_in, debug_code=issued.debug_code)
+
+    @post("/login", status_code=HTTP_200_OK, operation_id="Login", responses=problems(400, 401, 429))
+    async def login(self, data: LoginRequest, runtime: Runtime, db: AsyncSession) -> TokensAnswer:
+        """Exchange the SMS code for tokens; every login opens a device session (PUSH-01)."""
+        app_id = data.device.app_id
+        if app_id != UNIFIED_APP_ID and not await db.scalar(select(Brand.id).where(Brand.slug == app_id)):
+            raise InvalidInput.field("device.app_id", "Неизвестное приложение")
+        device = DeviceInfo(app_id=app_id, platform=data.device.platform, model=data.device.model,
+                            name=data.device.name, os_version=data.device.os_version,
+                            app_version=data.device.app_version)
+        return _tokens(runtime, await service.login(runtime, db, data.phone, data.code, device))
+
+    @post("/refresh", status_code=HTTP_200_OK, operation_id="RefreshTokens", responses=problems(400, 401))
+    async def refresh(self, data: RefreshRequest, runtime: Runtime, db: AsyncSession) -> TokensAnswer:
+        """Rotate the refresh token. A refresh token used twice ends the session."""
+        return _tokens(runtime, await service.refresh(runtime, db, data.refresh_token))
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, operation_id="Logout", dependencies=RESIDENT,
+          security=RESIDENT_SECURITY, responses=problems(401))
+    async def logout(self, resident: ResidentPrincipal, runtime: Runtime, db: AsyncSession) -> None:
+        await service.logout(runtime, db, resident)

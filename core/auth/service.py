@@ -1,0 +1,217 @@
+"""Resident authentication: SMS code login, device sessions, rotating refresh tokens with
+reuse detection, and the per-request check that a session is still alive."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth import otp
+from core.db import after_commit, commit
+from core.errors import NotAuthenticated, RateLimited
+from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
+from core.phones import normalize_phone
+from core.runtime import Runtime
+from core.security import new_secret, sha256_hex
+
+SESSION_CACHE_TTL = 300
+TOUCH_INTERVAL = 60
+
+
+@dataclass(frozen=True, slots=True)
+class OtpIssued:
+    expires_in: int
+    debug_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    app_id: str
+    platform: str
+    model: str | None = None
+    name: str | None = None
+    os_version: str | None = None
+    app_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    session_id: uuid.UUID
+    account_id: uuid.UUID
+    access_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentPrincipal:
+    account_id: uuid.UUID
+    session_id: uuid.UUID
+    app_id: str
+
+
+async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str) -> OtpIssued:
+    phone = normalize_phone(raw_phone)
+    settings = rt.settings
+    code = otp.new_code()
+    wait = await otp.store_code(rt.redis, phone, code, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
+                                resend_interval=settings.otp_resend_interval)
+    if wait:
+        raise RateLimited(f"Новый код можно запросить через {wait} с", retry_after=wait, code="otp_too_soon")
+    try:
+        await rt.sms.send(db, phone, f"Код для входа в приложение: {code}")
+    except Exception:
+        await otp.forget_code(rt.redis, phone)
+        raise
+    return OtpIssued(expires_in=settings.otp_ttl, debug_code=code if rt.sms.reveals_codes else None)
+
+
+async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device: DeviceInfo) -> TokenPair:
+    phone = normalize_phone(raw_phone)
+    now = rt.clock.now()
+    verdict = await otp.check_code(rt.redis, phone, code.strip(), now=now.timestamp(),
+                                   max_attempts=rt.settings.otp_max_attempts)
+    if verdict.outcome == "wrong":
+        raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code="otp_invalid")
+    if verdict.outcome == "exhausted":
+        wait = await otp.resend_wait(rt.redis, phone, now=now.timestamp(),
+                                     resend_interval=rt.settings.otp_resend_interval)
+        raise RateLimited("Слишком много неверных попыток. Запросите новый код", retry_after=max(wait, 1),
+                          code="otp_attempts_exceeded")
+    if verdict.outcome in ("missing", "expired"):
+        raise NotAuthenticated("Код устарел или не запрашивался. Запросите новый код", code="otp_expired")
+
+    account_id = await _upsert_account(db, phone, now)
+    session = DeviceSession(
+        account_id=account_id, app_id=device.app_id, platform=device.platform, model=device.model,
+        device_name=device.name, os_version=device.os_version, app_version=device.app_version,
+        created_at=now, last_activity_at=now,
+    )
+    db.add(session)
+    await db.flush()
+    await _record_visit(db, account_id, device.app_version, now)
+    return await _issue_pair(rt, db, session.id, account_id, device.app_id)
+
+
+async def _upsert_account(db: AsyncSession, phone: str, now: datetime) -> uuid.UUID:
+    stmt = (
+        insert(Account)
+        .values(phone=phone, first_login_at=now, last_visit_at=now)
+        .on_conflict_do_update(
+            index_elements=[Account.phone],
+            set_={"last_visit_at": now, "first_login_at": func.coalesce(Account.first_login_at, now)},
+        )
+        .returning(Account.id, Account.first_name)
+    )
+    account_id, first_name = (await db.execute(stmt)).one()
+    if first_name is None:
+        # The app-side name starts as the name staff gave the newest card with this phone.
+        card = (await db.execute(
+            select(Client.last_name, Client.first_name, Client.middle_name, Client.email, Client.birth_date)
+            .where(Client.phone == phone, Client.first_name.is_not(None))
+            .order_by(Client.updated_at.desc()).limit(1)
+        )).first()
+        if card:
+            await db.execute(update(Account).where(Account.id == account_id).values(
+                last_name=card.last_name, first_name=card.first_name, middle_name=card.middle_name,
+                email=func.coalesce(Account.email, card.email),
+                birth_date=func.coalesce(Account.birth_date, card.birth_date)))
+    return account_id
+
+
+async def _record_visit(db: AsyncSession, account_id: uuid.UUID, app_version: str | None, now: datetime) -> None:
+    await db.execute(
+        insert(AppVisit).values(account_id=account_id, day=now.date(), app_version=app_version or "")
+        .on_conflict_do_nothing()
+    )
+
+
+async def _issue_pair(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID,
+                      app_id: str) -> TokenPair:
+    now = rt.clock.now()
+    refresh = "rt_" + new_secret(32)
+    db.add(RefreshToken(token_hash=sha256_hex(refresh), session_id=session_id, created_at=now,
+                        expires_at=now + timedelta(seconds=rt.settings.refresh_token_ttl)))
+    await db.flush()
+    access, expires = rt.tokens.issue(
+        {"typ": "access", "sub": str(account_id), "sid": str(session_id), "app": app_id},
+        rt.settings.access_token_ttl,
+    )
+    return TokenPair(access, refresh, session_id, account_id, expires)
+
+
+async def refresh(rt: Runtime, db: AsyncSession, refresh_token: str) -> TokenPair:
+    now = rt.clock.now()
+    row = (await db.execute(
+        select(RefreshToken, DeviceSession.account_id, DeviceSession.app_id, DeviceSession.deactivated_at)
+        .join(DeviceSession, DeviceSession.id == RefreshToken.session_id)
+        .where(RefreshToken.token_hash == sha256_hex(refresh_token))
+        .with_for_update(of=RefreshToken)
+    )).first()
+    if row is None:
+        raise NotAuthenticated("Токен обновления недействителен", code="invalid_refresh_token")
+    token, account_id, app_id, deactivated_at = row
+    if deactivated_at is not None:
+        raise NotAuthenticated("Сессия завершена", code="session_inactive")
+    if token.used_at is not None:
+        # A refresh token used twice was copied: end the session for both holders. The
+        # deactivation must survive the error answer, hence the commit here.
+        await deactivate_session(rt, db, token.session_id, reason="refresh_reuse")
+        await commit(db)
+        raise NotAuthenticated("Токен обновления уже использован; сессия завершена", code="refresh_token_reused")
+    if token.expires_at <= now:
+        raise NotAuthenticated("Срок действия токена обновления истёк", code="refresh_token_expired")
+    token.used_at = now
+    await db.execute(update(DeviceSession).where(DeviceSession.id == token.session_id).values(last_activity_at=now))
+    return await _issue_pair(rt, db, token.session_id, account_id, app_id)
+
+
+async def deactivate_session(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, *, reason: str) -> bool:
+    """End a session: its tokens stop working at once and its device gets no more pushes."""
+    result = await db.execute(
+        update(DeviceSession)
+        .where(DeviceSession.id == session_id, DeviceSession.deactivated_at.is_(None))
+        .values(deactivated_at=rt.clock.now(), deactivation_reason=reason, fcm_token=None)
+    )
+
+    async def forget() -> None:
+        await rt.redis.set(_session_key(session_id), "0", ex=SESSION_CACHE_TTL)
+
+    after_commit(db, forget)
+    return bool(result.rowcount)
+
+
+def _session_key(session_id: uuid.UUID) -> str:
+    return f"sess:{session_id}"
+
+
+async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> ResidentPrincipal:
+    claims = rt.tokens.verify(access_token, "access")
+    try:
+        session_id = uuid.UUID(claims["sid"])
+        account_id = uuid.UUID(claims["sub"])
+    except (KeyError, ValueError):
+        raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
+    state = await rt.redis.get(_session_key(session_id))
+    if state is None:
+        deactivated_at = (await db.execute(
+            select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
+        )).first()
+        state = "1" if deactivated_at is not None and deactivated_at[0] is None else "0"
+        await rt.redis.set(_session_key(session_id), state, ex=SESSION_CACHE_TTL)
+    if state != "1":
+        raise NotAuthenticated("Сессия завершена", code="session_inactive")
+    if await rt.redis.set(f"touch:{session_id}", "1", nx=True, ex=TOUCH_INTERVAL):
+        now = rt.clock.now()
+        await db.execute(update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now))
+        await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now))
+    return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")))
+
+
+async def logout(rt: Runtime, db: AsyncSession, principal: ResidentPrincipal) -> None:
+    await deactivate_session(rt, db, principal.session_id, reason="logout")

@@ -1,0 +1,84 @@
+"""Domain errors: a stable code and a message, no HTTP. One mapping in `web` turns them into
+problem details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    code: str = "error"
+    title: str = "Error"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+        self.detail = detail or self.title
+        if code:
+            self.code = code
+        super().__init__(self.detail)
+
+
+class InvalidInput(DomainError):
+    """The input is malformed or fails validation (400)."""
+
+    code = "invalid_input"
+    title = "Invalid input"
+
+    def __init__(self, detail: str | None = None, *, errors: list[FieldError] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.errors = errors or []
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "InvalidInput":
+        return cls(message, errors=[FieldError(field, message)])
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class RuleViolation(DomainError):
+    """A business rule refused the request (422)."""
+
+    code = "rule_violation"
+    title = "Refused by a business rule"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = max(1, int(retry_after))
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+
+class ConfigurationError(Exception):
+    """The process cannot start with this configuration."""

@@ -1,0 +1,61 @@
+"""The clients a process holds: made at start-up, closed at shutdown, handed down to services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core import embedded
+from core.clock import Clock, SystemClock
+from core.db import create_engine, session_factory
+from core.security import TokenCodec
+from core.settings import Settings
+from core.sms import SmsProvider, make_sms_provider
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis
+    tokens: TokenCodec
+    sms: SmsProvider
+    extras: dict[str, object] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def database_url_of(settings: Settings) -> str:
+    """The configured database, or the embedded PostgreSQL under var/."""
+    return settings.database_url or embedded.embedded_database_url(settings.var_dir)
+
+
+def redis_url_of(settings: Settings) -> str:
+    """The configured Redis, or the embedded one under var/."""
+    return settings.redis_url or embedded.embedded_redis_url(settings.var_dir)
+
+
+def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int = 10) -> Runtime:
+    database_url, redis_url = database_url_of(settings), redis_url_of(settings)
+    clock = clock or SystemClock()
+    engine = create_engine(database_url, pool_size=pool_size)
+    redis = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=5,
+                              socket_connect_timeout=5, health_check_interval=30)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessionmaker=session_factory(engine),
+        redis=redis,
+        tokens=TokenCodec(settings.verification_secrets, clock),
+        sms=make_sms_provider(settings.sms_provider, settings.sms_webhook_url),
+    )

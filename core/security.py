@@ -1,0 +1,80 @@
+"""Passwords (argon2), opaque secrets, signed tokens with key rotation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from core.clock import Clock
+from core.errors import NotAuthenticated
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login with an unknown email like a known one.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _kid(secret: str) -> str:
+    return sha256_hex(secret)[:12]
+
+
+class TokenCodec:
+    """HS256 tokens. New tokens are signed with the first secret; the others still verify, so a
+    key rotation logs nobody out. Expiry is checked against the injected clock."""
+
+    def __init__(self, secrets_: tuple[str, ...], clock: Clock) -> None:
+        if not secrets_ or not secrets_[0]:
+            raise ValueError("a token secret is required")
+        self._signing = secrets_[0]
+        self._keys = {_kid(s): s for s in secrets_ if s}
+        self._clock = clock
+
+    def issue(self, claims: dict, ttl: int) -> tuple[str, datetime]:
+        now = self._clock.now()
+        expires = now + timedelta(seconds=ttl)
+        payload = {**claims, "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+        token = jwt.encode(payload, self._signing, algorithm="HS256", headers={"kid": _kid(self._signing)})
+        return token, expires
+
+    def verify(self, token: str, typ: str) -> dict:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._keys.get(header.get("kid", ""))
+            if key is None:
+                raise NotAuthenticated("Токен недействителен", code="invalid_token")
+            claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
+        except jwt.PyJWTError:
+            raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
+        if claims.get("typ") != typ:
+            raise NotAuthenticated("Токен недействителен", code="invalid_token")
+        if int(claims.get("exp", 0)) <= self._clock.now().timestamp():
+            raise NotAuthenticated("Срок действия токена истёк", code="token_expired")
+        return claims

@@ -1,0 +1,139 @@
+"""One typed, frozen settings object, read from the environment at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+from core.errors import ConfigurationError
+
+AppEnv = Literal["development", "test", "production"]
+SmsProviderName = Literal["debug", "webhook", "disabled"]
+
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    app_env: AppEnv = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    platform_admin_token: str | None = None
+    sms_provider: SmsProviderName = "debug"
+    sms_webhook_url: str | None = None
+    fcm_credentials: str | None = None
+    # Base URL of the FCM v1 API; tests point it at the fake FCM server on loopback.
+    fcm_base_url: str | None = None
+    token_secret: str = ""
+    # Previous signing secrets still accepted for verification, so a rotation logs nobody out.
+    token_secrets_previous: tuple[str, ...] = ()
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 60 * 60 * 24 * 60
+    staff_token_ttl: int = 60 * 60 * 12
+    otp_ttl: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_interval: int = 60
+    var_dir: str = "var"
+    max_body_size: int = 25 * 1024 * 1024
+    log_level: str = "INFO"
+    # When None: background jobs run inside `serve` unless APP_ENV=production.
+    worker_in_process: bool | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        if self.worker_in_process is not None:
+            return self.worker_in_process
+        return not self.is_production
+
+    @property
+    def verification_secrets(self) -> tuple[str, ...]:
+        return (self.token_secret, *self.token_secrets_previous)
+
+
+_ENV_NAMES = {
+    "app_env": "APP_ENV",
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "platform_admin_token": "PLATFORM_ADMIN_TOKEN",
+    "sms_provider": "SMS_PROVIDER",
+    "sms_webhook_url": "SMS_WEBHOOK_URL",
+    "fcm_credentials": "FCM_CREDENTIALS",
+    "fcm_base_url": "FCM_BASE_URL",
+    "token_secret": "TOKEN_SECRET",
+    "token_secrets_previous": "TOKEN_SECRETS_PREVIOUS",
+    "access_token_ttl": "ACCESS_TOKEN_TTL",
+    "refresh_token_ttl": "REFRESH_TOKEN_TTL",
+    "staff_token_ttl": "STAFF_TOKEN_TTL",
+    "otp_ttl": "OTP_TTL",
+    "otp_max_attempts": "OTP_MAX_ATTEMPTS",
+    "otp_resend_interval": "OTP_RESEND_INTERVAL",
+    "var_dir": "VAR_DIR",
+    "max_body_size": "MAX_BODY_SIZE",
+    "log_level": "LOG_LEVEL",
+    "worker_in_process": "WORKER_IN_PROCESS",
+}
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment (empty values count as unset) and check them."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field, name in _ENV_NAMES.items():
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        if field == "token_secrets_previous":
+            raw[field] = tuple(part for part in value.split(",") if part)
+        else:
+            raw[field] = value
+    raw.update(overrides)
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigurationError(f"invalid configuration: {exc}") from exc
+    settings = _with_dev_secret(settings)
+    check_settings(settings)
+    return settings
+
+
+def _with_dev_secret(settings: Settings) -> Settings:
+    """Outside production a missing token secret is generated once and kept under var/."""
+    if settings.token_secret or settings.is_production:
+        return settings
+    path = Path(settings.var_dir) / "token_secret"
+    if path.exists():
+        secret = path.read_text().strip()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret)
+        path.chmod(0o600)
+    return msgspec.structs.replace(settings, token_secret=secret)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse configurations that must never run in production."""
+    if not settings.is_production:
+        return
+    problems: list[str] = []
+    if settings.sms_provider == "debug":
+        problems.append("SMS_PROVIDER=debug hands one-time codes to anyone; choose a real provider")
+    if len(settings.token_secret) < MIN_SECRET_LENGTH or len(set(settings.token_secret)) < 10:
+        problems.append(f"TOKEN_SECRET is missing or weak (at least {MIN_SECRET_LENGTH} random characters)")
+    if not settings.platform_admin_token or len(settings.platform_admin_token) < MIN_SECRET_LENGTH:
+        problems.append(f"PLATFORM_ADMIN_TOKEN is missing or weak (at least {MIN_SECRET_LENGTH} characters)")
+    if not settings.database_url:
+        problems.append("DATABASE_URL is unset: the embedded PostgreSQL is for development only")
+    if not settings.redis_url:
+        problems.append("REDIS_URL is unset: the embedded Redis is for development only")
+    if settings.sms_provider == "webhook" and not settings.sms_webhook_url:
+        problems.append("SMS_PROVIDER=webhook needs SMS_WEBHOOK_URL")
+    if problems:
+        raise ConfigurationError("refusing to start in production: " + "; ".join(problems))

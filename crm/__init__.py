@@ -1,0 +1,1 @@
+"""The partners' staff and integration API."""

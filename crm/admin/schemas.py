@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from web.schemas import Color, Email, Input, Output, ShortText, Slug, Url
+
+PartnerKind = Literal["management", "developer", "both"]
+Product = Literal["requests", "marketplace", "events", "showcase", "insurance", "pets", "transport",
+                  "subscription", "payments", "meters"]
+Permission = Literal["premises.edit", "clients.edit", "clients.pii.name", "clients.pii.contacts",
+                     "clients.activity", "clients.tags.edit", "reports.clients",
+                     "reports.registration_requests", "sessions.manage", "mailings.send"]
+
+
+class CreatePartnerRequest(Input, kw_only=True):
+    name: ShortText
+    kind: PartnerKind
+    products: Annotated[list[Product], Meta(max_length=20)] = []
+
+
+class UpdatePartnerRequest(Input, kw_only=True):
+    products: list[Product] | UnsetType = UNSET
+    default_brand_slug: Slug | UnsetType = UNSET
+
+
+class PartnerCard(Output, kw_only=True):
+    id: str
+    name: str
+    kind: str
+    products: list[str]
+    default_brand_id: str | None
+
+
+class BrandColors(Input, kw_only=True):
+    primary: Color
+    secondary: Color
+    accent: Color
+    background: Color
+    text: Color
+
+
+class CreateBrandRequest(Input, kw_only=True):
+    slug: Slug
+    name: ShortText
+    colors: BrandColors
+    icon_url: Url
+    logo_url: Url | None = None
+
+
+class BrandCreated(Output, kw_only=True):
+    id: str
+    slug: str
+
+
+class CreateRoleRequest(Input, kw_only=True):
+    name: ShortText
+    permissions: Annotated[list[Permission], Meta(max_length=50)] = []
+
+
+class CreateStaffRequest(Input, kw_only=True):
+    email: Email
+    password: Annotated[str, Meta(min_length=8, max_length=200)]
+    name: ShortText
+    role_id: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class CreateApiKeyRequest(Input, kw_only=True):
+    name: ShortText
+
+
+class ApiKeyCreated(Output, kw_only=True):
+    id: str
+    key: str

@@ -1,0 +1,1 @@
+"""Push delivery through FCM, device sessions, opt-outs."""

@@ -1,0 +1,66 @@
+"""`bff worker`: runs the periodic jobs (push delivery, reminders, housekeeping) until stopped.
+Every job is idempotent, so several workers on several machines may run side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import commit
+from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+JobFn = Callable[[Runtime, AsyncSession], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    every_seconds: float
+    run: JobFn
+
+
+def registered_jobs() -> list[PeriodicJob]:
+    from core.auth.jobs import purge_refresh_tokens
+
+    return [PeriodicJob("auth.purge_refresh_tokens", 3600, purge_refresh_tokens)]
+
+
+async def run_job_once(rt: Runtime, job: PeriodicJob) -> object:
+    """One run of a job in its own transaction."""
+    async with rt.sessionmaker() as db:
+        try:
+            result = await job.run(rt, db)
+            await commit(db)
+            return result
+        except BaseException:
+            await db.rollback()
+            raise
+
+
+async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: float = 1.0) -> None:
+    stop = stop or asyncio.Event()
+    jobs = registered_jobs()
+    next_run = {job.name: 0.0 for job in jobs}
+    loop = asyncio.get_running_loop()
+    log.info("worker started with jobs: %s", ", ".join(job.name for job in jobs))
+    while not stop.is_set():
+        for job in jobs:
+            if loop.time() < next_run[job.name]:
+                continue
+            try:
+                await run_job_once(rt, job)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a failing job must not stop the others
+                log.exception("job %s failed; it will run again", job.name)
+            next_run[job.name] = loop.time() + job.every_seconds
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=tick)
+        except TimeoutError:
+            pass
+    log.info("worker stopped")

@@ -1,0 +1,141 @@
+"""Test scaffolding: real PostgreSQL and Redis (the machine's when DATABASE_URL / REDIS_URL are
+set, the embedded ones otherwise). Each xdist worker has its own database, built by running the
+migrations, and its own Redis db number; each test runs in a transaction rolled back at the end
+and starts with an empty Redis db."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from core.clock import ManualClock
+from core.db import async_url, create_engine
+from core.migrate import upgrade_async
+from core.runtime import Runtime, database_url_of, redis_url_of
+from core.security import TokenCodec
+from core.settings import Settings
+from core.sms import DebugSmsProvider
+from web.app import create_app
+
+ADMIN_TOKEN = "test-platform-admin-token-0123456789abcdef"
+START = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+
+
+def _worker() -> tuple[str, int]:
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+    return name, index
+
+
+@pytest.fixture(scope="session")
+def base_settings(tmp_path_factory) -> Settings:
+    var_dir = os.environ.get("TEST_VAR_DIR", os.path.join(os.getcwd(), "var"))
+    plain = Settings(app_env="test", var_dir=var_dir, database_url=os.environ.get("DATABASE_URL") or None,
+                     redis_url=os.environ.get("REDIS_URL") or None)
+    name, index = _worker()
+    server_url = make_url(async_url(database_url_of(plain)))
+    database = f"test_{name}"
+    redis_url = redis_url_of(plain)
+    redis_db = 1 + index
+    redis_url = _with_redis_db(redis_url, redis_db)
+    return Settings(
+        app_env="test",
+        var_dir=str(tmp_path_factory.mktemp("var")),
+        database_url=server_url.set(database=database).render_as_string(hide_password=False),
+        redis_url=redis_url,
+        platform_admin_token=ADMIN_TOKEN,
+        sms_provider="debug",
+        token_secret="test-token-secret-" + "x" * 40,
+        worker_in_process=False,
+    )
+
+
+def _with_redis_db(url: str, db: int) -> str:
+    if url.startswith("unix://"):
+        base = url.split("?", 1)[0]
+        return f"{base}?db={db}"
+    parsed = url.rstrip("/")
+    head, _, tail = parsed.rpartition("/")
+    if tail.isdigit() and head.count("/") >= 2:
+        parsed = head
+    return f"{parsed}/{db}"
+
+
+@pytest.fixture(scope="session")
+async def database(base_settings: Settings) -> AsyncIterator[str]:
+    """A fresh database for this worker, built by the migrations."""
+    url = make_url(base_settings.database_url)
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    await admin.dispose()
+    await upgrade_async(base_settings.database_url)
+    yield base_settings.database_url
+
+
+@pytest.fixture(scope="session")
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture(scope="session")
+async def runtime(base_settings: Settings, database: str, clock: ManualClock) -> AsyncIterator[Runtime]:
+    engine = create_engine(database, pool_size=5)
+    redis = aioredis.from_url(base_settings.redis_url, decode_responses=True)
+    rt = Runtime(settings=base_settings, clock=clock, engine=engine, sessionmaker=async_sessionmaker(engine),
+                 redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider())
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture(scope="session")
+async def app(base_settings: Settings, runtime: Runtime):
+    application = create_app(base_settings, runtime=runtime)
+    # The runtime is the test's own, so the app's lifespan (not run here) has nothing to open.
+    application.state.runtime = runtime
+    return application
+
+
+@pytest.fixture(scope="session")
+async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in the test's own event loop, so the app's sessions join
+    the test's transaction."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterator[None]:
+    """Every test: the clock back at START, an empty Redis db, and one outer transaction that
+    every session of the app joins through savepoints and that is rolled back at the end."""
+    if "no_db" in request.keywords:
+        yield
+        return
+    clock.set(START)
+    await runtime.redis.flushdb()
+    connection = await runtime.engine.connect()
+    outer = await connection.begin()
+    runtime.sessionmaker = async_sessionmaker(bind=connection, expire_on_commit=False,
+                                              join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        await outer.rollback()
+        await connection.close()
+
+
+@pytest.fixture
+async def db(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """A session inside the test's transaction, for arranging data and checking outcomes."""
+    async with runtime.sessionmaker() as session:
+        yield session

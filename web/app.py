@@ -1,0 +1,88 @@
+"""The application factory: the BFF, CRM and push routes on one Litestar app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from core.runtime import Runtime, open_runtime
+from core.settings import Settings
+from web.deps import COMMON, commit_request_session, session_middleware
+from web.health import HealthController
+from web.problems import EXCEPTION_HANDLERS, add_request_id_header
+
+log = logging.getLogger(__name__)
+
+
+def route_handlers() -> list:
+    from bff.auth.controller import AppAuthController
+    from crm.admin.controller import PlatformAdminController
+    from crm.auth.controller import StaffAuthController
+
+    return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController]
+
+
+def _bearer(description: str) -> SecurityScheme:
+    return SecurityScheme(type="http", scheme="bearer", description=description)
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Resident app backend",
+        version="1.0.0",
+        description="The residents' app BFF, the partners' CRM and integration API, and the push service.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(security_schemes={
+            "ResidentBearer": _bearer("Resident access token from /app/v1/auth/login"),
+            "StaffBearer": _bearer("Staff token from /crm/v1/auth/login"),
+            "ApiKeyBearer": _bearer("Partner API key for integrations"),
+            "AdminBearer": _bearer("PLATFORM_ADMIN_TOKEN from the environment"),
+        }),
+    )
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litestar:
+    """`runtime` is given by tests (their own clock and database scope); otherwise the app opens
+    its clients at start-up and closes them at shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        owned = runtime is None
+        rt = runtime or open_runtime(settings)
+        app.state.runtime = rt
+        background: asyncio.Task | None = None
+        if owned and settings.runs_worker_in_process:
+            from push.worker import run_worker
+
+            background = asyncio.create_task(run_worker(rt), name="in-process worker")
+            log.info("background jobs run inside this server process (APP_ENV=%s)", settings.app_env)
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
+            if owned:
+                await rt.close()
+
+    return Litestar(
+        route_handlers=route_handlers(),
+        dependencies=COMMON,
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_request_id_header],
+        middleware=[session_middleware],
+        after_request=commit_request_session,
+        lifespan=[lifespan],
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_body_size,
+        debug=False,
+    )

@@ -1,0 +1,114 @@
+"""Request-scoped dependencies: one database session per request (committed when the handler
+succeeds), the runtime, and the principals behind the bearer token."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from litestar import Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.service import ResidentPrincipal, authenticate
+from core.db import commit
+from core.errors import NotAuthenticated
+from core.partners.service import PartnerPrincipal, authenticate_partner
+from core.runtime import Runtime
+from core.security import constant_time_equals
+
+
+def runtime_of(state: State) -> Runtime:
+    return state.runtime
+
+
+async def provide_runtime(state: State) -> Runtime:
+    return state.runtime
+
+
+# The request's session is not a generator dependency: Litestar drops the clean-up of generator
+# dependencies when a later dependency (say, authentication) raises. Instead a middleware opens a
+# request scope; the session made in it is committed by an after-request hook once the handler
+# has answered (before the answer is sent, so a failed commit is still an error answer) and
+# closed by the middleware whatever happened, which rolls back what was not committed.
+_request_scope: ContextVar[dict | None] = ContextVar("request_scope", default=None)
+
+
+def session_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        holder: dict = {}
+        token = _request_scope.set(holder)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _request_scope.reset(token)
+            session = holder.pop("session", None)
+            if session is not None:
+                await session.close()
+
+    return middleware
+
+
+async def provide_db(state: State) -> AsyncSession:
+    holder = _request_scope.get()
+    if holder is None:
+        raise RuntimeError("the session middleware is not installed")
+    session = holder.get("session")
+    if session is None:
+        session = holder["session"] = state.runtime.sessionmaker()
+    return session
+
+
+async def commit_request_session(response: Response) -> Response:
+    holder = _request_scope.get()
+    session = holder.get("session") if holder else None
+    if session is not None:
+        await commit(session)
+    return response
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal:
+    token = bearer_token(request)
+    if token is None:
+        raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
+    return await authenticate(runtime, db, token)
+
+
+async def provide_optional_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal | None:
+    token = bearer_token(request)
+    return None if token is None else await authenticate(runtime, db, token)
+
+
+async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) -> PartnerPrincipal:
+    token = bearer_token(request)
+    if token is None:
+        raise NotAuthenticated("Требуется токен сотрудника или ключ API", code="not_authenticated")
+    return await authenticate_partner(runtime, db, token)
+
+
+async def provide_admin(request: Request, runtime: Runtime) -> bool:
+    token = bearer_token(request)
+    expected = runtime.settings.platform_admin_token
+    if token is None or not expected or not constant_time_equals(token, expected):
+        raise NotAuthenticated("Требуется токен администратора платформы", code="not_authenticated")
+    return True
+
+
+COMMON = {"runtime": Provide(provide_runtime), "db": Provide(provide_db)}
+RESIDENT = {"resident": Provide(provide_resident)}
+OPTIONAL_RESIDENT = {"resident": Provide(provide_optional_resident)}
+PARTNER = {"actor": Provide(provide_partner)}
+ADMIN = {"admin": Provide(provide_admin)}
+
+RESIDENT_SECURITY = [{"ResidentBearer": []}]
+PARTNER_SECURITY = [{"StaffBearer": []}, {"ApiKeyBearer": []}]
+ADMIN_SECURITY = [{"AdminBearer": []}]

@@ -1,0 +1,170 @@
+"""Every error leaves as RFC 9457 problem details with a stable `code`."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import msgspec
+import redis.exceptions
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import Scope
+from sqlalchemy import exc as sa_exc
+
+from core.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
+                         RateLimited, RuleViolation, ServiceUnavailable)
+
+log = logging.getLogger("web.errors")
+PROBLEM_JSON = "application/problem+json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+STATUS_OF: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    NotAuthenticated: 401,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RuleViolation: 422,
+    RateLimited: 429,
+    ServiceUnavailable: 503,
+}
+TITLES = {
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+    409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Unprocessable entity",
+    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
+}
+CODES = {
+    400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "rule_violation",
+    429: "rate_limited", 500: "internal_error", 503: "service_unavailable",
+}
+
+
+class FieldProblem(msgspec.Struct, kw_only=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldProblem] | None = None
+    request_id: str | None = None
+
+
+def request_id_of(scope: Scope) -> str:
+    state = scope.setdefault("state", {})
+    rid = state.get("request_id")
+    if rid is None:
+        incoming = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state["request_id"] = rid
+    return rid
+
+
+async def add_request_id_header(message: Any, scope: Scope) -> None:
+    """before_send hook: every answer, errors included, carries X-Request-ID."""
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers", ()))
+        headers.append((b"x-request-id", request_id_of(scope).encode()))
+        message["headers"] = headers
+
+
+def problem_response(request: Request, status: int, detail: str, code: str, *,
+                     errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None) -> Response:
+    body = Problem(type=f"https://errors.resident.app/{code}", title=TITLES.get(status, "Error"), status=status,
+                   detail=detail, code=code, errors=errors, request_id=request_id_of(request.scope))
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain(request: Request, exc: DomainError) -> Response:
+    status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+    errors = [FieldProblem(field=e.field, message=e.message) for e in getattr(exc, "errors", [])] or None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return problem_response(request, status, exc.detail, exc.code, errors=errors, headers=headers)
+
+
+def _validation(request: Request, exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append(FieldProblem(field=field, message=str(item.get("message", "invalid value"))))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "Invalid request"
+    return problem_response(request, 400, detail, "validation_error", errors=errors or None)
+
+
+def _http(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if status >= 500:
+        return _unexpected(request, exc)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else TITLES.get(status, "Error")
+    if status == 400 and "JSON" in detail.upper():
+        return problem_response(request, 400, "Malformed JSON body", "malformed_json")
+    headers = dict(exc.headers or {}) or None
+    return problem_response(request, status, detail, CODES.get(status, "error"), headers=headers)
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("dependency unavailable (request %s): %s", request_id_of(request.scope), type(exc).__name__)
+    return problem_response(request, 503, "Сервис временно недоступен, повторите попытку позже",
+                            "service_unavailable", headers={"Retry-After": "5"})
+
+
+def _integrity(request: Request, exc: sa_exc.IntegrityError) -> Response:
+    log.info("integrity conflict (request %s): %s", request_id_of(request.scope), exc.orig.__class__.__name__)
+    return problem_response(request, 409, "Данные изменились одновременно с вашим запросом; повторите его",
+                            "conflict")
+
+
+def _data_error(request: Request, exc: sa_exc.DataError) -> Response:
+    return problem_response(request, 400, "Значение вне допустимого диапазона", "invalid_input")
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    rid = request_id_of(request.scope)
+    log.error("unhandled error (request %s)", rid, exc_info=exc)
+    return problem_response(request, 500, f"Внутренняя ошибка. Номер запроса: {rid}", "internal_error")
+
+
+def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> Response:
+    if exc.connection_invalidated:
+        return _unavailable(request, exc)
+    return _unexpected(request, exc)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: _domain,
+    ValidationException: _validation,
+    HTTPException: _http,
+    sa_exc.IntegrityError: _integrity,
+    sa_exc.DataError: _data_error,
+    sa_exc.OperationalError: _unavailable,
+    sa_exc.InterfaceError: _unavailable,
+    sa_exc.TimeoutError: _unavailable,
+    sa_exc.DBAPIError: _dbapi,
+    redis.exceptions.ConnectionError: _unavailable,
+    redis.exceptions.TimeoutError: _unavailable,
+    ConnectionError: _unavailable,
+    Exception: _unexpected,
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the refusals a route can answer with."""
+    return {
+        status: ResponseSpec(data_container=Problem, description=TITLES.get(status, "Error"), media_type=PROBLEM_JSON,
+                             generate_examples=False)
+        for status in statuses
+    }
