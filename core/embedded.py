@@ -13,6 +13,7 @@ import os
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,11 @@ _redis_dir: Path | None = None
 def embedded_database_url(var_dir: str | os.PathLike[str]) -> str:
     """Start (or join) the embedded PostgreSQL and return an asyncpg URL to its database."""
     global _pg_handle
-    import pgserver  # imported lazily: a deployment with DATABASE_URL never starts it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR on servers
+        import pgserver  # imported lazily: a deployment with DATABASE_URL never starts it
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
 
     pgdata = Path(var_dir, "pg").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)

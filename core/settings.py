@@ -104,18 +104,26 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
 
 
 def _with_dev_secret(settings: Settings) -> Settings:
-    """Outside production a missing token secret is generated once and kept under var/."""
-    if settings.token_secret or settings.is_production:
+    """Outside production a missing token secret or admin token is generated once and kept
+    under var/, so a local server keeps its tokens valid across restarts."""
+    if settings.is_production:
         return settings
-    path = Path(settings.var_dir) / "token_secret"
+    changes = {}
+    if not settings.token_secret:
+        changes["token_secret"] = _kept_secret(Path(settings.var_dir) / "token_secret")
+    if not settings.platform_admin_token:
+        changes["platform_admin_token"] = _kept_secret(Path(settings.var_dir) / "platform_admin_token")
+    return msgspec.structs.replace(settings, **changes) if changes else settings
+
+
+def _kept_secret(path: Path) -> str:
     if path.exists():
-        secret = path.read_text().strip()
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_urlsafe(48)
-        path.write_text(secret)
-        path.chmod(0o600)
-    return msgspec.structs.replace(settings, token_secret=secret)
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
 
 
 def check_settings(settings: Settings) -> None:

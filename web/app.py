@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 def route_handlers() -> list:
     from bff.auth.controller import AppAuthController
     from crm.admin.controller import PlatformAdminController
-    from crm.auth.controller import StaffAuthController
+    from crm.auth.controller import StaffAuthController, WhoAmIController
 
-    return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController]
+    return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController, WhoAmIController]
 
 
 def _bearer(description: str) -> SecurityScheme:

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import redis.exceptions
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Scope
 from sqlalchemy import exc as sa_exc
@@ -110,8 +110,8 @@ def _http(request: Request, exc: HTTPException) -> Response:
     if status >= 500:
         return _unexpected(request, exc)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else TITLES.get(status, "Error")
-    if status == 400 and "JSON" in detail.upper():
-        return problem_response(request, 400, "Malformed JSON body", "malformed_json")
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
+        return problem_response(request, 400, f"Malformed JSON body: {detail}", "malformed_json")
     headers = dict(exc.headers or {}) or None
     return problem_response(request, status, detail, CODES.get(status, "error"), headers=headers)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.partners.service import staff_login
+from core.partners.service import PartnerPrincipal, staff_login
 from core.runtime import Runtime
+from web.deps import PARTNER, PARTNER_SECURITY
 from web.problems import problems
 from web.schemas import Input, Output
 
@@ -34,3 +35,23 @@ class StaffAuthController(Controller):
     async def login(self, data: StaffLoginRequest, runtime: Runtime, db: AsyncSession) -> StaffTokenAnswer:
         token = await staff_login(runtime, db, email=data.email, password=data.password)
         return StaffTokenAnswer(access_token=token, expires_in=runtime.settings.staff_token_ttl)
+
+
+class WhoAmI(Output, kw_only=True):
+    partner_id: str
+    actor_type: str
+    actor_id: str
+    permissions: list[str]
+
+
+class WhoAmIController(Controller):
+    path = "/crm/v1/me"
+    tags = ["CRM: auth"]
+    dependencies = PARTNER
+    security = PARTNER_SECURITY
+
+    @get("/", operation_id="GetCurrentActor", responses=problems(401))
+    async def me(self, actor: PartnerPrincipal) -> WhoAmI:
+        """Who the token belongs to: a staff member or an integration's API key, and what it may do."""
+        return WhoAmI(partner_id=str(actor.partner_id), actor_type=actor.actor_type, actor_id=str(actor.actor_id),
+                      permissions=sorted(actor.permissions))
