@@ -6,6 +6,7 @@ and starts with an empty Redis db."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
@@ -29,33 +30,53 @@ ADMIN_TOKEN = "test-platform-admin-token-0123456789abcdef"
 START = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 
 
-def _worker() -> tuple[str, int]:
-    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
-    return name, index
+def _worker() -> str:
+    """A name unique to this worker of this run, so that runs side by side never collide."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'gw0')}_{run[:10]}"
+
+
+async def _claim_redis_db(url: str, owner: str) -> int:
+    """Claim a free Redis db number (1-15) for this worker, recorded in db 0."""
+    registry = aioredis.from_url(_with_redis_db(url, 0))
+    try:
+        for number in range(1, 16):
+            if await registry.set(f"test-redis-db:{number}", owner, nx=True, ex=3600):
+                return number
+    finally:
+        await registry.aclose()
+    raise RuntimeError("no free Redis db for this test worker")
+
+
+async def _release_redis_db(url: str, number: int) -> None:
+    registry = aioredis.from_url(_with_redis_db(url, 0))
+    try:
+        await registry.delete(f"test-redis-db:{number}")
+    finally:
+        await registry.aclose()
 
 
 @pytest.fixture(scope="session")
-def base_settings(tmp_path_factory) -> Settings:
+async def base_settings(tmp_path_factory) -> AsyncIterator[Settings]:
     var_dir = os.environ.get("TEST_VAR_DIR", os.path.join(os.getcwd(), "var"))
     plain = Settings(app_env="test", var_dir=var_dir, database_url=os.environ.get("DATABASE_URL") or None,
                      redis_url=os.environ.get("REDIS_URL") or None)
-    name, index = _worker()
+    name = _worker()
     server_url = make_url(async_url(database_url_of(plain)))
     database = f"test_{name}"
-    redis_url = redis_url_of(plain)
-    redis_db = 1 + index
-    redis_url = _with_redis_db(redis_url, redis_db)
-    return Settings(
+    server_redis = redis_url_of(plain)
+    redis_db = await _claim_redis_db(server_redis, name)
+    yield Settings(
         app_env="test",
         var_dir=str(tmp_path_factory.mktemp("var")),
         database_url=server_url.set(database=database).render_as_string(hide_password=False),
-        redis_url=redis_url,
+        redis_url=_with_redis_db(server_redis, redis_db),
         platform_admin_token=ADMIN_TOKEN,
         sms_provider="debug",
         token_secret="test-token-secret-" + "x" * 40,
         worker_in_process=False,
     )
+    await _release_redis_db(server_redis, redis_db)
 
 
 def _with_redis_db(url: str, db: int) -> str:
@@ -80,6 +101,10 @@ async def database(base_settings: Settings) -> AsyncIterator[str]:
     await admin.dispose()
     await upgrade_async(base_settings.database_url)
     yield base_settings.database_url
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    await admin.dispose()
 
 
 @pytest.fixture(scope="session")
