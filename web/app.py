@@ -25,8 +25,10 @@ def route_handlers() -> list:
     from bff.auth.controller import AppAuthController
     from crm.admin.controller import PlatformAdminController
     from crm.auth.controller import StaffAuthController, WhoAmIController
+    from crm.objects.controller import ObjectController
 
-    return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController, WhoAmIController]
+    return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController, WhoAmIController,
+            ObjectController]
 
 
 def _bearer(description: str) -> SecurityScheme:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.service import ResidentPrincipal, authenticate
 from core.db import commit
-from core.errors import NotAuthenticated
+from core.errors import NotAuthenticated, PermissionDenied
 from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
 from core.security import constant_time_equals
@@ -89,10 +89,16 @@ async def provide_optional_resident(request: Request, runtime: Runtime, db: Asyn
 
 
 async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) -> PartnerPrincipal:
+    """The staff member or API key behind the token. A route declares the permission it needs
+    as `opt={"permission": "..."}`; this one check enforces it for every staff route."""
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("Требуется токен сотрудника или ключ API", code="not_authenticated")
-    return await authenticate_partner(runtime, db, token)
+    actor = await authenticate_partner(runtime, db, token, ip=request.client.host if request.client else None)
+    permission = request.route_handler.opt.get("permission")
+    if permission and not actor.can(permission):
+        raise PermissionDenied(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+    return actor
 
 
 async def provide_admin(request: Request, runtime: Runtime) -> bool:

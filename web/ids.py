@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 
 
 def parse_id(value: str, field: str) -> uuid.UUID:
@@ -12,3 +12,12 @@ def parse_id(value: str, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         raise InvalidInput.field(field, "Некорректный идентификатор") from None
+
+
+def path_id(value: str) -> uuid.UUID:
+    """An id in a path: a malformed one names nothing that exists, so 404 as for an unknown or
+    another partner's id."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("Не найдено") from None

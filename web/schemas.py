@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from litestar.params import Parameter
 from msgspec import Meta
+
+from core.pagination import DEFAULT_LIMIT, MAX_LIMIT  # noqa: F401 - re-exported for controllers
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -32,3 +35,23 @@ Color = Annotated[str, Meta(pattern=r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")]
 
 class Created(Output, kw_only=True):
     id: str
+
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")]
+Cursor = Annotated[str | None, Parameter(max_length=2000, description="next_cursor of the previous page")]
+Id = Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+def changes_of(struct: msgspec.Struct, *, ids: tuple[str, ...] = ()) -> dict:
+    """The fields a request actually sent (UNSET ones left out); `ids` are parsed to UUIDs."""
+    from web.ids import parse_id
+
+    changes = {}
+    for name in struct.__struct_fields__:
+        value = getattr(struct, name)
+        if value is msgspec.UNSET:
+            continue
+        if name in ids and value is not None:
+            value = parse_id(value, name)
+        changes[name] = value
+    return changes

@@ -27,6 +27,7 @@ class PartnerPrincipal:
     actor_type: str  # staff | api_key
     actor_id: uuid.UUID
     permissions: frozenset[str] = field(default_factory=frozenset)
+    ip: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -134,7 +135,7 @@ async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: st
     return token
 
 
-async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str) -> PartnerPrincipal:
+async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str, *, ip: str | None = None) -> PartnerPrincipal:
     """A staff token or a partner API key."""
     if bearer.startswith(API_KEY_PREFIX):
         row = (await db.execute(
@@ -144,7 +145,7 @@ async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str) -> Pa
         if row is None:
             raise NotAuthenticated("Ключ API недействителен", code="invalid_api_key")
         # An integration acts for the partner as a whole.
-        return PartnerPrincipal(row.partner_id, "api_key", row.id, frozenset(PERMISSIONS))
+        return PartnerPrincipal(row.partner_id, "api_key", row.id, frozenset(PERMISSIONS), ip)
     claims = rt.tokens.verify(bearer, "staff")
     try:
         staff_id = uuid.UUID(claims["sub"])
@@ -156,7 +157,7 @@ async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str) -> Pa
     )).first()
     if row is None or not row.is_active:
         raise NotAuthenticated("Учётная запись сотрудника отключена", code="staff_inactive")
-    return PartnerPrincipal(row.partner_id, "staff", staff_id, frozenset(row.permissions))
+    return PartnerPrincipal(row.partner_id, "staff", staff_id, frozenset(row.permissions), ip)
 
 
 async def deactivate_staff(db: AsyncSession, staff_id: uuid.UUID) -> None:

@@ -1,0 +1,106 @@
+"""Objects (ЖК/buildings), object groups and quarters of a partner."""
+
+from __future__ import annotations
+
+import uuid
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Brand, EstateObject, ObjectGroup, Premise, Quarter
+from core.pagination import keyset, page
+from core.partners.service import PartnerPrincipal
+
+OBJECT_FIELDS = ("name", "address", "postal_code", "image_url", "online_payment", "external_id")
+REQUIRED = ("name", "address", "online_payment")
+
+
+async def get_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID) -> EstateObject:
+    obj = await db.get(EstateObject, object_id)
+    if obj is None or obj.partner_id != actor.partner_id:
+        raise NotFound("Объект не найден")
+    return obj
+
+
+async def _apply(db: AsyncSession, actor: PartnerPrincipal, obj: EstateObject, changes: dict) -> None:
+    """`changes` holds only the fields the caller sent (a PATCH leaves the others alone)."""
+    for name in OBJECT_FIELDS:
+        if name in changes:
+            if changes[name] is None and name in REQUIRED:
+                raise InvalidInput.field(name, "Поле не может быть пустым")
+            setattr(obj, name, changes[name])
+    if "brand_slug" in changes:
+        obj.brand_id = None
+        if changes["brand_slug"] is not None:
+            obj.brand_id = await db.scalar(select(Brand.id).where(Brand.slug == changes["brand_slug"],
+                                                                  Brand.partner_id == actor.partner_id))
+            if obj.brand_id is None:
+                raise InvalidInput.field("brand_slug", "У партнёра нет бренда с таким slug")
+    if "object_group_id" in changes:
+        obj.object_group_id = await _own(db, actor, ObjectGroup, changes["object_group_id"], "object_group_id")
+    if "quarter_id" in changes:
+        obj.quarter_id = await _own(db, actor, Quarter, changes["quarter_id"], "quarter_id")
+
+
+async def _own(db: AsyncSession, actor: PartnerPrincipal, model, value: uuid.UUID | None, field: str):
+    if value is None:
+        return None
+    owner = await db.scalar(select(model.partner_id).where(model.id == value))
+    if owner != actor.partner_id:
+        raise InvalidInput.field(field, "Не найдено у этого партнёра")
+    return value
+
+
+async def create_object(db: AsyncSession, actor: PartnerPrincipal, changes: dict) -> EstateObject:
+    obj = EstateObject(partner_id=actor.partner_id, online_payment=True)
+    await _apply(db, actor, obj, {k: v for k, v in changes.items() if not (k == "online_payment" and v is None)})
+    db.add(obj)
+    await db.flush()
+    return obj
+
+
+async def update_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID, changes: dict) -> EstateObject:
+    obj = await get_object(db, actor, object_id)
+    await _apply(db, actor, obj, changes)
+    await db.flush()
+    return obj
+
+
+async def delete_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID) -> None:
+    obj = await get_object(db, actor, object_id)
+    if await db.scalar(select(exists().where(Premise.object_id == obj.id))):
+        raise Conflict("У объекта есть помещения: сначала удалите или перенесите их", code="object_has_premises")
+    await db.delete(obj)
+    await db.flush()
+
+
+async def list_objects(db: AsyncSession, actor: PartnerPrincipal, *, q: str | None, cursor: str | None,
+                       limit: int) -> tuple[list[EstateObject], str | None]:
+    stmt = select(EstateObject).where(EstateObject.partner_id == actor.partner_id)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(func.lower(EstateObject.name).like(pattern) | func.lower(EstateObject.address).like(pattern))
+    keys = [func.lower(EstateObject.name), EstateObject.id]
+    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit))).all()
+    return page(rows, limit, lambda o: (o.name.lower(), o.id))
+
+
+async def create_group(db: AsyncSession, actor: PartnerPrincipal, name: str) -> ObjectGroup:
+    group = ObjectGroup(partner_id=actor.partner_id, name=name)
+    db.add(group)
+    await db.flush()
+    return group
+
+
+async def create_quarter(db: AsyncSession, actor: PartnerPrincipal, name: str,
+                         object_group_id: uuid.UUID | None) -> Quarter:
+    quarter = Quarter(partner_id=actor.partner_id, name=name,
+                      object_group_id=await _own(db, actor, ObjectGroup, object_group_id, "object_group_id"))
+    db.add(quarter)
+    await db.flush()
+    return quarter
+
+
+async def list_groups(db: AsyncSession, actor: PartnerPrincipal, model) -> list:
+    return list((await db.scalars(select(model).where(model.partner_id == actor.partner_id)
+                                  .order_by(model.name, model.id))).all())
