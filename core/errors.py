@@ -16,10 +16,13 @@ class DomainError(Exception):
     code: str = "error"
     title: str = "Error"
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, *, code: str | None = None,
+                 extra: dict[str, object] | None = None) -> None:
         self.detail = detail or self.title
         if code:
             self.code = code
+        # Extension members of the problem answer, e.g. the id of the client a phone belongs to.
+        self.extra = extra or {}
         super().__init__(self.detail)
 
 

@@ -82,17 +82,21 @@ async def add_request_id_header(message: Any, scope: Scope) -> None:
 
 
 def problem_response(request: Request, status: int, detail: str, code: str, *,
-                     errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None) -> Response:
+                     errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None,
+                     extra: dict[str, object] | None = None) -> Response:
     body = Problem(type=f"https://errors.resident.app/{code}", title=TITLES.get(status, "Error"), status=status,
                    detail=detail, code=code, errors=errors, request_id=request_id_of(request.scope))
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    content: object = body
+    if extra:
+        content = {**msgspec.to_builtins(body), **{k: v for k, v in extra.items() if k not in body.__struct_fields__}}
+    return Response(content, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
     errors = [FieldProblem(field=e.field, message=e.message) for e in getattr(exc, "errors", [])] or None
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return problem_response(request, status, exc.detail, exc.code, errors=errors, headers=headers)
+    return problem_response(request, status, exc.detail, exc.code, errors=errors, headers=headers, extra=exc.extra)
 
 
 def _validation(request: Request, exc: ValidationException) -> Response:

@@ -18,6 +18,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Server-side defaults (ids, timestamps) come back with the INSERT/UPDATE itself, so reading
+    # them after a flush never triggers a lazy load, which async sessions forbid.
+    __mapper_args__ = {"eager_defaults": True}
     type_annotation_map = {datetime: DateTime(timezone=True), uuid.UUID: UUID(as_uuid=True)}
 
 
@@ -26,8 +29,8 @@ def uuid_pk() -> Mapped[uuid.UUID]:
 
 
 def now_column() -> Mapped[datetime]:
-    return mapped_column(server_default=func.now())
+    return mapped_column(server_default=func.clock_timestamp())
 
 
 def updated_column() -> Mapped[datetime]:
-    return mapped_column(server_default=func.now(), onupdate=func.now())
+    return mapped_column(server_default=func.clock_timestamp(), onupdate=func.clock_timestamp())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.enums import PARTNER_KINDS, sql_in
@@ -53,7 +53,7 @@ class Role(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
-    __table_args__ = (Index("uq_staff_email", func.lower("email"), unique=True),)
+    __table_args__ = (Index("uq_staff_email", text("lower(email)"), unique=True),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), index=True)

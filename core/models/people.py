@@ -7,9 +7,9 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (ARRAY, CheckConstraint, ForeignKey, Index, Numeric, String, Text,
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, Numeric, String, Text,
                         UniqueConstraint)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.enums import (CLIENT_STATUSES, CLIENT_TYPES, GENDERS, LINK_ROLES, REGISTRATION_KINDS,

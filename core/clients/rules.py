@@ -1,0 +1,83 @@
+"""Validation rules of client data (CRM-VAL-01, CRM-CLI-02). Plain functions: value in, a
+normalised value out, or InvalidInput naming the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from stdnum.ru import inn as ru_inn
+
+from core.errors import InvalidInput
+
+# Letters of any alphabet, with spaces, hyphens and apostrophes between them.
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$")
+_ELS = re.compile(r"^\d{2}[А-ЯЁ]{2}\d{6}$")
+
+
+def full_name_part(value: str | None, field: str) -> str | None:
+    """Rule CRM-CLI-02: full names accept letters only (any alphabet, spaces, hyphens, apostrophes)."""
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        return None
+    if not _NAME.match(cleaned):
+        raise InvalidInput.field(field, "Допустимы только буквы, пробел, дефис и апостроф")
+    return cleaned
+
+
+def inn(value: str | None, field: str = "inn") -> str | None:
+    if value is None or not value.strip():
+        return None
+    digits = value.strip()
+    if not digits.isdigit() or len(digits) not in (10, 12) or not ru_inn.is_valid(digits):
+        raise InvalidInput.field(field, "ИНН должен содержать 10 или 12 цифр с верной контрольной суммой")
+    return digits
+
+
+def snils(value: str | None, field: str = "snils") -> str | None:
+    if value is None or not value.strip():
+        return None
+    digits = re.sub(r"[\s-]", "", value)
+    if not digits.isdigit() or len(digits) != 11 or not _snils_checksum_ok(digits):
+        raise InvalidInput.field(field, "СНИЛС должен содержать 11 цифр с верной контрольной суммой")
+    return digits
+
+
+def _snils_checksum_ok(digits: str) -> bool:
+    body, check = digits[:9], int(digits[9:])
+    if int(body) <= 1001998:
+        return True  # numbers this low were issued before the checksum existed
+    total = sum(int(d) * w for d, w in zip(body, range(9, 0, -1), strict=True))
+    while total > 101:
+        total %= 101
+    expected = 0 if total in (100, 101) else total
+    return check == expected
+
+
+def els(value: str | None, field: str = "els") -> str | None:
+    """ЕЛС in the GIS ZhKH format: two digits, two Cyrillic capitals, six digits."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip().upper()
+    if not _ELS.match(cleaned):
+        raise InvalidInput.field(field, "ЕЛС — ровно 10 символов в формате 00АА000000")
+    return cleaned
+
+
+def not_in_future(value: date | None, today: date, field: str) -> date | None:
+    if value is not None and value > today:
+        raise InvalidInput.field(field, "Дата не может быть в будущем")
+    return value
+
+
+def areas(total: object, living: object) -> None:
+    """Areas are ≥ 0 and the living area is not larger than the total one."""
+    from decimal import Decimal
+
+    for name, value in (("total_area", total), ("living_area", living)):
+        if value is not None and Decimal(value) < 0:
+            raise InvalidInput.field(name, "Площадь не может быть отрицательной")
+    if total is not None and living is not None and Decimal(living) > Decimal(total):
+        raise InvalidInput.field("living_area", "Жилая площадь не может быть больше общей")

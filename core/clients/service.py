@@ -1,0 +1,281 @@
+"""Client cards of a partner (CRM-CLI-01..04, STAFF-02/03)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, exists, func, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clients import rules
+from core.clients.pii import PiiPolicy
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from core.estate.premises import client_condition
+from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
+from core.pagination import keyset, page
+from core.partners.service import PartnerPrincipal
+from core.phones import normalize_phone
+
+PLAIN_FIELDS = ("type", "tax_form", "organization_name", "email", "gender", "passport", "registration_address",
+                "loyalty_card", "note", "status", "is_tester")
+NAME_FIELDS = ("last_name", "first_name", "middle_name")
+SORTS = ("name", "-name", "phone", "-phone", "last_visit", "-last_visit")
+PHONE_LOCKED = "Невозможно изменить номер телефона, так как клиент уже выполнил вход в личный кабинет"
+
+
+@dataclass(slots=True)
+class ClientFilter:
+    q: str | None = None
+    status: str | None = None
+    type: str | None = None
+    tag: str | None = None
+    premise_id: uuid.UUID | None = None
+    object_id: uuid.UUID | None = None
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def full_name(client: Client) -> str:
+    if client.type in ("legal_entity", "foreign_branch") and client.organization_name:
+        return client.organization_name
+    return " ".join(p for p in (client.last_name, client.first_name, client.middle_name) if p) or ""
+
+
+async def get_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID) -> Client:
+    client = await db.get(Client, client_id)
+    if client is None or client.partner_id != actor.partner_id:
+        raise NotFound("Клиент не найден")
+    return client
+
+
+async def own_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, field_name: str) -> Client:
+    """A client named in a request body: another partner's is as unknown as a missing one."""
+    client = await db.get(Client, client_id)
+    if client is None or client.partner_id != actor.partner_id:
+        raise InvalidInput.field(field_name, "Клиент не найден у этого партнёра")
+    return client
+
+
+async def has_logged_in(db: AsyncSession, phone: str | None) -> bool:
+    if not phone:
+        return False
+    return bool(await db.scalar(select(exists().where(Account.phone == phone, Account.first_login_at.is_not(None)))))
+
+
+async def partner_tags(db: AsyncSession, partner_id: uuid.UUID) -> set[str]:
+    rows = await db.scalars(select(func.unnest(Client.tags)).where(Client.partner_id == partner_id).distinct())
+    return set(rows.all())
+
+
+async def check_tags(db: AsyncSession, actor: PartnerPrincipal, tags: Iterable[str], current: Iterable[str] = ()) -> list[str]:
+    """STAFF-03: without `clients.tags.edit` only tags that already exist can be applied."""
+    wanted = sorted({t.strip() for t in tags if t and t.strip()})
+    if actor.can("clients.tags.edit"):
+        return wanted
+    new = set(wanted) - set(current) - await partner_tags(db, actor.partner_id)
+    if new:
+        raise PermissionDenied(f"Создавать новые теги может только сотрудник с правом «clients.tags.edit»: "
+                               f"{', '.join(sorted(new))}", code="tags_edit_required")
+    return wanted
+
+
+def _validate(changes: dict, today: date) -> dict:
+    clean = dict(changes)
+    for name in NAME_FIELDS:
+        if name in clean:
+            clean[name] = rules.full_name_part(clean[name], name)
+    if "inn" in clean:
+        clean["inn"] = rules.inn(clean["inn"])
+    if "snils" in clean:
+        clean["snils"] = rules.snils(clean["snils"])
+    if "birth_date" in clean:
+        rules.not_in_future(clean["birth_date"], today, "birth_date")
+    if "email" in clean and clean["email"]:
+        clean["email"] = clean["email"].strip().lower()
+    return clean
+
+
+async def _phone_holder(db: AsyncSession, partner_id: uuid.UUID, phone: str, exclude: uuid.UUID | None) -> Client | None:
+    stmt = select(Client).where(Client.partner_id == partner_id, Client.phone == phone)
+    if exclude:
+        stmt = stmt.where(Client.id != exclude)
+    return (await db.scalars(stmt)).first()
+
+
+def _phone_taken(holder: Client, policy: PiiPolicy) -> Conflict:
+    return Conflict(f"Номер телефона уже принадлежит клиенту {policy.name(full_name(holder)) or holder.id}",
+                    code="phone_taken", extra={"client_id": str(holder.id)})
+
+
+async def create_client(db: AsyncSession, actor: PartnerPrincipal, changes: dict, *, today: date) -> Client:
+    clean = _validate(changes, today)
+    phone = normalize_phone(clean["phone"]) if clean.get("phone") else None
+    if phone and (holder := await _phone_holder(db, actor.partner_id, phone, None)):
+        raise _phone_taken(holder, PiiPolicy.of(actor))
+    client = Client(partner_id=actor.partner_id, phone=phone, status="active", type="individual", tags=[])
+    for name in (*PLAIN_FIELDS, *NAME_FIELDS, "inn", "snils", "birth_date"):
+        if clean.get(name) is not None:
+            setattr(client, name, clean[name])
+    if clean.get("tags"):
+        client.tags = await check_tags(db, actor, clean["tags"])
+    _require_name(client)
+    db.add(client)
+    await db.flush()
+    await set_external_ids(db, actor, client, clean.get("external_ids") or [], replace=False)
+    return client
+
+
+def _require_name(client: Client) -> None:
+    if client.type in ("legal_entity", "foreign_branch"):
+        if not client.organization_name:
+            raise InvalidInput.field("organization_name", "Укажите название организации")
+    elif not client.last_name and not client.first_name:
+        raise InvalidInput.field("first_name", "Укажите имя или фамилию")
+
+
+async def update_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, changes: dict, *,
+                        today: date) -> Client:
+    client = await get_client(db, actor, client_id)
+    clean = _validate(changes, today)
+    if "phone" in clean:
+        await change_phone(db, actor, client, clean["phone"])
+    for name in (*PLAIN_FIELDS, *NAME_FIELDS, "inn", "snils", "birth_date"):
+        if name in clean:
+            if clean[name] is None and name in ("type", "status", "is_tester"):
+                raise InvalidInput.field(name, "Поле не может быть пустым")
+            setattr(client, name, clean[name])
+    if "tags" in clean:
+        client.tags = await check_tags(db, actor, clean["tags"] or [], client.tags)
+    _require_name(client)
+    if "external_ids" in clean:
+        await set_external_ids(db, actor, client, clean["external_ids"] or [], replace=True)
+    await db.flush()
+    return client
+
+
+async def change_phone(db: AsyncSession, actor: PartnerPrincipal, client: Client, raw: str | None) -> None:
+    """CRM-CLI-03: the phone changes only while the client has never logged in; a phone held by
+    another card is a conflict naming that card (staff may then merge the two)."""
+    phone = normalize_phone(raw) if raw else None
+    if phone == client.phone:
+        return
+    if await has_logged_in(db, client.phone):
+        raise RuleViolation(PHONE_LOCKED, code="phone_locked")
+    if phone and (holder := await _phone_holder(db, actor.partner_id, phone, client.id)):
+        raise _phone_taken(holder, PiiPolicy.of(actor))
+    if client.phone:
+        db.add(ClientPhoneHistory(partner_id=actor.partner_id, client_id=client.id, phone=client.phone))
+    client.phone = phone
+
+
+async def set_external_ids(db: AsyncSession, actor: PartnerPrincipal, client: Client, items: list[dict], *,
+                           replace: bool) -> None:
+    values = [i["value"].strip() for i in items]
+    if len(set(values)) != len(values):
+        raise InvalidInput.field("external_ids", "Внешние идентификаторы повторяются")
+    taken = (await db.execute(select(ClientExternalId.value, ClientExternalId.client_id).where(
+        ClientExternalId.partner_id == actor.partner_id, ClientExternalId.value.in_(values),
+        ClientExternalId.client_id != client.id))).first()
+    if taken:
+        raise Conflict(f"Внешний идентификатор {taken.value} уже принадлежит другому клиенту",
+                       code="external_id_taken", extra={"client_id": str(taken.client_id)})
+    if replace:
+        await db.execute(delete(ClientExternalId).where(ClientExternalId.client_id == client.id,
+                                                        ClientExternalId.value.not_in(values)))
+    existing = set((await db.scalars(select(ClientExternalId.value).where(ClientExternalId.client_id == client.id))).all())
+    for item in items:
+        value = item["value"].strip()
+        if value in existing:
+            await db.execute(ClientExternalId.__table__.update().where(
+                ClientExternalId.client_id == client.id, ClientExternalId.value == value).values(note=item.get("note")))
+        else:
+            db.add(ClientExternalId(partner_id=actor.partner_id, client_id=client.id, value=value,
+                                    note=item.get("note")))
+    try:
+        async with db.begin_nested():
+            await db.flush()
+    except IntegrityError:
+        raise Conflict("Внешний идентификатор уже принадлежит другому клиенту", code="external_id_taken") from None
+
+
+def _sort_keys(sort: str):
+    kind = sort.lstrip("-")
+    if kind == "phone":
+        keys = [func.coalesce(Client.phone, literal("")), Client.id]
+    elif kind == "last_visit":
+        keys = [func.coalesce(Account.last_visit_at, literal(datetime(1970, 1, 1), type_=Account.last_visit_at.type)),
+                Client.id]
+    else:
+        keys = [func.lower(func.coalesce(Client.last_name, Client.organization_name, literal(""))),
+                func.lower(func.coalesce(Client.first_name, literal(""))), Client.id]
+    return keys, sort.startswith("-")
+
+
+async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFilter, *, sort: str,
+                       cursor: str | None, limit: int):
+    keys, descending = _sort_keys(sort)
+    stmt = (select(Client, Account.last_visit_at, Account.first_login_at, *[k.label(f"k{i}") for i, k in enumerate(keys)])
+            .outerjoin(Account, Account.phone == Client.phone)
+            .where(Client.partner_id == actor.partner_id))
+    stmt = apply_filter(stmt, actor, flt)
+    rows = (await db.execute(keyset(stmt, keys, cursor=cursor, limit=limit, descending=descending))).all()
+    return page(rows, limit, lambda r: [getattr(r, f"k{i}") for i in range(len(keys))])
+
+
+def apply_filter(stmt, actor: PartnerPrincipal, flt: ClientFilter):
+    """The CRM's client filters; mailings and exports use the same ones."""
+    if flt.q and flt.q.strip():
+        condition = client_condition(actor, flt.q)
+        stmt = stmt.where(condition if condition is not None else literal(False))
+    if flt.status:
+        stmt = stmt.where(Client.status == flt.status)
+    if flt.type:
+        stmt = stmt.where(Client.type == flt.type)
+    if flt.tag:
+        stmt = stmt.where(Client.tags.contains([flt.tag]))
+    if flt.ids:
+        stmt = stmt.where(Client.id.in_(flt.ids))
+    if flt.premise_id:
+        stmt = stmt.where(exists().where(PremiseLink.client_id == Client.id, PremiseLink.premise_id == flt.premise_id))
+    if flt.object_id:
+        stmt = stmt.where(exists().where(PremiseLink.client_id == Client.id, PremiseLink.premise_id == Premise.id,
+                                         Premise.object_id == flt.object_id))
+    return stmt
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedPremise:
+    client_id: uuid.UUID
+    premise_id: uuid.UUID
+    role: str
+    premise: Premise
+    object_name: str
+
+
+async def premises_of(db: AsyncSession, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[LinkedPremise]]:
+    """The premises of several clients in one query (no N+1)."""
+    if not client_ids:
+        return {}
+    rows = (await db.execute(
+        select(PremiseLink.client_id, PremiseLink.role, Premise, EstateObject.name)
+        .join(Premise, Premise.id == PremiseLink.premise_id).join(EstateObject, EstateObject.id == Premise.object_id)
+        .where(PremiseLink.client_id.in_(client_ids)).order_by(PremiseLink.linked_at, Premise.id)
+    )).all()
+    result: dict[uuid.UUID, list[LinkedPremise]] = {}
+    for client_id, role, premise, object_name in rows:
+        result.setdefault(client_id, []).append(LinkedPremise(client_id, premise.id, role, premise, object_name))
+    return result
+
+
+async def external_ids_of(db: AsyncSession, client_id: uuid.UUID) -> list[ClientExternalId]:
+    return list((await db.scalars(select(ClientExternalId).where(ClientExternalId.client_id == client_id)
+                                  .order_by(ClientExternalId.created_at, ClientExternalId.value))).all())
+
+
+async def account_of(db: AsyncSession, phone: str | None) -> Account | None:
+    if not phone:
+        return None
+    return (await db.scalars(select(Account).where(Account.phone == phone))).first()

@@ -1,0 +1,75 @@
+"""Personal accounts (лицевые счета) of premises."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clients import rules
+from core.errors import Conflict, InvalidInput, NotFound
+from core.estate.premises import get_premise
+from core.models import PersonalAccount
+from core.partners.service import PartnerPrincipal
+
+FIELDS = ("number", "legal_entity", "els", "external_id", "hidden_in_app")
+
+
+async def get_account(db: AsyncSession, actor: PartnerPrincipal, account_id: uuid.UUID) -> PersonalAccount:
+    account = await db.get(PersonalAccount, account_id)
+    if account is None or account.partner_id != actor.partner_id:
+        raise NotFound("Лицевой счёт не найден")
+    return account
+
+
+def _apply(account: PersonalAccount, changes: dict) -> None:
+    for name in FIELDS:
+        if name in changes:
+            value = changes[name]
+            if name == "els":
+                value = rules.els(value)
+            if value is None and name in ("number", "hidden_in_app"):
+                raise InvalidInput.field(name, "Поле не может быть пустым")
+            setattr(account, name, value.strip() if isinstance(value, str) else value)
+
+
+async def _flush(db: AsyncSession) -> None:
+    try:
+        async with db.begin_nested():
+            await db.flush()
+    except IntegrityError:
+        raise Conflict("Лицевой счёт с таким внешним идентификатором уже есть", code="external_id_taken") from None
+
+
+async def create_account(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID, changes: dict) -> PersonalAccount:
+    premise = await get_premise(db, actor, premise_id)
+    account = PersonalAccount(partner_id=actor.partner_id, premise_id=premise.id, hidden_in_app=False)
+    _apply(account, {k: v for k, v in changes.items() if not (k == "hidden_in_app" and v is None)})
+    db.add(account)
+    await _flush(db)
+    return account
+
+
+async def update_account(db: AsyncSession, actor: PartnerPrincipal, account_id: uuid.UUID, changes: dict) -> PersonalAccount:
+    account = await get_account(db, actor, account_id)
+    _apply(account, changes)
+    await _flush(db)
+    return account
+
+
+async def delete_account(db: AsyncSession, actor: PartnerPrincipal, account_id: uuid.UUID) -> None:
+    """Its bills and meter readings go with it (database cascades)."""
+    await db.delete(await get_account(db, actor, account_id))
+    await db.flush()
+
+
+async def accounts_of(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[PersonalAccount]]:
+    result: dict[uuid.UUID, list[PersonalAccount]] = {}
+    if premise_ids:
+        rows = await db.scalars(select(PersonalAccount).where(PersonalAccount.premise_id.in_(premise_ids))
+                                .order_by(PersonalAccount.number, PersonalAccount.id))
+        for account in rows:
+            result.setdefault(account.premise_id, []).append(account)
+    return result

@@ -1,0 +1,66 @@
+"""How a search box query reads (CRM-PREM-01, CRM-CLI-01): plain functions, no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.phones import phone_digits_fragment
+
+_NUMBERISH = re.compile(r"^\d+[\wА-Яа-яЁё/\-]*$")
+_STREET_NOISE = re.compile(r"^(ул|улица|пр|пр-т|проспект|пер|переулок|ш|шоссе|б-р|бульвар|д|дом|кв|квартира)\.?$",
+                           re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressQuery:
+    street: str | None = None
+    house: str | None = None
+    number: str | None = None
+
+
+def parse_address_query(query: str) -> AddressQuery | None:
+    """Street → house → premise, each part optional from the left: "Ленина 5 12", "5 12", "12".
+    Words form the street; the numbers after them are read from the right as premise, then house.
+    With a street and a single number the number is the house ("Ленина 5"), as people type.
+    Returns None when the query cannot be an address."""
+    tokens = [t for t in re.split(r"[\s,]+", query.strip()) if t and not _STREET_NOISE.match(t)]
+    if not tokens:
+        return None
+    numbers: list[str] = []
+    while tokens and _NUMBERISH.match(tokens[-1]) and len(numbers) < 2:
+        numbers.insert(0, tokens.pop())
+    street = " ".join(tokens) or None
+    if street and any(_NUMBERISH.match(t) for t in tokens):
+        return None  # numbers inside the street part: not an address in our order
+    if street and len(numbers) == 1:
+        return AddressQuery(street=street.lower(), house=numbers[0].upper())
+    if len(numbers) == 2:
+        return AddressQuery(street=street.lower() if street else None, house=numbers[0].upper(),
+                            number=numbers[1].upper())
+    if len(numbers) == 1:
+        return AddressQuery(number=numbers[0].upper())
+    return AddressQuery(street=street.lower() if street else None)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonQuery:
+    name_tokens: tuple[str, ...]
+    phone_digits: str | None
+
+    @property
+    def phone_fragments(self) -> tuple[str, ...]:
+        """A leading 8 may be the Russian trunk prefix of +7: look for both readings."""
+        if not self.phone_digits:
+            return ()
+        if self.phone_digits.startswith("8") and len(self.phone_digits) >= 4:
+            return (self.phone_digits, "7" + self.phone_digits[1:])
+        return (self.phone_digits,)
+
+
+def parse_person_query(query: str) -> PersonQuery:
+    """A client is found by name (every word a prefix of one of the names) or by phone in any
+    format, or any part of its digits (at least 3 digits)."""
+    digits = phone_digits_fragment(query)
+    letters = tuple(t.lower() for t in re.split(r"[\s,]+", query.strip()) if t and not any(c.isdigit() for c in t))
+    return PersonQuery(name_tokens=letters, phone_digits=digits if len(digits) >= 3 else None)
