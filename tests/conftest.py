@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from core.clock import ManualClock
 from core.db import async_url, create_engine
 from core.migrate import upgrade_async
+from core.models import Base
 from core.runtime import Runtime, database_url_of, redis_url_of
 from core.security import TokenCodec
 from core.settings import Settings
@@ -148,6 +149,17 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
         return
     clock.set(START)
     await runtime.redis.flushdb()
+    if "committed" in request.keywords:
+        # Real commits on separate connections (concurrency, several processes); the tables are
+        # emptied afterwards instead of rolled back.
+        runtime.sessionmaker = async_sessionmaker(runtime.engine, expire_on_commit=False)
+        try:
+            yield
+        finally:
+            async with runtime.engine.begin() as connection:
+                tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+                await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        return
     connection = await runtime.engine.connect()
     outer = await connection.begin()
     runtime.sessionmaker = async_sessionmaker(bind=connection, expire_on_commit=False,

@@ -48,7 +48,7 @@ async def own_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.
     return obj
 
 
-def _apply(premise: Premise, changes: dict) -> None:
+def apply_fields(premise: Premise, changes: dict) -> None:
     for name in PREMISE_FIELDS:
         if name not in changes:
             continue
@@ -68,7 +68,7 @@ def _apply(premise: Premise, changes: dict) -> None:
 async def create_premise(db: AsyncSession, actor: PartnerPrincipal, changes: dict) -> Premise:
     obj = await own_object(db, actor, changes["object_id"], "object_id")
     premise = Premise(partner_id=actor.partner_id, object_id=obj.id, floor=0, online_payment=True, tags=[])
-    _apply(premise, {k: v for k, v in changes.items() if not (k == "online_payment" and v is None)})
+    apply_fields(premise, {k: v for k, v in changes.items() if not (k == "online_payment" and v is None)})
     db.add(premise)
     await _flush_unique(db)
     return premise
@@ -78,7 +78,7 @@ async def update_premise(db: AsyncSession, actor: PartnerPrincipal, premise_id: 
     premise = await get_premise(db, actor, premise_id)
     if "object_id" in changes:
         premise.object_id = (await own_object(db, actor, changes["object_id"], "object_id")).id
-    _apply(premise, changes)
+    apply_fields(premise, changes)
     await _flush_unique(db)
     return premise
 

@@ -1,0 +1,83 @@
+"""Merging two client cards (CRM-CLI-03, IMPORT-02C): one service for staff and import.
+
+Everything that points at the absorbed card — premise links, the owners others depend on,
+external ids, phone history, orders, activity, lots, mailings, whatever references a client —
+moves to the survivor, and the absorbed card is deleted. Sessions and accounts follow the phone,
+which is the survivor's."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import and_, exists, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import record
+from core.clients.service import full_name
+from core.models import Base, Client, PremiseLink
+from core.partners.service import PartnerPrincipal
+
+
+def _client_references() -> list[tuple]:
+    """(table, column) pairs with a foreign key to client.id, found from the schema itself, so a
+    table added later is merged too."""
+    pairs = []
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "client" and fk.column.name == "id":
+                pairs.append((table, fk.parent))
+    return pairs
+
+
+def _unique_partner_columns(table, column) -> list:
+    """Columns that, with `column`, form a unique constraint of `table` (the rows that would
+    collide when the absorbed card's id becomes the survivor's)."""
+    result = []
+    for constraint in table.constraints:
+        names = {c.name for c in getattr(constraint, "columns", [])}
+        if constraint.__class__.__name__ == "UniqueConstraint" and column.name in names and len(names) > 1:
+            result.append([table.c[n] for n in names if n != column.name])
+    return result
+
+
+async def merge_clients(db: AsyncSession, actor: PartnerPrincipal, *, absorbed: Client, survivor: Client,
+                        reason: str) -> Client:
+    if absorbed.id == survivor.id:
+        return survivor
+    absorbed_name = full_name(absorbed)
+    for table, column in _client_references():
+        # Rows that would collide (a premise both cards are linked to) keep the survivor's.
+        for others in _unique_partner_columns(table, column):
+            twin = table.alias()
+            await db.execute(table.delete().where(
+                column == absorbed.id,
+                exists().where(and_(twin.c[column.name] == survivor.id,
+                                    *[twin.c[o.name] == o for o in others]))))
+        await db.execute(update(table).where(column == absorbed.id).values({column.name: survivor.id}))
+    # Nobody depends on themselves.
+    await db.execute(update(PremiseLink).where(PremiseLink.client_id == survivor.id,
+                                               PremiseLink.depends_on_client_id == survivor.id,
+                                               PremiseLink.role == "owner").values(depends_on_client_id=None))
+    survivor.tags = sorted(set(survivor.tags) | set(absorbed.tags))
+    await db.delete(absorbed)
+    await db.flush()
+    await record(db, actor, "client.merge", target_type="client", target_id=survivor.id,
+                 details={"absorbed_client_id": str(absorbed.id), "absorbed_name": absorbed_name,
+                          "reason": reason})
+    return survivor
+
+
+async def staff_merge(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, with_client_id: uuid.UUID) -> Client:
+    """CRM-CLI-03: the card whose phone was being changed (A) is replaced by the found card (B):
+    the premises of both are kept, A disappears, B's phone stays."""
+    from core.clients.service import PHONE_LOCKED, get_client, has_logged_in, own_client
+    from core.errors import InvalidInput, RuleViolation
+
+    a = await get_client(db, actor, client_id)
+    b = await own_client(db, actor, with_client_id, "with_client_id")
+    if a.id == b.id:
+        raise InvalidInput.field("with_client_id", "Нельзя объединить карточку саму с собой")
+    if await has_logged_in(db, a.phone):
+        raise RuleViolation(PHONE_LOCKED, code="phone_locked")
+    return await merge_clients(db, actor, absorbed=a, survivor=b, reason="staff")
+

@@ -1,0 +1,448 @@
+"""Import through the API (SPEC section 3): per partner, per item, idempotent.
+
+A batch runs in one transaction, each item in a savepoint of its own, so one bad item never
+rolls back its neighbours. Before touching anything the batch takes advisory locks on the
+phones and external ids it names, always in the same order, so overlapping imports running at
+once wait for each other instead of deadlocking or creating the same client twice."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+from sqlalchemy import delete, exists, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clients import rules as client_rules
+from core.clients.merge import merge_clients
+from core.db import commit
+from core.errors import DomainError, InvalidInput
+from core.estate.premises import apply_fields as apply_premise_fields
+from core.imports.rules import Action, Card, Facts, decide
+from core.models import (Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, PersonalAccount,
+                         Premise, PremiseLink)
+from core.partners.service import PartnerPrincipal
+from core.phones import normalize_phone
+from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 1000
+RETRIES = 3
+LOCK_BUCKETS = 4096
+STATUS = {Action.UPDATE: "updated", Action.UPDATE_WITH_PHONE: "updated", Action.MERGE: "merged",
+          Action.ADD_EXTERNAL_ID: "external_id_added", Action.CREATE: "created"}
+
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+ExternalId = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class ClientItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    external_id: ExternalId
+    phone: Annotated[str, Meta(min_length=1, max_length=32)]
+    last_name: Name | None = None
+    first_name: Name | None = None
+    middle_name: Name | None = None
+    external_id_note: Annotated[str, Meta(max_length=500)] | None = None
+    type: Literal["individual", "sole_proprietor", "legal_entity", "foreign_branch"] | None = None
+    organization_name: Annotated[str, Meta(max_length=300)] | None = None
+    email: Annotated[str, Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    gender: Literal["male", "female"] | None = None
+    birth_date: date | None = None
+    inn: Annotated[str, Meta(max_length=12)] | None = None
+    snils: Annotated[str, Meta(max_length=14)] | None = None
+    loyalty_card: Annotated[str, Meta(max_length=50)] | None = None
+    registration_address: Annotated[str, Meta(max_length=500)] | None = None
+
+
+class PremiseClientItem(ClientItem, kw_only=True, forbid_unknown_fields=True):
+    role: Literal["owner", "resident", "representative", "tenant", "unconfirmed_owner"]
+    share: Annotated[str, Meta(max_length=20)] | None = None
+    rent_day: Annotated[int, Meta(ge=1, le=31)] | None = None
+
+
+class AccountItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    external_id: ExternalId
+    number: Annotated[str, Meta(min_length=1, max_length=100)]
+    legal_entity: Annotated[str, Meta(max_length=300)] | None = None
+    els: Annotated[str, Meta(max_length=20)] | None = None
+    hidden_in_app: bool | None = None
+
+
+class PremiseItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    external_id: ExternalId
+    object_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    type: Literal["apartment", "parking_space", "storage", "apartments", "non_residential", "house", "townhouse",
+                  "duplex", "room", "land"]
+    street: Annotated[str, Meta(min_length=1, max_length=300)]
+    house: Annotated[str, Meta(min_length=1, max_length=50)]
+    number: Annotated[str, Meta(min_length=1, max_length=50)]
+    building: Annotated[str, Meta(max_length=50)] | None = None
+    entrance: Annotated[str, Meta(max_length=20)] | None = None
+    floor: Annotated[int, Meta(ge=-20, le=500)] | None = None
+    total_area: Annotated[str, Meta(max_length=20)] | float | None = None
+    living_area: Annotated[str, Meta(max_length=20)] | float | None = None
+    rooms: Annotated[int, Meta(ge=0, le=100)] | None = None
+    online_payment: bool | None = None
+    tags: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=50)] | None = None
+    accounts: Annotated[list[AccountItem], Meta(max_length=50)] = []
+    clients: Annotated[list[PremiseClientItem], Meta(max_length=100)] = []
+
+
+@dataclass(slots=True)
+class ItemResult:
+    index: int
+    status: str
+    client_id: uuid.UUID | None = None
+    premise_id: uuid.UUID | None = None
+    code: str | None = None
+    detail: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    clients: list["ItemResult"] = field(default_factory=list)
+
+
+def parse_items(raw_items: list[Any], kind: type) -> list[tuple[int, Any]]:
+    """Validate each item on its own: a malformed item is an error result, not a failed batch."""
+    parsed = []
+    for index, raw in enumerate(raw_items):
+        try:
+            parsed.append((index, msgspec.convert(raw, kind, strict=False)))
+        except msgspec.ValidationError as exc:
+            parsed.append((index, exc))
+    return parsed
+
+
+def _error(index: int, exc: Exception) -> ItemResult:
+    if isinstance(exc, msgspec.ValidationError):
+        message = str(exc)
+        field_name = message.rsplit("$.", 1)[-1].rstrip("`") if "$." in message else "item"
+        return ItemResult(index, "error", code="validation_error", detail=message,
+                          errors=[{"field": field_name, "message": message.split(" - ")[0]}])
+    if isinstance(exc, DomainError):
+        return ItemResult(index, "error", code=exc.code, detail=exc.detail,
+                          errors=[{"field": e.field, "message": e.message} for e in getattr(exc, "errors", [])])
+    return ItemResult(index, "error", code="conflict", detail="Данные изменились одновременно с импортом; повторите")
+
+
+def _bucket(partner_id: uuid.UUID, key: str) -> int:
+    return zlib.crc32(f"{partner_id}:{key}".encode()) % LOCK_BUCKETS
+
+
+async def _lock(db: AsyncSession, partner_id: uuid.UUID, keys: set[str]) -> None:
+    buckets = sorted({_bucket(partner_id, k) for k in keys})
+    space = zlib.crc32(partner_id.bytes) & 0x7FFFFFFF
+    if buckets:
+        await db.execute(text("SELECT pg_advisory_xact_lock(:space, b) FROM unnest(CAST(:buckets AS int[])) AS b"),
+                         {"space": space, "buckets": buckets})
+
+
+async def _run(rt: Runtime, partner_id: uuid.UUID, keys: set[str], work) -> list[ItemResult]:
+    """Run a batch in a transaction of its own, again from scratch on a deadlock or a
+    serialization failure (the batch is idempotent, so a retry is safe)."""
+    for attempt in range(1, RETRIES + 1):
+        async with rt.sessionmaker() as db:
+            try:
+                await _lock(db, partner_id, keys)
+                results = await work(db)
+                await commit(db)
+                return results
+            except DBAPIError as exc:
+                await db.rollback()
+                code = getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) or getattr(exc.orig, "sqlstate", None)
+                if code in ("40P01", "40001") and attempt < RETRIES:
+                    log.warning("import batch retried after %s (attempt %d)", code, attempt)
+                    continue
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- clients -------------------------------------------------------------------------------------
+
+CLIENT_FIELDS = ("last_name", "first_name", "middle_name", "type", "organization_name", "email", "gender",
+                 "birth_date", "inn", "snils", "loyalty_card", "registration_address")
+
+
+def _fields(item: ClientItem, today: date) -> dict[str, Any]:
+    """The passed fields, validated like the CRM's own forms."""
+    passed = {name: getattr(item, name) for name in CLIENT_FIELDS if getattr(item, name) is not None}
+    for name in ("last_name", "first_name", "middle_name"):
+        if name in passed:
+            passed[name] = client_rules.full_name_part(passed[name], name)
+    if "inn" in passed:
+        passed["inn"] = client_rules.inn(passed["inn"])
+    if "snils" in passed:
+        passed["snils"] = client_rules.snils(passed["snils"])
+    if "birth_date" in passed:
+        client_rules.not_in_future(passed["birth_date"], today, "birth_date")
+    if "email" in passed:
+        passed["email"] = passed["email"].strip().lower()
+    return passed
+
+
+def _overwrite(client: Client, passed: dict[str, Any]) -> None:
+    # Only real differences are written, so a repeated batch changes nothing (not even updated_at).
+    for name, value in passed.items():
+        if getattr(client, name) != value:
+            setattr(client, name, value)
+
+
+async def _card(db: AsyncSession, partner_id: uuid.UUID, client: Client | None) -> Card | None:
+    if client is None:
+        return None
+    logged_in = bool(client.phone) and bool(await db.scalar(select(exists().where(
+        Account.phone == client.phone, Account.first_login_at.is_not(None)))))
+    elsewhere = bool(client.phone) and bool(await db.scalar(select(exists().where(
+        Client.phone == client.phone, Client.partner_id != partner_id))))
+    return Card(id=client.id, phone=client.phone, logged_in=logged_in, in_other_partners=elsewhere)
+
+
+async def match_client(db: AsyncSession, actor: PartnerPrincipal, item: ClientItem, *, today: date) -> tuple[str, Client]:
+    """Apply the matching rules to one incoming client; returns the result status and the card."""
+    partner_id = actor.partner_id
+    phone = normalize_phone(item.phone)
+    passed = _fields(item, today)
+    by_external = (await db.scalars(select(Client).join(ClientExternalId, ClientExternalId.client_id == Client.id)
+                                    .where(ClientExternalId.partner_id == partner_id,
+                                           ClientExternalId.value == item.external_id))).first()
+    by_phone = (await db.scalars(select(Client).where(Client.partner_id == partner_id, Client.phone == phone))).first()
+    held_before = False
+    if by_external is not None and by_external.phone != phone:
+        held_before = bool(await db.scalar(select(exists().where(
+            ClientPhoneHistory.partner_id == partner_id, ClientPhoneHistory.phone == phone,
+            ClientPhoneHistory.client_id != by_external.id))))
+    decision = decide(Facts(await _card(db, partner_id, by_external), await _card(db, partner_id, by_phone),
+                            held_before))
+    if decision.action is Action.REFUSE:
+        raise _Refused(decision.code, decision.message)
+    if decision.action is Action.CREATE:
+        client = Client(partner_id=partner_id, phone=phone, status="active", type="individual", tags=[])
+        _overwrite(client, passed)
+        db.add(client)
+        await db.flush()
+        db.add(ClientExternalId(partner_id=partner_id, client_id=client.id, value=item.external_id,
+                                note=item.external_id_note))
+    elif decision.action is Action.ADD_EXTERNAL_ID:
+        client = by_phone
+        _overwrite(client, passed)
+        db.add(ClientExternalId(partner_id=partner_id, client_id=client.id, value=item.external_id,
+                                note=item.external_id_note))
+    elif decision.action is Action.MERGE:
+        client = await merge_clients(db, actor, absorbed=by_external, survivor=by_phone, reason="import")
+        _overwrite(client, passed)
+    else:
+        client = by_external
+        if decision.action is Action.UPDATE_WITH_PHONE:
+            db.add(ClientPhoneHistory(partner_id=partner_id, client_id=client.id, phone=client.phone))
+            client.phone = phone
+        _overwrite(client, passed)
+        if item.external_id_note is not None:
+            await db.execute(update(ClientExternalId).where(
+                ClientExternalId.partner_id == partner_id, ClientExternalId.value == item.external_id,
+                ClientExternalId.note.is_distinct_from(item.external_id_note)).values(note=item.external_id_note))
+    if not client.last_name and not client.first_name and not client.organization_name:
+        raise InvalidInput.field("first_name", "Укажите имя или фамилию")
+    await db.flush()
+    return STATUS[decision.action], client
+
+
+class _Refused(DomainError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
+
+
+def _client_keys(item: ClientItem) -> set[str]:
+    keys = {f"x:{item.external_id}"}
+    try:
+        keys.add(f"p:{normalize_phone(item.phone)}")
+    except InvalidInput:
+        pass
+    return keys
+
+
+async def import_clients(rt: Runtime, actor: PartnerPrincipal, raw_items: list[Any]) -> list[ItemResult]:
+    """IMPORT-01..05 for a batch of clients."""
+    if len(raw_items) > MAX_BATCH:
+        raise InvalidInput.field("items", f"Не больше {MAX_BATCH} элементов в одном запросе")
+    parsed = parse_items(raw_items, ClientItem)
+    today = rt.clock.now().date()
+    keys = set().union(*[_client_keys(item) for _, item in parsed if isinstance(item, ClientItem)])
+
+    async def work(db: AsyncSession) -> list[ItemResult]:
+        results = []
+        for index, item in parsed:
+            if not isinstance(item, ClientItem):
+                results.append(_error(index, item))
+                continue
+            try:
+                async with db.begin_nested():
+                    status, client = await match_client(db, actor, item, today=today)
+                results.append(ItemResult(index, status, client_id=client.id))
+            except (DomainError, IntegrityError) as exc:
+                results.append(_error(index, exc))
+        return results
+
+    return await _run(rt, actor.partner_id, keys, work)
+
+
+# --- premises ------------------------------------------------------------------------------------
+
+OWNER_ROLES = ("owner", "unconfirmed_owner")
+
+
+async def _upsert_premise(db: AsyncSession, actor: PartnerPrincipal, item: PremiseItem) -> tuple[str, Premise]:
+    try:
+        object_id = uuid.UUID(item.object_id)
+    except ValueError:
+        raise InvalidInput.field("object_id", "Объект не найден у этого партнёра") from None
+    if await db.scalar(select(EstateObject.partner_id).where(EstateObject.id == object_id)) != actor.partner_id:
+        raise InvalidInput.field("object_id", "Объект не найден у этого партнёра")
+    premise = (await db.scalars(select(Premise).where(Premise.partner_id == actor.partner_id,
+                                                      Premise.external_id == item.external_id))).first()
+    status = "updated"
+    if premise is None:
+        premise = Premise(partner_id=actor.partner_id, object_id=object_id, external_id=item.external_id, floor=0,
+                          online_payment=True, tags=[])
+        db.add(premise)
+        status = "created"
+    elif premise.object_id != object_id:
+        premise.object_id = object_id
+    changes = {name: getattr(item, name) for name in ("type", "street", "house", "number", "building", "entrance",
+                                                      "floor", "rooms", "online_payment", "tags")
+               if getattr(item, name) is not None}
+    from decimal import Decimal, InvalidOperation
+
+    for name in ("total_area", "living_area"):
+        value = getattr(item, name)
+        if value is not None:
+            try:
+                changes[name] = Decimal(str(value)).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                raise InvalidInput.field(name, "Некорректная площадь") from None
+    # Compare before writing, so an unchanged premise is not touched.
+    probe = {k: v for k, v in changes.items() if getattr(premise, k, None) != v}
+    if probe:
+        apply_premise_fields(premise, probe)
+    await db.flush()
+    return status, premise
+
+
+async def _upsert_accounts(db: AsyncSession, actor: PartnerPrincipal, premise: Premise, items: list[AccountItem]) -> None:
+    """IMPORT-07: personal accounts upserted by external id within the partner."""
+    for item in items:
+        account = (await db.scalars(select(PersonalAccount).where(
+            PersonalAccount.partner_id == actor.partner_id, PersonalAccount.external_id == item.external_id))).first()
+        if account is None:
+            account = PersonalAccount(partner_id=actor.partner_id, premise_id=premise.id,
+                                      external_id=item.external_id, number=item.number, hidden_in_app=False)
+            db.add(account)
+        values = {"premise_id": premise.id, "number": item.number, "legal_entity": item.legal_entity,
+                  "els": client_rules.els(item.els, "accounts.els")}
+        if item.hidden_in_app is not None:
+            values["hidden_in_app"] = item.hidden_in_app
+        for name, value in values.items():
+            if getattr(account, name) != value:
+                setattr(account, name, value)
+    await db.flush()
+
+
+async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Premise,
+                         passed: list[tuple[PremiseClientItem, Client]]) -> None:
+    """IMPORT-06: owners are replaced as a set; the people who depended on a removed owner go
+    with them; links marked keep_on_integration are never removed by integration."""
+    owners = [client.id for item, client in passed if item.role in OWNER_ROLES]
+    existing = {link.client_id: link for link in (await db.scalars(
+        select(PremiseLink).where(PremiseLink.premise_id == premise.id))).all()}
+    removed_owners = [cid for cid, link in existing.items()
+                      if link.role in OWNER_ROLES and cid not in owners and not link.keep_on_integration]
+    if removed_owners:
+        await db.execute(delete(PremiseLink).where(
+            PremiseLink.premise_id == premise.id, PremiseLink.keep_on_integration.is_(False),
+            (PremiseLink.client_id.in_(removed_owners)) | (PremiseLink.depends_on_client_id.in_(removed_owners))))
+        existing = {cid: link for cid, link in existing.items()
+                    if not (link.keep_on_integration is False and (cid in removed_owners
+                                                                   or link.depends_on_client_id in removed_owners))}
+    current_owners = owners or [cid for cid, link in existing.items() if link.role in OWNER_ROLES]
+    for item, client in passed:
+        depends_on = None
+        if item.role not in ("owner",):
+            candidates = [o for o in current_owners if o != client.id]
+            if not candidates:
+                raise InvalidInput.field("clients.role", "Для жителя, арендатора или представителя нужен собственник")
+            depends_on = candidates[0]
+        if item.role == "tenant" and item.rent_day is None:
+            raise InvalidInput.field("clients.rent_day", "Для арендатора укажите день оплаты аренды")
+        values = {"role": item.role, "depends_on_client_id": depends_on,
+                  "rent_day": item.rent_day if item.role == "tenant" else None}
+        if item.share is not None:
+            from decimal import Decimal
+
+            values["share"] = Decimal(item.share)
+        link = existing.get(client.id)
+        if link is None:
+            link = PremiseLink(partner_id=actor.partner_id, premise_id=premise.id, client_id=client.id,
+                               online_payment=True, keep_on_integration=False, **values)
+            db.add(link)
+            existing[client.id] = link
+        else:
+            for name, value in values.items():
+                if getattr(link, name) != value:
+                    setattr(link, name, value)
+    await db.flush()
+
+
+def _premise_keys(item: PremiseItem) -> set[str]:
+    keys = {f"premise:{item.external_id}"} | {f"account:{a.external_id}" for a in item.accounts}
+    for client in item.clients:
+        keys |= _client_keys(client)
+    return keys
+
+
+async def import_premises(rt: Runtime, actor: PartnerPrincipal, raw_items: list[Any]) -> list[ItemResult]:
+    """IMPORT-06/07: premises with their personal accounts and clients, upserted by external id."""
+    if len(raw_items) > MAX_BATCH:
+        raise InvalidInput.field("items", f"Не больше {MAX_BATCH} элементов в одном запросе")
+    parsed = parse_items(raw_items, PremiseItem)
+    today = rt.clock.now().date()
+    keys = set().union(*[_premise_keys(item) for _, item in parsed if isinstance(item, PremiseItem)])
+
+    async def work(db: AsyncSession) -> list[ItemResult]:
+        results = []
+        for index, item in parsed:
+            if not isinstance(item, PremiseItem):
+                results.append(_error(index, item))
+                continue
+            try:
+                async with db.begin_nested():
+                    status, premise = await _upsert_premise(db, actor, item)
+                    await _upsert_accounts(db, actor, premise, item.accounts)
+                    passed, client_results = [], []
+                    for client_index, client_item in enumerate(item.clients):
+                        try:
+                            client_status, client = await match_client(db, actor, client_item, today=today)
+                        except DomainError as exc:
+                            raise _ClientFailed(client_index, exc) from exc
+                        passed.append((client_item, client))
+                        client_results.append(ItemResult(client_index, client_status, client_id=client.id))
+                    await _replace_links(db, actor, premise, passed)
+                results.append(ItemResult(index, status, premise_id=premise.id, clients=client_results))
+            except _ClientFailed as exc:
+                result = _error(index, exc.cause)
+                result.detail = f"Клиент {exc.index}: {result.detail}"
+                results.append(result)
+            except (DomainError, IntegrityError) as exc:
+                results.append(_error(index, exc))
+        return results
+
+    return await _run(rt, actor.partner_id, keys, work)
+
+
+class _ClientFailed(Exception):
+    def __init__(self, index: int, cause: DomainError) -> None:
+        super().__init__(cause.detail)
+        self.index, self.cause = index, cause

@@ -1,0 +1,82 @@
+"""STAFF-04: a partner's staff and API keys see nothing of another partner, ever. This walks every
+partner-scoped CRM route with the other partner's ids and checks each answer hides them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
+from tests.support import api_key_headers, expect
+
+NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me")
+
+
+async def _world(http, staff) -> dict[str, str]:
+    obj = await make_object(http, staff, "Тайный ЖК")
+    premise = await make_premise(http, staff, obj, "77", street="Секретная", house="13")
+    client = await make_client(http, staff, "Секретова", "Тайна", "+79167770077", email="secret@example.com")
+    await link(http, staff, premise, client)
+    account = expect(await http.post(f"/crm/v1/premises/{premise}/accounts", headers=staff,
+                                     json={"number": "SECRET-1"}), 201)["id"]
+    return {"object_id": obj, "premise_id": premise, "client_id": client, "account_id": account,
+            "personal_account_id": account}
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    found = []
+    for route in app.routes:
+        if not route.path.startswith("/crm/v1") or route.path.startswith(NOT_PARTNER_SCOPED):
+            continue
+        for method in sorted(getattr(route, "methods", ())):
+            if method not in ("HEAD", "OPTIONS"):
+                found.append((route.path, method))
+    return found
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name in ids:
+            return ids[name]
+        if name.endswith("_id"):
+            return ids.get("premise_id")  # an id of the victim's in any case
+        raise AssertionError(f"the isolation walk does not know the path parameter {name!r} of {path}")
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
+
+
+@pytest.mark.parametrize("actor", ["staff", "api_key"])
+async def test_staff_04_every_route_hides_another_partners_data(http, app, actor):
+    """Rule: STAFF-04 — another partner's ids answer 404 (in paths) or a refusal (in bodies); no
+    value of the other partner appears in any answer; nothing of theirs changes."""
+    _, victim_staff = await partner_with_staff(http, name="УК Жертва")
+    ids = await _world(http, victim_staff)
+    before = {key: expect(await http.get(f"/crm/v1/{kind}/{ids[key]}", headers=victim_staff), 200)
+              for key, kind in (("premise_id", "premises"), ("client_id", "clients"), ("object_id", "objects"))}
+    intruder_partner, intruder_staff = await partner_with_staff(http, name="УК Чужая")
+    headers = intruder_staff if actor == "staff" else await api_key_headers(http, intruder_partner)
+    secrets = ("Секретова", "Тайна", "9167770077", "secret@example.com", "SECRET-1", "Тайный ЖК", *ids.values())
+    body = {**ids, "type": "apartment", "street": "Ленина", "house": "1", "number": "1", "name": "Чужой",
+            "address": "ул. 1", "role": "owner", "title": "Заявка", "status": "waiting", "kind": "requests",
+            "period": "2026-10-01", "amount_due": "10.00", "body": "Текст", "first_name": "Анна", "phone": "+79160000000"}
+    walked = 0
+    for path, method in _routes(app):
+        url = _fill(path, ids)
+        response = await http.request(method, url, headers=headers, json=body if method in ("POST", "PATCH", "PUT")
+                                       else None)
+        walked += 1
+        has_path_id = "{" in path
+        if has_path_id:
+            assert response.status_code in (400, 404, 422), (method, path, response.status_code, response.text)
+            if method in ("GET", "DELETE"):
+                assert response.status_code == 404, (method, path, response.status_code, response.text)
+        else:
+            assert response.status_code < 500, (method, path, response.text)
+        for secret in secrets:
+            assert secret not in response.text, (method, path, secret)
+    assert walked >= 15
+    for key, kind in (("premise_id", "premises"), ("client_id", "clients"), ("object_id", "objects")):
+        after = expect(await http.get(f"/crm/v1/{kind}/{ids[key]}", headers=victim_staff), 200)
+        assert after == before[key], kind
