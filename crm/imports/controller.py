@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, post
-from litestar.status_codes import HTTP_200_OK
+from litestar import Controller, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.merge import staff_merge
-from core.imports import service
+from core.clients.service import ClientFilter
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.estate.premises import PremiseFilter
+from core.imports import export, formats, service
+from core.imports.jobs import create_job, get_job
 from core.imports.service import MAX_BATCH, ItemResult
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
@@ -99,3 +110,124 @@ class ImportController(Controller):
         """CRM-CLI-03: this card (whose phone was being changed) is replaced by `with_client_id`."""
         survivor = await staff_merge(db, actor, path_id(client_id), parse_id(data.with_client_id, "with_client_id"))
         return await client_card(db, actor, survivor)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ImportKind = Literal["premises", "clients"]
+MAX_FILE = 50 * 1024 * 1024
+
+
+@dataclass
+class ImportFileForm:
+    file: UploadFile
+
+
+class ImportJobCard(Output, kw_only=True):
+    id: str
+    kind: str
+    format: str
+    file_name: str
+    status: Literal["pending", "running", "done", "failed"]
+    processed: int
+    created: int
+    updated: int
+    errors_count: int
+    errors: list[dict]
+    failure: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def job_card(job) -> ImportJobCard:
+    return ImportJobCard(id=str(job.id), kind=job.kind, format=job.format, file_name=job.file_name, status=job.status,
+                         processed=job.processed, created=job.created, updated=job.updated,
+                         errors_count=job.errors_count, errors=job.errors, failure=job.failure,
+                         created_at=job.created_at, finished_at=job.finished_at)
+
+
+def _need(actor: PartnerPrincipal, kind: str) -> None:
+    # STAFF-01: premises are imported by file even without `premises.edit`; clients need `clients.edit`.
+    if kind == "clients" and not actor.can("clients.edit"):
+        raise PermissionDenied("Недостаточно прав: нужно разрешение «clients.edit»", code="permission_required")
+
+
+def _stream(handle, file_name: str) -> Stream:
+    async def chunks():
+        try:
+            while chunk := await asyncio.to_thread(handle.read, 1 << 20):
+                yield chunk
+        finally:
+            handle.close()
+
+    return Stream(chunks(), media_type=XLSX,
+                  headers={"Content-Disposition": f'attachment; filename="{file_name}"'})
+
+
+class ExcelController(Controller):
+    path = "/crm/v1"
+    tags = ["CRM: import"]
+    dependencies = PARTNER
+    security = PARTNER_SECURITY
+
+    @get("/import/{kind:str}/template", operation_id="GetImportTemplate", responses=problems(401, 404),
+         media_type=XLSX)
+    async def template(self, actor: PartnerPrincipal, kind: str) -> Response[bytes]:
+        """IMPORT-08: the Excel template with an instruction sheet; exports use the same columns."""
+        if kind not in formats.COLUMNS:
+            raise NotFound("Нет такого шаблона")
+        content = await asyncio.to_thread(formats.template, kind)
+        return Response(content, media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{kind}-template.xlsx"'})
+
+    @post("/import/{kind:str}/file", status_code=HTTP_202_ACCEPTED, operation_id="UploadImportFile",
+          responses=problems(400, 401, 403, 404, 413))
+    async def upload(self, actor: PartnerPrincipal, kind: str, runtime: Runtime, db: AsyncSession,
+                     data: Annotated[ImportFileForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> ImportJobCard:
+        """IMPORT-08: an Excel (.xlsx) or XML file; the worker imports it; follow the job for
+        progress and row-level errors."""
+        if kind not in formats.COLUMNS:
+            raise NotFound("Нет такого импорта")
+        _need(actor, kind)
+        name = data.file.filename or "import"
+        lowered = name.lower()
+        if lowered.endswith(".xlsx"):
+            fmt = "xlsx"
+        elif lowered.endswith(".xml") or data.file.content_type in ("application/xml", "text/xml"):
+            fmt = "xml"
+        else:
+            raise InvalidInput.field("file", "Загрузите файл Excel (.xlsx) по шаблону или XML")
+        size = await asyncio.to_thread(lambda: data.file.file.seek(0, 2))
+        if size > MAX_FILE:
+            raise InvalidInput.field("file", "Файл больше 50 МБ: разделите его на части")
+        await asyncio.to_thread(data.file.file.seek, 0)
+        job = await create_job(runtime, db, actor, kind=kind, fmt=fmt, file_name=name, source=data.file.file)
+        return job_card(job)
+
+    @get("/import/jobs/{job_id:str}", operation_id="GetImportJob", responses=problems(401, 404))
+    async def job(self, actor: PartnerPrincipal, job_id: str, db: AsyncSession) -> ImportJobCard:
+        return job_card(await get_job(db, actor, path_id(job_id)))
+
+    @get("/export/premises", operation_id="ExportPremises", responses=problems(400, 401), media_type=XLSX)
+    async def export_premises(
+        self, actor: PartnerPrincipal, db: AsyncSession, q: str | None = None, type: str | None = None,
+        object_id: str | None = None, client_id: str | None = None, tag: list[str] | None = None,
+        sort: Literal["address", "-address", "area", "-area"] = "address",
+    ) -> Stream:
+        """CRM-PREM-01 export columns in the import template; filters and masking as in the list."""
+        flt = PremiseFilter(q=q, type=type, tags=tag or [],
+                            object_id=parse_id(object_id, "object_id") if object_id else None,
+                            client_id=parse_id(client_id, "client_id") if client_id else None)
+        return _stream(await export.export_premises(db, actor, flt, sort), "premises.xlsx")
+
+    @get("/export/clients", operation_id="ExportClients", opt={"permission": "reports.clients"},
+         responses=problems(400, 401, 403), media_type=XLSX)
+    async def export_clients(
+        self, actor: PartnerPrincipal, db: AsyncSession, q: str | None = None, status: str | None = None,
+        tag: str | None = None, premise_id: str | None = None, object_id: str | None = None,
+        sort: Literal["name", "-name", "phone", "-phone", "last_visit", "-last_visit"] = "name",
+    ) -> Stream:
+        """CRM-CLI-01 export columns; filters and masking as in the list."""
+        flt = ClientFilter(q=q, status=status, tag=tag,
+                           premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
+                           object_id=parse_id(object_id, "object_id") if object_id else None)
+        return _stream(await export.export_clients(db, actor, flt, sort), "clients.xlsx")
