@@ -62,6 +62,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class TooLarge(DomainError):
+    """An upload is larger than allowed (413)."""
+
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
 class RuleViolation(DomainError):
     """A business rule refused the request (422)."""
 

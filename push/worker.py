@@ -1,9 +1,11 @@
-"""`bff worker`: runs the periodic jobs (push delivery, reminders, housekeeping) until stopped.
-Every job is idempotent, so several workers on several machines may run side by side."""
+"""`bff worker`: push delivery plus the periodic jobs (reminders, housekeeping) until stopped.
+Every job is idempotent and the push outbox is claimed with FOR UPDATE SKIP LOCKED, so several
+workers on several machines may run side by side."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,8 +28,10 @@ class PeriodicJob:
 
 def registered_jobs() -> list[PeriodicJob]:
     from core.auth.jobs import purge_refresh_tokens
+    from core.imports.jobs import run_import_jobs
 
-    return [PeriodicJob("auth.purge_refresh_tokens", 3600, purge_refresh_tokens)]
+    return [PeriodicJob("auth.purge_refresh_tokens", 3600, purge_refresh_tokens),
+            PeriodicJob("imports.run", 2, run_import_jobs)]
 
 
 async def run_job_once(rt: Runtime, job: PeriodicJob) -> object:
@@ -42,12 +46,10 @@ async def run_job_once(rt: Runtime, job: PeriodicJob) -> object:
             raise
 
 
-async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: float = 1.0) -> None:
-    stop = stop or asyncio.Event()
+async def run_periodic(rt: Runtime, stop: asyncio.Event, tick: float) -> None:
     jobs = registered_jobs()
     next_run = {job.name: 0.0 for job in jobs}
     loop = asyncio.get_running_loop()
-    log.info("worker started with jobs: %s", ", ".join(job.name for job in jobs))
     while not stop.is_set():
         for job in jobs:
             if loop.time() < next_run[job.name]:
@@ -59,8 +61,27 @@ async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: fl
             except Exception:  # noqa: BLE001 - a failing job must not stop the others
                 log.exception("job %s failed; it will run again", job.name)
             next_run[job.name] = loop.time() + job.every_seconds
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=tick)
-        except TimeoutError:
-            pass
+
+
+async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: float = 1.0,
+                     push: bool = True) -> None:
+    from push.service import open_push, run_push
+
+    stop = stop or asyncio.Event()
+    log.info("worker started with jobs: push.deliver, %s", ", ".join(job.name for job in registered_jobs()))
+    tasks = [asyncio.create_task(run_periodic(rt, stop, tick), name="periodic jobs")]
+    deliverer = None
+    if push:
+        deliverer = await open_push(rt)
+        tasks.append(asyncio.create_task(run_push(deliverer, stop), name="push.deliver"))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if deliverer is not None:
+            await deliverer.transport.close()
     log.info("worker stopped")

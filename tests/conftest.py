@@ -25,6 +25,7 @@ from core.runtime import Runtime, database_url_of, redis_url_of
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import DebugSmsProvider
+from push import api as push_api
 from web.app import create_app
 
 ADMIN_TOKEN = "test-platform-admin-token-0123456789abcdef"
@@ -119,6 +120,7 @@ async def runtime(base_settings: Settings, database: str, clock: ManualClock) ->
     redis = aioredis.from_url(base_settings.redis_url, decode_responses=True)
     rt = Runtime(settings=base_settings, clock=clock, engine=engine, sessionmaker=async_sessionmaker(engine),
                  redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider())
+    push_api.use_clock(clock)
     yield rt
     await rt.close()
 

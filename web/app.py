@@ -25,10 +25,21 @@ def route_handlers() -> list:
     from bff.auth.controller import AppAuthController
     from crm.admin.controller import PlatformAdminController
     from crm.auth.controller import StaffAuthController, WhoAmIController
+    from crm.clients.controller import ClientController
+    from crm.imports.controller import ExcelController, ImportController
     from crm.objects.controller import ObjectController
+    from push.controller import DeviceController
+    from push.crm_controller import PushCrmController
+    from crm.activity.controller import ActivityController
+    from crm.documents.controller import DocumentController
+    from crm.feeds.controller import FeedController
+    from crm.orders.controller import OrderController
+    from crm.premises.controller import PremiseController
+    from crm.registration.controller import RegistrationController
 
     return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController, WhoAmIController,
-            ObjectController]
+            ObjectController, PremiseController, ClientController, ImportController, ExcelController, FeedController, OrderController, ActivityController,
+            DocumentController, DeviceController, PushCrmController, RegistrationController]
 
 
 def _bearer(description: str) -> SecurityScheme:

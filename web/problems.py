@@ -16,7 +16,7 @@ from litestar.types import Scope
 from sqlalchemy import exc as sa_exc
 
 from core.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
-                         RateLimited, RuleViolation, ServiceUnavailable)
+                         RateLimited, RuleViolation, ServiceUnavailable, TooLarge)
 
 log = logging.getLogger("web.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -28,6 +28,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
     RuleViolation: 422,
     RateLimited: 429,
     ServiceUnavailable: 503,
@@ -166,9 +167,9 @@ EXCEPTION_HANDLERS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the refusals a route can answer with."""
+    """OpenAPI entries for the refusals a route can answer with (400 always: any input can be bad)."""
     return {
         status: ResponseSpec(data_container=Problem, description=TITLES.get(status, "Error"), media_type=PROBLEM_JSON,
                              generate_examples=False)
-        for status in statuses
+        for status in sorted({400, *statuses})
     }

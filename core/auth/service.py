@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import otp
 from core.db import after_commit, commit
+from core.enums import NOTIFICATION_TYPES
 from core.errors import NotAuthenticated, RateLimited
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import normalize_phone
@@ -124,11 +125,19 @@ async def _upsert_account(db: AsyncSession, phone: str, now: datetime) -> uuid.U
     return account_id
 
 
-async def _record_visit(db: AsyncSession, account_id: uuid.UUID, app_version: str | None, now: datetime) -> None:
+async def _record_visit(db: AsyncSession, account_id: uuid.UUID, app_version: str | None, now: datetime, *,
+                        push_enabled: bool = False) -> None:
     await db.execute(
-        insert(AppVisit).values(account_id=account_id, day=now.date(), app_version=app_version or "")
+        insert(AppVisit).values(account_id=account_id, day=now.date(), app_version=app_version or "",
+                                push_enabled=push_enabled)
         .on_conflict_do_nothing()
     )
+
+
+def _push_enabled(os_enabled: bool | None, types: dict[str, bool] | None) -> bool:
+    """As push.rules.push_enabled (core may not import push): OS permission on and a type on,
+    a type never reported counting as on."""
+    return os_enabled is True and any((types or {}).get(kind, True) for kind in NOTIFICATION_TYPES)
 
 
 async def _issue_pair(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID,
@@ -208,8 +217,15 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
     if await rt.redis.set(f"touch:{session_id}", "1", nx=True, ex=TOUCH_INTERVAL):
         now = rt.clock.now()
-        await db.execute(update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now))
+        touched = (await db.execute(
+            update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now)
+            .returning(DeviceSession.app_version, DeviceSession.os_notifications_enabled,
+                       DeviceSession.notification_types))).first()
         await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now))
+        if touched is not None:
+            # The push monitor counts users who opened the app, per day and app version (PUSH-07).
+            await _record_visit(db, account_id, touched[0], now,
+                                push_enabled=_push_enabled(touched[1], touched[2]))
     return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")))
 
 

@@ -1,21 +1,22 @@
 """SQLAlchemy models of SPEC.md section 2. Relationships are not mapped: every query is explicit."""
 
-from core.models.activity import Activity, Notification, Order
+from core.models.activity import Activity, Notification, Order, OrderCounter
 from core.models.base import Base
 from core.models.device import (AppVisit, DeviceSession, Mailing, MailingRecipient,
                                 NotificationSettingsEvent, PushDelivery, PushMessage, RefreshToken,
                                 SmsMessage)
 from core.models.estate import (Bill, Document, EstateObject, Insurance, Lot, Meter, MeterReading,
                                 ObjectGroup, PersonalAccount, Premise, Quarter)
+from core.models.imports import ImportJob
 from core.models.partner import ApiKey, AuditRecord, Brand, Partner, Role, Staff
 from core.models.people import (Account, Client, ClientExternalId, ClientPhoneHistory, Guest,
                                 PremiseLink, RegistrationRequest)
 
 __all__ = [
     "Account", "Activity", "ApiKey", "AppVisit", "AuditRecord", "Base", "Bill", "Brand", "Client",
-    "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest",
+    "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest", "ImportJob",
     "Insurance", "Lot", "Mailing", "MailingRecipient", "Meter", "MeterReading", "Notification",
-    "NotificationSettingsEvent", "ObjectGroup", "Order", "Partner", "PersonalAccount", "Premise",
+    "NotificationSettingsEvent", "ObjectGroup", "Order", "OrderCounter", "Partner", "PersonalAccount", "Premise",
     "PremiseLink", "PushDelivery", "PushMessage", "Quarter", "RefreshToken", "Role", "SmsMessage",
     "Staff",
 ]

@@ -39,6 +39,16 @@ class Order(Base):
     seen_by_client_at: Mapped[datetime | None]
 
 
+class OrderCounter(Base):
+    """The last order number given in a partner: numbers come from one row updated with
+    UPDATE … RETURNING, so concurrent creations queue on its lock and never share a number."""
+
+    __tablename__ = "order_counter"
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class Activity(Base):
     """What a client or premise took part in (CRM-ACT-01)."""
 

@@ -5,12 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.enums import MAILING_CHANNELS, PUSH_STATUSES, sql_in
 from core.models.base import Base, now_column, uuid_pk
+
+
+# An app version as a comparable number (4.7.1 -> 4007001; unparsable -> 0), computed by the
+# database so every writer agrees: the monitor counts only versions 4.7 and newer (PUSH-07).
+VERSION_NUM_SQL = (
+    "COALESCE(substring(COALESCE(app_version, '') from '^v?([0-9]{1,3})')::int, 0) * 1000000"
+    " + COALESCE(substring(COALESCE(app_version, '') from '^v?[0-9]{1,3}[.]([0-9]{1,3})')::int, 0) * 1000"
+    " + COALESCE(substring(COALESCE(app_version, '') from '^v?[0-9]{1,3}[.][0-9]{1,3}[.]([0-9]{1,3})')::int, 0)"
+)
 
 
 class DeviceSession(Base):
@@ -39,6 +48,8 @@ class DeviceSession(Base):
     os_notifications_enabled: Mapped[bool | None]
     notification_types: Mapped[dict[str, bool]] = mapped_column(JSONB, default=dict, server_default="{}")
     settings_changed_at: Mapped[datetime | None]
+    # When each per-type switch last changed: {type: ISO time} (PUSH-02).
+    notification_types_changed_at: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default="{}")
     current_premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"))
     current_brand_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("brand.id", ondelete="SET NULL"))
 
@@ -60,15 +71,23 @@ class NotificationSettingsEvent(Base):
     """Every change of the OS permission or of the per-type switches (for the monitor)."""
 
     __tablename__ = "notification_settings_event"
-    __table_args__ = (Index("ix_notification_settings_event_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_notification_settings_event_at", "created_at"),
+        # The monitor counts opt-outs per bucket: a narrow partial index keeps a year of events cheap.
+        Index("ix_notification_settings_event_opt_out", "created_at", "app_version_num", "account_id",
+              postgresql_where=text("opt_out")),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device_session.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     app_version: Mapped[str | None] = mapped_column(String(50))
+    app_version_num: Mapped[int] = mapped_column(Computed(VERSION_NUM_SQL, persisted=True))
     os_notifications_enabled: Mapped[bool | None]
     notification_types: Mapped[dict[str, bool]] = mapped_column(JSONB, default=dict, server_default="{}")
     push_enabled: Mapped[bool]
+    # Push was deliverable before this change and is not after it (PUSH-07 opt-out).
+    opt_out: Mapped[bool] = mapped_column(default=False, server_default="false")
     created_at: Mapped[datetime]
 
 
@@ -76,12 +95,20 @@ class AppVisit(Base):
     """One row per account, day and app version in which the app was opened (PUSH-07)."""
 
     __tablename__ = "app_visit"
-    __table_args__ = (UniqueConstraint("day", "account_id", "app_version"),)
+    __table_args__ = (
+        UniqueConstraint("day", "account_id", "app_version"),
+        # Index-only scans for the monitor's distinct counts per day or week.
+        Index("ix_app_visit_day_version", "day", "app_version_num",
+              postgresql_include=["account_id", "push_enabled"]),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     day: Mapped[date]
     app_version: Mapped[str] = mapped_column(String(50))
+    app_version_num: Mapped[int] = mapped_column(Computed(VERSION_NUM_SQL, persisted=True))
+    # Whether that day's session had push enabled (OS permission on and a type on), latest state.
+    push_enabled: Mapped[bool] = mapped_column(default=False, server_default="false")
 
 
 class PushMessage(Base):
@@ -151,15 +178,23 @@ class Mailing(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     recipients: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = now_column()
+    finished_at: Mapped[datetime | None]
 
 
 class MailingRecipient(Base):
     __tablename__ = "mailing_recipient"
-    __table_args__ = (UniqueConstraint("mailing_id", "client_id"), Index("ix_mailing_recipient_client", "client_id"))
+    __table_args__ = (
+        UniqueConstraint("mailing_id", "client_id"),
+        Index("ix_mailing_recipient_client", "client_id"),
+        Index("ix_mailing_recipient_pending", "mailing_id", postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     mailing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"))
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    # The app account behind the client's phone when the mailing was fanned out (push channel).
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    push_message_id: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = now_column()

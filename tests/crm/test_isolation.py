@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
-from tests.support import api_key_headers, expect
+from tests.support import api_key_headers, expect, login_resident
 
 NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me")
 
@@ -20,8 +20,23 @@ async def _world(http, staff) -> dict[str, str]:
     await link(http, staff, premise, client)
     account = expect(await http.post(f"/crm/v1/premises/{premise}/accounts", headers=staff,
                                      json={"number": "SECRET-1"}), 201)["id"]
-    return {"object_id": obj, "premise_id": premise, "client_id": client, "account_id": account,
-            "personal_account_id": account}
+    order = expect(await http.post("/crm/v1/orders", headers=staff, json={
+        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Секретная заявка",
+        "status": "waiting"}), 201)["id"]
+    document = expect(await http.post(f"/crm/v1/premises/{premise}/documents", headers=staff, data={
+        "name": "Секретный акт", "description": "", "date": "2026-01-01"},
+        files={"file": ("act.pdf", b"%PDF-1.4 secret", "application/pdf")}), 201)["id"]
+    session = (await login_resident(http, "+79167770077"))["session_id"]
+    job = expect(await http.post("/crm/v1/import/premises/file", headers=staff,
+                                 files={"file": ("secret.xml", b"<import/>", "application/xml")}), 202)["id"]
+    mailing = expect(await http.post("/crm/v1/mailings", headers=staff, json={
+        "channel": "push", "title": "Секретная рассылка", "body": "Текст", "filter": {"client_ids": [client]}}),
+        201)["id"]
+    lead = expect(await http.post("/crm/v1/leads", headers=staff, json={
+        "phone": "+79167770078", "name": "Секретный лид"}), 201)["id"]
+    return {"request_id": lead, "object_id": obj, "premise_id": premise, "client_id": client, "account_id": account,
+            "personal_account_id": account, "order_id": order, "document_id": document, "session_id": session,
+            "mailing_id": mailing, "job_id": job}
 
 
 def _routes(app) -> list[tuple[str, str]]:
@@ -38,10 +53,10 @@ def _routes(app) -> list[tuple[str, str]]:
 def _fill(path: str, ids: dict[str, str]) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
+        if name == "kind":
+            return "premises"
         if name in ids:
             return ids[name]
-        if name.endswith("_id"):
-            return ids.get("premise_id")  # an id of the victim's in any case
         raise AssertionError(f"the isolation walk does not know the path parameter {name!r} of {path}")
 
     return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
@@ -57,7 +72,8 @@ async def test_staff_04_every_route_hides_another_partners_data(http, app, actor
               for key, kind in (("premise_id", "premises"), ("client_id", "clients"), ("object_id", "objects"))}
     intruder_partner, intruder_staff = await partner_with_staff(http, name="УК Чужая")
     headers = intruder_staff if actor == "staff" else await api_key_headers(http, intruder_partner)
-    secrets = ("Секретова", "Тайна", "9167770077", "secret@example.com", "SECRET-1", "Тайный ЖК", *ids.values())
+    secrets = ("Секретова", "Тайна", "9167770077", "secret@example.com", "SECRET-1", "Тайный ЖК", "Секретная заявка",
+               "Секретный акт", "Секретная рассылка", "secret.xml", "Секретный лид", "9167770078", *ids.values())
     body = {**ids, "type": "apartment", "street": "Ленина", "house": "1", "number": "1", "name": "Чужой",
             "address": "ул. 1", "role": "owner", "title": "Заявка", "status": "waiting", "kind": "requests",
             "period": "2026-10-01", "amount_due": "10.00", "body": "Текст", "first_name": "Анна", "phone": "+79160000000"}
@@ -67,7 +83,7 @@ async def test_staff_04_every_route_hides_another_partners_data(http, app, actor
         response = await http.request(method, url, headers=headers, json=body if method in ("POST", "PATCH", "PUT")
                                        else None)
         walked += 1
-        has_path_id = "{" in path
+        has_path_id = re.search(r"\{\w+_id\b", path) is not None
         if has_path_id:
             assert response.status_code in (400, 404, 422), (method, path, response.status_code, response.text)
             if method in ("GET", "DELETE"):

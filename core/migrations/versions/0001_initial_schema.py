@@ -11,6 +11,13 @@ from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
+
+# App version as a comparable number (4.7.1 -> 4007001), as core.models.device.VERSION_NUM_SQL.
+VERSION_NUM_SQL = (
+    "COALESCE(substring(COALESCE(app_version, '') from '^v?([0-9]{1,3})')::int, 0) * 1000000"
+    " + COALESCE(substring(COALESCE(app_version, '') from '^v?[0-9]{1,3}[.]([0-9]{1,3})')::int, 0) * 1000"
+    " + COALESCE(substring(COALESCE(app_version, '') from '^v?[0-9]{1,3}[.][0-9]{1,3}[.]([0-9]{1,3})')::int, 0)"
+)
 branch_labels = None
 depends_on = None
 
@@ -31,7 +38,7 @@ def upgrade() -> None:
     sa.Column('gender', sa.String(length=10), nullable=True),
     sa.Column('first_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_visit_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("type IN ('individual', 'sole_proprietor', 'legal_entity', 'foreign_branch')", name=op.f('ck_account_type')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_account')),
     sa.UniqueConstraint('phone', name=op.f('uq_account_phone'))
@@ -42,7 +49,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('products', sa.ARRAY(sa.Text()), server_default='{}', nullable=False),
     sa.Column('default_brand_id', sa.UUID(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("kind IN ('management', 'developer', 'both')", name=op.f('ck_partner_kind')),
     sa.ForeignKeyConstraint(['default_brand_id'], ['brand.id'], name=op.f('fk_partner_default_brand_id_brand'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner'))
@@ -53,7 +60,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_api_key_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_key')),
@@ -65,10 +72,13 @@ def upgrade() -> None:
     sa.Column('account_id', sa.UUID(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('app_version', sa.String(length=50), nullable=False),
+    sa.Column('app_version_num', sa.Integer(), sa.Computed(VERSION_NUM_SQL, persisted=True), nullable=False),
+    sa.Column('push_enabled', sa.Boolean(), server_default='false', nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_app_visit_account_id_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_visit')),
     sa.UniqueConstraint('day', 'account_id', 'app_version', name=op.f('uq_app_visit_day_account_id_app_version'))
     )
+    op.create_index('ix_app_visit_day_version', 'app_visit', ['day', 'app_version_num'], unique=False, postgresql_include=['account_id', 'push_enabled'])
     op.create_table('audit_record',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('partner_id', sa.UUID(), nullable=True),
@@ -80,7 +90,7 @@ def upgrade() -> None:
     sa.Column('fields', sa.ARRAY(sa.Text()), server_default='{}', nullable=False),
     sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_audit_record_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_record'))
     )
@@ -93,7 +103,7 @@ def upgrade() -> None:
     sa.Column('colors', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('icon_url', sa.Text(), nullable=False),
     sa.Column('logo_url', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_brand_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brand')),
     sa.UniqueConstraint('slug', name=op.f('uq_brand_slug'))
@@ -123,8 +133,8 @@ def upgrade() -> None:
     sa.Column('is_tester', sa.Boolean(), server_default='false', nullable=False),
     sa.Column('child_name', sa.String(length=100), nullable=True),
     sa.Column('created_by_account_id', sa.UUID(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("gender IS NULL OR gender IN ('male', 'female')", name=op.f('ck_client_gender')),
     sa.CheckConstraint("status IN ('active', 'blocked')", name=op.f('ck_client_status')),
     sa.CheckConstraint("type IN ('individual', 'sole_proprietor', 'legal_entity', 'foreign_branch')", name=op.f('ck_client_type')),
@@ -148,8 +158,8 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('gender', sa.String(length=10), nullable=True),
     sa.Column('birth_date', sa.Date(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("gender IS NULL OR gender IN ('male', 'female')", name=op.f('ck_guest_gender')),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_guest_account_id_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guest'))
@@ -159,7 +169,7 @@ def upgrade() -> None:
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('partner_id', sa.UUID(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_object_group_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_object_group'))
     )
@@ -169,7 +179,7 @@ def upgrade() -> None:
     sa.Column('partner_id', sa.UUID(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('permissions', sa.ARRAY(sa.Text()), server_default='{}', nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_role_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role'))
     )
@@ -180,7 +190,7 @@ def upgrade() -> None:
     sa.Column('client_id', sa.UUID(), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_client_external_id_client_id_client'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_client_external_id_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_external_id')),
@@ -192,7 +202,7 @@ def upgrade() -> None:
     sa.Column('partner_id', sa.UUID(), nullable=False),
     sa.Column('client_id', sa.UUID(), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
-    sa.Column('changed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_client_phone_history_client_id_client'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_client_phone_history_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_phone_history'))
@@ -204,7 +214,7 @@ def upgrade() -> None:
     sa.Column('partner_id', sa.UUID(), nullable=False),
     sa.Column('object_group_id', sa.UUID(), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['object_group_id'], ['object_group.id'], name=op.f('fk_quarter_object_group_id_object_group'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_quarter_partner_id_partner'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quarter'))
@@ -218,14 +228,14 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.Text(), nullable=False),
     sa.Column('is_active', sa.Boolean(), server_default='true', nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_staff_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['role_id'], ['role.id'], name=op.f('fk_staff_role_id_role'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff'))
     )
     op.create_index(op.f('ix_staff_partner_id'), 'staff', ['partner_id'], unique=False)
     op.create_index(op.f('ix_staff_role_id'), 'staff', ['role_id'], unique=False)
-    op.create_index('uq_staff_email', 'staff', [sa.literal_column("lower('email')")], unique=True)
+    op.create_index('uq_staff_email', 'staff', [sa.literal_column('lower(email)')], unique=True)
     op.create_table('estate_object',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('partner_id', sa.UUID(), nullable=False),
@@ -238,8 +248,8 @@ def upgrade() -> None:
     sa.Column('image_url', sa.Text(), nullable=True),
     sa.Column('online_payment', sa.Boolean(), server_default='true', nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['brand_id'], ['brand.id'], name=op.f('fk_estate_object_brand_id_brand'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['object_group_id'], ['object_group.id'], name=op.f('fk_estate_object_object_group_id_object_group'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_estate_object_partner_id_partner'), ondelete='CASCADE'),
@@ -258,7 +268,8 @@ def upgrade() -> None:
     sa.Column('filter', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
     sa.Column('recipients', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("channel IN ('push', 'sms')", name=op.f('ck_mailing_channel')),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_mailing_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_mailing_staff_id_staff'), ondelete='SET NULL'),
@@ -269,15 +280,19 @@ def upgrade() -> None:
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('mailing_id', sa.UUID(), nullable=False),
     sa.Column('client_id', sa.UUID(), nullable=False),
+    sa.Column('account_id', sa.UUID(), nullable=True),
+    sa.Column('push_message_id', sa.UUID(), nullable=True),
     sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_mailing_recipient_account_id_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_mailing_recipient_client_id_client'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['mailing_id'], ['mailing.id'], name=op.f('fk_mailing_recipient_mailing_id_mailing'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mailing_recipient')),
     sa.UniqueConstraint('mailing_id', 'client_id', name=op.f('uq_mailing_recipient_mailing_id_client_id'))
     )
     op.create_index('ix_mailing_recipient_client', 'mailing_recipient', ['client_id'], unique=False)
+    op.create_index('ix_mailing_recipient_pending', 'mailing_recipient', ['mailing_id'], unique=False, postgresql_where=sa.text("status = 'pending'"))
     op.create_table('premise',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('partner_id', sa.UUID(), nullable=False),
@@ -296,8 +311,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('tags', sa.ARRAY(sa.Text()), server_default='{}', nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("type IN ('apartment', 'parking_space', 'storage', 'apartments', 'non_residential', 'house', 'townhouse', 'duplex', 'room', 'land')", name=op.f('ck_premise_type')),
     sa.CheckConstraint('living_area IS NULL OR living_area >= 0', name=op.f('ck_premise_living_area')),
     sa.CheckConstraint('living_area IS NULL OR total_area IS NULL OR living_area <= total_area', name=op.f('ck_premise_living_le_total')),
@@ -325,7 +340,7 @@ def upgrade() -> None:
     sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.Column('decided_by_staff_id', sa.UUID(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("kind IN ('premise_request', 'showcase_lead')", name=op.f('ck_registration_request_kind')),
     sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name=op.f('ck_registration_request_status')),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_registration_request_account_id_account'), ondelete='CASCADE'),
@@ -343,7 +358,7 @@ def upgrade() -> None:
     sa.Column('provider', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('mailing_id', sa.UUID(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['mailing_id'], ['mailing.id'], name=op.f('fk_sms_message_mailing_id_mailing'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_message'))
     )
@@ -359,8 +374,8 @@ def upgrade() -> None:
     sa.Column('client_id', sa.UUID(), nullable=False),
     sa.Column('staff_comment', sa.Text(), nullable=True),
     sa.Column('rating', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('changed_for_client_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('seen_by_client_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('requests', 'services', 'events')", name=op.f('ck_client_order_kind')),
@@ -374,6 +389,12 @@ def upgrade() -> None:
     )
     op.create_index('ix_client_order_client_kind', 'client_order', ['client_id', 'kind', 'created_at'], unique=False)
     op.create_index('ix_client_order_premise', 'client_order', ['premise_id'], unique=False)
+    op.create_table('order_counter',
+    sa.Column('partner_id', sa.UUID(), nullable=False),
+    sa.Column('last_number', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_order_counter_partner_id_partner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('partner_id', name=op.f('pk_order_counter'))
+    )
     op.create_table('device_session',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('account_id', sa.UUID(), nullable=False),
@@ -383,14 +404,15 @@ def upgrade() -> None:
     sa.Column('device_name', sa.String(length=100), nullable=True),
     sa.Column('os_version', sa.String(length=50), nullable=True),
     sa.Column('app_version', sa.String(length=50), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('last_activity_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('deactivated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deactivation_reason', sa.String(length=30), nullable=True),
     sa.Column('fcm_token', sa.Text(), nullable=True),
     sa.Column('os_notifications_enabled', sa.Boolean(), nullable=True),
     sa.Column('notification_types', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('settings_changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('notification_types_changed_at', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('current_premise_id', sa.UUID(), nullable=True),
     sa.Column('current_brand_id', sa.UUID(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_device_session_account_id_account'), ondelete='CASCADE'),
@@ -412,7 +434,7 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('storage_key', sa.String(length=200), nullable=False),
     sa.Column('is_public', sa.Boolean(), server_default='true', nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_document_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['premise_id'], ['premise.id'], name=op.f('fk_document_premise_id_premise'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document'))
@@ -427,7 +449,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_insurance_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['premise_id'], ['premise.id'], name=op.f('fk_insurance_premise_id_premise'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insurance')),
@@ -445,8 +467,8 @@ def upgrade() -> None:
     sa.Column('characteristics', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('price', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("stage IN ('booking', 'deal', 'acceptance')", name=op.f('ck_lot_stage')),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_lot_client_id_client'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['object_id'], ['estate_object.id'], name=op.f('fk_lot_object_id_estate_object'), ondelete='CASCADE'),
@@ -463,7 +485,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=50), nullable=False),
     sa.Column('serial_number', sa.String(length=100), nullable=True),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_meter_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['premise_id'], ['premise.id'], name=op.f('fk_meter_premise_id_premise'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meter')),
@@ -480,8 +502,8 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('deep_link', sa.String(length=500), nullable=True),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_notification_account_id_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_notification_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['premise_id'], ['premise.id'], name=op.f('fk_notification_premise_id_premise'), ondelete='CASCADE'),
@@ -497,7 +519,7 @@ def upgrade() -> None:
     sa.Column('els', sa.String(length=10), nullable=True),
     sa.Column('external_id', sa.String(length=200), nullable=True),
     sa.Column('hidden_in_app', sa.Boolean(), server_default='false', nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("els IS NULL OR els ~ '^[0-9]{2}[А-ЯЁ]{2}[0-9]{6}$'", name=op.f('ck_personal_account_els_format')),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_personal_account_partner_id_partner'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['premise_id'], ['premise.id'], name=op.f('fk_personal_account_premise_id_premise'), ondelete='CASCADE'),
@@ -528,8 +550,8 @@ def upgrade() -> None:
     sa.Column('added_by_staff_id', sa.UUID(), nullable=True),
     sa.Column('added_by_account_id', sa.UUID(), nullable=True),
     sa.Column('rent_day', sa.Integer(), nullable=True),
-    sa.Column('linked_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('linked_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("role <> 'tenant' OR rent_day IS NOT NULL", name=op.f('ck_premise_link_tenant_rent_day')),
     sa.CheckConstraint("role = 'owner' OR depends_on_client_id IS NOT NULL", name=op.f('ck_premise_link_depends_on')),
     sa.CheckConstraint("role IN ('owner', 'resident', 'representative', 'tenant', 'unconfirmed_owner')", name=op.f('ck_premise_link_role')),
@@ -558,8 +580,8 @@ def upgrade() -> None:
     sa.Column('deep_link', sa.String(length=500), nullable=True),
     sa.Column('data', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('dedup_key', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('available_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('available_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('fanned_out_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_push_message_account_id_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['brand_id'], ['brand.id'], name=op.f('fk_push_message_brand_id_brand'), ondelete='SET NULL'),
@@ -580,7 +602,7 @@ def upgrade() -> None:
     sa.Column('type', sa.String(length=30), nullable=False),
     sa.Column('subject', sa.String(length=500), nullable=False),
     sa.Column('status', sa.String(length=30), nullable=True),
-    sa.Column('occurred_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint("type IN ('request', 'marketplace_order', 'bill_payment', 'meter_reading', 'one_time_pass', 'permanent_pass', 'poll', 'owners_meeting', 'call')", name=op.f('ck_activity_type')),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_activity_client_id_client'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['order_id'], ['client_order.id'], name=op.f('fk_activity_order_id_client_order'), ondelete='CASCADE'),
@@ -596,7 +618,7 @@ def upgrade() -> None:
     sa.Column('period', sa.Date(), nullable=False),
     sa.Column('amount_due', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('paid', sa.Numeric(precision=12, scale=2), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.CheckConstraint('amount_due >= 0', name=op.f('ck_bill_amount_due')),
     sa.CheckConstraint('paid >= 0', name=op.f('ck_bill_paid')),
     sa.ForeignKeyConstraint(['personal_account_id'], ['personal_account.id'], name=op.f('fk_bill_personal_account_id_personal_account'), ondelete='CASCADE'),
@@ -610,7 +632,7 @@ def upgrade() -> None:
     sa.Column('personal_account_id', sa.UUID(), nullable=True),
     sa.Column('value', sa.Numeric(precision=14, scale=3), nullable=False),
     sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.ForeignKeyConstraint(['meter_id'], ['meter.id'], name=op.f('fk_meter_reading_meter_id_meter'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['personal_account_id'], ['personal_account.id'], name=op.f('fk_meter_reading_personal_account_id_personal_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meter_reading'))
@@ -622,15 +644,18 @@ def upgrade() -> None:
     sa.Column('session_id', sa.UUID(), nullable=False),
     sa.Column('account_id', sa.UUID(), nullable=False),
     sa.Column('app_version', sa.String(length=50), nullable=True),
+    sa.Column('app_version_num', sa.Integer(), sa.Computed(VERSION_NUM_SQL, persisted=True), nullable=False),
     sa.Column('os_notifications_enabled', sa.Boolean(), nullable=True),
     sa.Column('notification_types', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('push_enabled', sa.Boolean(), nullable=False),
+    sa.Column('opt_out', sa.Boolean(), server_default='false', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_notification_settings_event_account_id_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['device_session.id'], name=op.f('fk_notification_settings_event_session_id_device_session'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_settings_event'))
     )
     op.create_index('ix_notification_settings_event_at', 'notification_settings_event', ['created_at'], unique=False)
+    op.create_index('ix_notification_settings_event_opt_out', 'notification_settings_event', ['created_at', 'app_version_num', 'account_id'], unique=False, postgresql_where=sa.text('opt_out'))
     op.create_index(op.f('ix_notification_settings_event_session_id'), 'notification_settings_event', ['session_id'], unique=False)
     op.create_table('push_delivery',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
@@ -640,11 +665,11 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('resends', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('next_attempt_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('fcm_message_id', sa.String(length=200), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'skipped', 'recorded')", name=op.f('ck_push_delivery_status')),
     sa.ForeignKeyConstraint(['message_id'], ['push_message.id'], name=op.f('fk_push_delivery_message_id_push_message'), ondelete='CASCADE'),
@@ -665,9 +690,78 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_refresh_token_session_id'), 'refresh_token', ['session_id'], unique=False)
     # ### end Alembic commands ###
+    _search_indexes()
+    _import_jobs()
+
+
+def _import_jobs() -> None:
+    op.create_table('import_job',
+    sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
+    sa.Column('partner_id', sa.UUID(), nullable=False),
+    sa.Column('actor_type', sa.String(length=20), nullable=False),
+    sa.Column('actor_id', sa.String(length=64), nullable=False),
+    sa.Column('permissions', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('format', sa.String(length=10), nullable=False),
+    sa.Column('file_name', sa.String(length=300), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), server_default='pending', nullable=False),
+    sa.Column('total', sa.Integer(), nullable=True),
+    sa.Column('processed', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('created', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('updated', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('errors_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('errors', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('failure', sa.String(length=1000), nullable=True),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('clock_timestamp()'), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'running', 'done', 'failed')", name=op.f('ck_import_job_status')),
+    sa.CheckConstraint("kind IN ('premises', 'clients')", name=op.f('ck_import_job_kind')),
+    sa.CheckConstraint("format IN ('xlsx', 'xml')", name=op.f('ck_import_job_format')),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_import_job_partner_id_partner'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_job'))
+    )
+    op.create_index(op.f('ix_import_job_partner_id'), 'import_job', ['partner_id'], unique=False)
+    op.create_index('ix_import_job_pending', 'import_job', ['created_at'], unique=False,
+                    postgresql_where=sa.text("status IN ('pending', 'running')"))
+
+
+# Search indexes are kept out of the models: they are expressions, and the trigram ones depend on
+# pg_trgm, which a server may lack (the embedded one does): search then works, only slower.
+SEARCH_INDEXES = [
+    "CREATE INDEX ix_premise_number_house ON premise (partner_id, upper(number), upper(house))",
+    "CREATE INDEX ix_premise_street_prefix ON premise (partner_id, lower(street) text_pattern_ops)",
+    "CREATE INDEX ix_client_last_name_prefix ON client (partner_id, lower(last_name) text_pattern_ops)",
+    "CREATE INDEX ix_client_first_name_prefix ON client (partner_id, lower(first_name) text_pattern_ops)",
+    "CREATE INDEX ix_client_middle_name_prefix ON client (partner_id, lower(middle_name) text_pattern_ops)",
+    "CREATE INDEX ix_client_phone_prefix ON client (partner_id, phone text_pattern_ops)",
+]
+TRIGRAM_INDEXES = [
+    "CREATE INDEX ix_client_phone_trgm ON client USING gin (phone gin_trgm_ops)",
+]
+
+
+def _search_indexes() -> None:
+    for statement in SEARCH_INDEXES:
+        op.execute(statement)
+    op.execute("""
+        DO $$
+        BEGIN
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE 'pg_trgm is not available: phone fragment search runs without its index';
+        END $$;
+    """)
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+        for statement in TRIGRAM_INDEXES:
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_table('import_job')
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_index(op.f('ix_refresh_token_session_id'), table_name='refresh_token')
     op.drop_table('refresh_token')
@@ -714,6 +808,7 @@ def downgrade() -> None:
     op.drop_index('ix_registration_request_partner_status', table_name='registration_request')
     op.drop_index(op.f('ix_registration_request_account_id'), table_name='registration_request')
     op.drop_table('registration_request')
+    op.drop_table('order_counter')
     op.drop_index('ix_premise_tags', table_name='premise', postgresql_using='gin')
     op.drop_index('ix_premise_partner_address', table_name='premise')
     op.drop_index(op.f('ix_premise_object_id'), table_name='premise')

@@ -1,0 +1,213 @@
+"""CRM search latency (issue 3): p50/p99/mean over 200 queries of each kind, on the service
+functions and through HTTP in-process, against the data set of bench/dataset.py.
+
+    python -m bench crm_search                       # the issue's sizes
+    BENCH_CLIENTS=20000 BENCH_PREMISES=8000 python -m bench crm_search   # a quick smoke run
+
+Kinds: a client by a random 4-digit phone fragment, a client by a surname prefix (3-4 letters),
+a premise by "street house number" of an existing premise. Target: p99 < 50 ms. A kind that
+misses it gets the plan of its slowest query (EXPLAIN (ANALYZE, BUFFERS)) printed; BENCH_EXPLAIN=1
+prints the plans of every kind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+
+from bench.dataset import Dataset, build, params_from_env
+
+TARGET_P99_MS = 50.0
+KINDS = ("client by phone fragment", "client by surname prefix", "premise by street house number")
+
+
+@dataclass(slots=True)
+class Result:
+    kind: str
+    path: str
+    timings: list[float]
+    found: list[int]
+    slowest: str = ""
+    statements: list[tuple[str, tuple]] = field(default_factory=list)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.timings)
+
+    @property
+    def p99(self) -> float:
+        ordered = sorted(self.timings)
+        return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.timings)
+
+
+def queries(dataset: Dataset, count: int, seed: int) -> dict[str, list[str]]:
+    rng = random.Random(seed)
+    return {
+        KINDS[0]: [f"{rng.randrange(10_000):04d}" for _ in range(count)],
+        KINDS[1]: [rng.choice(dataset.surnames)[:rng.choice((3, 4))] for _ in range(count)],
+        KINDS[2]: [" ".join(rng.choice(dataset.addresses)) for _ in range(count)],
+    }
+
+
+async def measure(kind: str, path: str, items: list[str], call: Callable[[str], Awaitable[int]],
+                  warmup: int = 10) -> Result:
+    for q in items[:warmup]:
+        await call(q)
+    result = Result(kind, path, [], [])
+    worst = -1.0
+    for q in items:
+        started = time.perf_counter()
+        found = await call(q)
+        elapsed = (time.perf_counter() - started) * 1000
+        result.timings.append(elapsed)
+        result.found.append(found)
+        if elapsed > worst:
+            worst, result.slowest = elapsed, q
+    return result
+
+
+async def run(argv: list[str]) -> list[Result]:
+    from core.clients.service import ClientFilter, list_clients
+    from core.db import create_engine, session_factory
+    from core.estate.premises import PremiseFilter, list_premises
+
+    params = params_from_env(argv)
+    count = int(os.environ.get("BENCH_QUERIES", "200"))
+    dataset = await build(**params)
+    actor = dataset.actor()
+    batch = queries(dataset, count, dataset.params["seed"])
+
+    engine = create_engine(dataset.database_url, pool_size=2)
+    sessions = session_factory(engine)
+    captured: list[tuple[str, tuple]] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        captured.append((statement, tuple(parameters or ())))
+
+    results: list[Result] = []
+    try:
+        async with engine.connect() as connection:
+            trgm = await connection.exec_driver_sql(
+                "SELECT (SELECT installed_version FROM pg_available_extensions WHERE name = 'pg_trgm'), "
+                "(SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'), version()")
+            installed, available, version = trgm.one()
+        print(f"server: {version.split(' on ')[0]}; pg_trgm "
+              + (f"installed ({installed})" if installed else "available but not installed" if available
+                 else "not available on this server (phone fragments are searched without its index)"))
+
+        async def clients(q: str) -> int:
+            async with sessions() as db:
+                rows, _ = await list_clients(db, actor, ClientFilter(q=q), sort="name", cursor=None, limit=50)
+                return len(rows)
+
+        async def premises(q: str) -> int:
+            async with sessions() as db:
+                rows, _ = await list_premises(db, actor, PremiseFilter(q=q), sort="address", cursor=None, limit=50)
+                return len(rows)
+
+        service_calls = {KINDS[0]: clients, KINDS[1]: clients, KINDS[2]: premises}
+        for kind in KINDS:
+            result = await measure(kind, "service", batch[kind], service_calls[kind])
+            # The statements of the slowest query, for EXPLAIN.
+            captured.clear()
+            await service_calls[kind](result.slowest)
+            result.statements = list(captured)
+            results.append(result)
+        results += await run_http(dataset, batch)
+
+        _print_table(results, count)
+        explain_all = os.environ.get("BENCH_EXPLAIN", "") in ("1", "true", "yes")
+        for result in results:
+            if result.path == "service" and (explain_all or result.p99 >= TARGET_P99_MS):
+                await _explain(engine, result)
+    finally:
+        await engine.dispose()
+    return results
+
+
+async def run_http(dataset: Dataset, batch: dict[str, list[str]]) -> list[Result]:
+    """The same queries through the CRM API, in-process: routing, auth, the handler's extra
+    queries (premises of the clients, PII read audit), serialisation."""
+    import httpx
+
+    from core.runtime import open_runtime
+    from core.settings import load_settings
+    from web.app import create_app
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = load_settings(database_url=dataset.database_url, worker_in_process=False, log_level="WARNING")
+    runtime = open_runtime(settings, pool_size=2)
+    app = create_app(settings, runtime=runtime)
+    app.state.runtime = runtime  # the lifespan (not run here) would otherwise set it
+    token, _ = runtime.tokens.issue({"typ": "staff", "sub": dataset.staff_id, "pid": dataset.partner_id}, 3600)
+    results = []
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench",
+                                     headers={"Authorization": f"Bearer {token}"}) as http:
+            def caller(path: str, sort: str):
+                async def call(q: str) -> int:
+                    response = await http.get(path, params={"q": q, "sort": sort, "limit": 50})
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{path}?q={q}: {response.status_code} {response.text[:300]}")
+                    return len(response.json()["items"])
+                return call
+
+            calls = {KINDS[0]: caller("/crm/v1/clients", "name"), KINDS[1]: caller("/crm/v1/clients", "name"),
+                     KINDS[2]: caller("/crm/v1/premises", "address")}
+            for kind in KINDS:
+                results.append(await measure(kind, "http", batch[kind], calls[kind]))
+        # Reading client lists through the API records PII reads; the data set stays as built.
+        async with runtime.engine.begin() as connection:
+            await connection.exec_driver_sql("TRUNCATE audit_record")
+    finally:
+        await runtime.close()
+    return results
+
+
+def _print_table(results: list[Result], count: int) -> None:
+    print(f"\n{'kind':<34} {'path':<8} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'rows':>6} {'empty':>6}  p99<50ms")
+    for r in results:
+        empty = sum(1 for f in r.found if f == 0)
+        print(f"{r.kind:<34} {r.path:<8} {r.p50:8.1f} {r.p99:8.1f} {r.mean:8.1f} {statistics.fmean(r.found):6.1f} "
+              f"{empty:>6}  {'yes' if r.p99 < TARGET_P99_MS else 'NO'}")
+    print(f"({count} queries per kind after 10 warm-up ones; rows = mean rows on the first page of 50; "
+          f"slowest service queries: " + "; ".join(f"{r.kind}: {r.slowest!r}" for r in results if r.path == "service")
+          + ")")
+
+
+async def _explain(engine, result: Result) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the main list statement of the slowest query of a kind."""
+    lists = [(s, p) for s, p in result.statements if "ORDER BY" in s and "LIMIT" in s]
+    if not lists:
+        return
+    statement, parameters = lists[0]
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        rows = await raw.driver_connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *parameters)
+    print(f"\n-- plan of the slowest {result.kind!r} query {result.slowest!r}:")
+    for row in rows:
+        print("   " + row[0])
+
+
+def main(argv: list[str]) -> None:
+    asyncio.run(run(argv))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -1,0 +1,82 @@
+"""In-app inbox items and pushes to a client's account.
+
+A client card and an app account meet by phone. A client who has never logged in has no account
+yet, but their inbox must already hold what was sent to them: we create the account row for the
+phone without `first_login_at` (login upserts by phone and keeps the row, so nothing is lost and
+"has logged in" still means a first login time). The inbox stays keyed by account and the app
+reads it with one indexed query. Pushes go only to accounts that have logged in: an account that
+never did has no device to reach, and an old push arriving on first login would be noise."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.errors import InvalidInput
+from core.models import Account, Client, Notification, Premise
+from core.partners.service import PartnerPrincipal
+from core.scope import owned
+
+
+async def account_for_phone(db: AsyncSession, phone: str) -> uuid.UUID:
+    """The account of this phone, created (not logged in) if there is none."""
+    await db.execute(insert(Account).values(phone=phone).on_conflict_do_nothing(index_elements=[Account.phone]))
+    return await db.scalar(select(Account.id).where(Account.phone == phone))
+
+
+async def logged_in_account(db: AsyncSession, phone: str | None) -> uuid.UUID | None:
+    if phone is None:
+        return None
+    return await db.scalar(select(Account.id).where(Account.phone == phone, Account.first_login_at.is_not(None)))
+
+
+async def push_to_client(db: AsyncSession, *, phone: str | None, partner_id: uuid.UUID, type: str, title: str,
+                         body: str, deep_link: str | None, premise_id: uuid.UUID | None = None,
+                         dedup_key: str | None = None) -> bool:
+    """Enqueue a push to the account of this phone if it has logged in; True if enqueued."""
+    account_id = await logged_in_account(db, phone)
+    if account_id is None:
+        return False
+    # push/api.py is the one door to the push outbox. Imported here rather than at the top because
+    # push depends on core, not the other way round: core modules import without push loaded.
+    from push.api import enqueue_push
+
+    await enqueue_push(db, account_id=account_id, type=type, title=title, body=body, deep_link=deep_link,
+                       partner_id=partner_id, premise_id=premise_id, dedup_key=dedup_key)
+    return True
+
+
+async def notify_phone(db: AsyncSession, *, phone: str, partner_id: uuid.UUID, type: str, title: str, body: str,
+                       deep_link: str | None = None, premise_id: uuid.UUID | None = None,
+                       now: datetime | None = None) -> Notification:
+    """An inbox item for the account of this phone and, if it has logged in, a push. Without a
+    deep link of its own the push opens the inbox item."""
+    account_id = await account_for_phone(db, phone)
+    item = Notification(id=uuid.uuid4(), account_id=account_id, partner_id=partner_id, premise_id=premise_id,
+                        type=type, title=title, body=body, deep_link=deep_link)
+    if now is not None:
+        item.created_at = item.updated_at = now
+    db.add(item)
+    await db.flush()
+    await push_to_client(db, phone=phone, partner_id=partner_id, type=type, title=title, body=body,
+                         deep_link=deep_link or f"app://notifications/{item.id}", premise_id=premise_id,
+                         dedup_key=f"notification:{item.id}")
+    return item
+
+
+async def send_to_client(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, *, client_id: uuid.UUID,
+                         premise_id: uuid.UUID | None, type: str, title: str, body: str,
+                         deep_link: str | None) -> Notification:
+    """The notifications feed: an inbox item (and a push) for a client of the partner."""
+    client = await owned(db, actor, Client, client_id, field="client_id")
+    if premise_id is not None:
+        await owned(db, actor, Premise, premise_id, field="premise_id")
+    if client.phone is None:
+        raise InvalidInput.field("client_id", "У клиента нет номера телефона: уведомление некому доставить")
+    return await notify_phone(db, phone=client.phone, partner_id=actor.partner_id, type=type, title=title,
+                              body=body, deep_link=deep_link, premise_id=premise_id, now=clock.now())

@@ -1,0 +1,98 @@
+"""Documents of a premise (CRM-DOC-01): upload, search, download, edit, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.estate import documents as service
+from core.models import Document
+from core.partners.service import PartnerPrincipal
+from core.runtime import Runtime
+from core.storage import Storage, storage_of
+from crm.documents.schemas import DocumentCard, DocumentList, UpdateDocumentRequest, UploadDocumentRequest
+from web.deps import PARTNER, PARTNER_SECURITY
+from web.ids import path_id
+from web.problems import problems
+from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
+
+EDIT = {"permission": "premises.edit"}
+Multipart = Annotated[UploadDocumentRequest, Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+async def provide_storage(runtime: Runtime) -> Storage:
+    return storage_of(runtime)
+
+
+def document_card(document: Document) -> DocumentCard:
+    return DocumentCard(id=str(document.id), premise_id=str(document.premise_id), name=document.name,
+                        description=document.description, date=document.date, is_public=document.is_public,
+                        file_name=document.file_name, content_type=document.content_type, size=document.size,
+                        download_url=f"/crm/v1/documents/{document.id}/file", created_at=document.created_at)
+
+
+def content_disposition(file_name: str) -> str:
+    """An ASCII fallback for old clients and the real (often Cyrillic) name per RFC 6266/5987."""
+    fallback = file_name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+class DocumentController(Controller):
+    path = "/crm/v1"
+    tags = ["CRM: documents"]
+    dependencies = {**PARTNER, "storage": Provide(provide_storage)}
+    security = PARTNER_SECURITY
+
+    @post("/premises/{premise_id:str}/documents", operation_id="UploadPremiseDocument", opt=EDIT,
+          responses=problems(400, 401, 403, 404, 413))
+    async def upload(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, runtime: Runtime,
+                     storage: Storage,
+                     data: Multipart) -> Created:
+        upload = service.Upload(file_name=data.file.filename or "", stream=data.file.file)
+        try:
+            document = await service.add_document(
+                db, actor, runtime.clock, storage, path_id(premise_id), name=data.name,
+                description=data.description, date=data.date, is_public=data.is_public, upload=upload)
+        finally:
+            await data.file.close()
+        return Created(id=str(document.id))
+
+    @get("/premises/{premise_id:str}/documents", operation_id="ListPremiseDocuments",
+         responses=problems(400, 401, 404))
+    async def list_documents(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, q: str | None = None,
+                             cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> DocumentList:
+        rows, next_cursor = await service.list_documents(db, actor, path_id(premise_id), q=q, cursor=cursor,
+                                                         limit=limit)
+        return DocumentList(items=[document_card(d) for d in rows], next_cursor=next_cursor)
+
+    @get("/documents/{document_id:str}", operation_id="GetDocument", responses=problems(400, 401, 404))
+    async def get_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession) -> DocumentCard:
+        return document_card(await service.get_document(db, actor, path_id(document_id)))
+
+    @get("/documents/{document_id:str}/file", operation_id="DownloadDocument", responses=problems(400, 401, 404))
+    async def download(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
+                       storage: Storage) -> Stream:
+        document = await service.get_document(db, actor, path_id(document_id))
+        return Stream(storage.open(document.storage_key), media_type=document.content_type, headers={
+            "Content-Disposition": content_disposition(document.file_name), "Content-Length": str(document.size),
+            "X-Content-Type-Options": "nosniff"})
+
+    @patch("/documents/{document_id:str}", operation_id="UpdateDocument", opt=EDIT,
+           responses=problems(400, 401, 403, 404))
+    async def update(self, actor: PartnerPrincipal, document_id: str, data: UpdateDocumentRequest, db: AsyncSession,
+                     runtime: Runtime) -> DocumentCard:
+        return document_card(await service.update_document(db, actor, runtime.clock, path_id(document_id),
+                                                           changes_of(data)))
+
+    @delete("/documents/{document_id:str}", operation_id="DeleteDocument", opt=EDIT,
+            responses=problems(400, 401, 403, 404))
+    async def delete_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
+                              storage: Storage) -> None:
+        await service.delete_document(db, actor, storage, path_id(document_id))

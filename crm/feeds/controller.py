@@ -1,0 +1,85 @@
+"""Data feeds from the partner's other products (API.md): bills, notifications, insurance,
+meters and developer lots. Integrations hold every permission; staff need the one SPEC section 7
+ties to the data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Controller, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidInput
+from core.estate import feeds
+from core.money import format_money, parse_money
+from core.notifications.service import send_to_client
+from core.partners.service import PartnerPrincipal
+from core.runtime import Runtime
+from crm.feeds.schemas import (BillCard, SendNotificationRequest, UpsertBillRequest, UpsertInsuranceRequest,
+                               UpsertLotRequest, UpsertMeterRequest, Upserted)
+from web.deps import PARTNER, PARTNER_SECURITY
+from web.ids import parse_id
+from web.problems import problems
+from web.schemas import Created
+
+EDIT_PREMISES = {"permission": "premises.edit"}
+
+
+def parse_period(value: str) -> date:
+    try:
+        return date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    except ValueError:
+        raise InvalidInput.field("period", "Некорректный период: ожидается YYYY-MM или YYYY-MM-DD") from None
+
+
+def ids_of(data, *names: str) -> dict:
+    """The body's fields with the named ids parsed to UUIDs (400 naming a malformed one)."""
+    fields = {name: getattr(data, name) for name in data.__struct_fields__}
+    for name in names:
+        if fields[name] is not None:
+            fields[name] = parse_id(fields[name], name)
+    return fields
+
+
+class FeedController(Controller):
+    path = "/crm/v1"
+    tags = ["CRM: data feeds"]
+    dependencies = PARTNER
+    security = PARTNER_SECURITY
+
+    @post("/bills", operation_id="UpsertBill", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    async def upsert_bill(self, actor: PartnerPrincipal, data: UpsertBillRequest, db: AsyncSession) -> BillCard:
+        bill, created = await feeds.upsert_bill(
+            db, actor, personal_account_id=parse_id(data.personal_account_id, "personal_account_id"),
+            period=parse_period(data.period), amount_due=parse_money(data.amount_due, "amount_due"),
+            paid=parse_money(data.paid, "paid"))
+        return BillCard(id=str(bill.id), personal_account_id=str(bill.personal_account_id), period=bill.period,
+                        amount_due=format_money(bill.amount_due), paid=format_money(bill.paid), created=created)
+
+    @post("/notifications", operation_id="SendNotification", opt={"permission": "mailings.send"},
+          responses=problems(400, 401, 403))
+    async def send_notification(self, actor: PartnerPrincipal, data: SendNotificationRequest, db: AsyncSession,
+                                runtime: Runtime) -> Created:
+        item = await send_to_client(
+            db, actor, runtime.clock, client_id=parse_id(data.client_id, "client_id"),
+            premise_id=parse_id(data.premise_id, "premise_id") if data.premise_id else None, type=data.type,
+            title=data.title, body=data.body, deep_link=data.deep_link)
+        return Created(id=str(item.id))
+
+    @post("/insurance", operation_id="UpsertInsurance", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    async def upsert_insurance(self, actor: PartnerPrincipal, data: UpsertInsuranceRequest,
+                               db: AsyncSession) -> Upserted:
+        row, created = await feeds.upsert_insurance(db, actor, ids_of(data, "premise_id"))
+        return Upserted(id=str(row.id), created=created)
+
+    @post("/meters", operation_id="UpsertMeter", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    async def upsert_meter(self, actor: PartnerPrincipal, data: UpsertMeterRequest, db: AsyncSession) -> Upserted:
+        row, created = await feeds.upsert_meter(db, actor, ids_of(data, "premise_id"))
+        return Upserted(id=str(row.id), created=created)
+
+    @post("/lots", operation_id="UpsertLot", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    async def upsert_lot(self, actor: PartnerPrincipal, data: UpsertLotRequest, db: AsyncSession) -> Upserted:
+        fields = ids_of(data, "object_id", "premise_id", "client_id")
+        fields["price"] = parse_money(data.price, "price")
+        row, created = await feeds.upsert_lot(db, actor, fields)
+        return Upserted(id=str(row.id), created=created)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, field
+
+from web.schemas import Id, Input, LongText, Output
+
+Money = Annotated[str, Meta(pattern=r"^\d{1,10}(\.\d{1,2})?$", description='a string with two decimals: "1520.00"')]
+Period = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="the month: YYYY-MM or YYYY-MM-DD")]
+ExternalId = Annotated[str, Meta(min_length=1, max_length=200)]
+Text100 = Annotated[str, Meta(min_length=1, max_length=100)]
+Text300 = Annotated[str, Meta(min_length=1, max_length=300)]
+NotificationType = Literal["requests", "bills", "news", "events", "marketplace", "people", "rent", "meters",
+                           "passes", "polls", "mailings", "chat"]
+# The app's deep links (PUSH-04); anything else would open nothing, so it is refused up front.
+DeepLink = Annotated[str, Meta(max_length=500, pattern=r"^app://(people\?premise_id=[0-9a-fA-F-]+|orders/[^/?#\s]+|"
+                                                      r"notifications/[^/?#\s]+|premises/[^/?#\s]+)$")]
+LotStage = Literal["booking", "deal", "acceptance"]
+
+
+class UpsertBillRequest(Input, kw_only=True):
+    personal_account_id: Id
+    period: Period
+    amount_due: Money
+    paid: Money | None = None
+
+
+class BillCard(Output, kw_only=True):
+    id: str
+    personal_account_id: str
+    period: date
+    amount_due: str
+    paid: str
+    created: bool
+
+
+class SendNotificationRequest(Input, kw_only=True):
+    client_id: Id
+    premise_id: Id | None = None
+    type: NotificationType
+    title: Text300
+    body: LongText
+    deep_link: DeepLink | None = None
+
+
+class UpsertInsuranceRequest(Input, kw_only=True):
+    premise_id: Id
+    policy_number: Text100
+    insurer: Text300
+    starts_on: date
+    ends_on: date
+    external_id: ExternalId | None = None
+
+
+class UpsertMeterRequest(Input, kw_only=True):
+    premise_id: Id
+    kind: Annotated[str, Meta(min_length=1, max_length=50)]
+    serial_number: Text100 | None = None
+    external_id: ExternalId | None = None
+
+
+class UpsertLotRequest(Input, kw_only=True):
+    object_id: Id
+    premise_id: Id | None = None
+    client_id: Id
+    stage: LotStage
+    title: Text300
+    characteristics: dict[str, Any] = field(default_factory=dict)
+    price: Money | None = None
+    external_id: ExternalId | None = None
+
+
+class Upserted(Output, kw_only=True):
+    id: str
+    created: bool

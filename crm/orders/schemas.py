@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from web.schemas import Id, Input, LongText, Output
+
+OrderKind = Literal["requests", "services", "events"]
+# Requests and services use the first seven, event registrations the last four (cancelled is shared).
+OrderStatus = Literal["waiting", "in_progress", "paused", "approval", "needs_clarification", "done", "cancelled",
+                      "planned", "ongoing", "finished"]
+Title = Annotated[str, Meta(min_length=1, max_length=300)]
+Rating = Annotated[int, Meta(ge=1, le=5)]
+
+
+class CreateOrderRequest(Input, kw_only=True):
+    kind: OrderKind
+    premise_id: Id
+    client_id: Id
+    title: Title
+    status: OrderStatus
+
+
+class UpdateOrderRequest(Input, kw_only=True):
+    status: OrderStatus | UnsetType = UNSET
+    staff_comment: LongText | None | UnsetType = UNSET
+    rating: Rating | None | UnsetType = UNSET
+
+
+class OrderCreated(Output, kw_only=True):
+    id: str
+    number: int
+
+
+class OrderCard(Output, kw_only=True):
+    id: str
+    number: int
+    kind: str
+    title: str
+    status: str
+    premise_id: str | None
+    client_id: str
+    staff_comment: str | None
+    rating: int | None
+    created_at: datetime
+    updated_at: datetime
+    changed_for_client_at: datetime | None

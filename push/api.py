@@ -1,0 +1,108 @@
+"""The push service's door for the rest of the code base: write a notification to the durable
+outbox inside the caller's transaction. Workers pick it up only once that transaction commits,
+so a push never goes out for a change that was rolled back, and is never lost for one that was
+committed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock, SystemClock
+from core.enums import NOTIFICATION_TYPES
+from core.errors import InvalidInput
+from core.models import EstateObject, Partner, Premise, PushMessage
+from push import rules
+from push.config import DEFAULT_THROTTLES
+from push.rules import Throttle
+
+__all__ = ["enqueue_push", "notification_link", "order_link", "people_link", "premise_link", "use_clock"]
+
+people_link = rules.people_link
+order_link = rules.order_link
+notification_link = rules.notification_link
+premise_link = rules.premise_link
+
+_clock: Clock = SystemClock()
+_throttles: dict[str, Throttle] = dict(DEFAULT_THROTTLES)
+
+
+def use_clock(clock: Clock) -> None:
+    """The clock the outbox stamps messages with (tests move a ManualClock)."""
+    global _clock
+    _clock = clock
+
+
+def use_throttles(throttles: dict[str, Throttle]) -> None:
+    global _throttles
+    _throttles = dict(throttles)
+
+
+def clock_of(db: AsyncSession) -> Clock:
+    return db.info.get("clock") or _clock
+
+
+async def enqueue_push(db: AsyncSession, *, account_id: uuid.UUID, type: str, title: str, body: str,
+                       deep_link: str | None = None, partner_id: uuid.UUID | None = None,
+                       premise_id: uuid.UUID | None = None, brand_id: uuid.UUID | None = None,
+                       dedup_key: str | None = None, data: dict[str, str] | None = None) -> uuid.UUID | None:
+    """Write a push for every eligible device of the account (PUSH-04) to the outbox. Returns
+    the notification id, or None when `dedup_key` was already used."""
+    if type not in NOTIFICATION_TYPES:
+        raise InvalidInput.field("type", f"Неизвестный тип уведомления: {type}")
+    if deep_link is not None and not rules.valid_deep_link(deep_link):
+        raise InvalidInput.field("deep_link", "Некорректная ссылка для приложения")
+    if deep_link is None and premise_id is not None:
+        deep_link = rules.premise_link(premise_id)
+    if brand_id is None and (premise_id is not None or partner_id is not None):
+        brand_id = await _brand_of(db, premise_id, partner_id)
+    now = clock_of(db).now()
+    available_at = await _throttled_until(db, account_id, type, now) or now
+    message_id = uuid.uuid4()
+    stmt = insert(PushMessage).values(
+        id=message_id, account_id=account_id, partner_id=partner_id, brand_id=brand_id, premise_id=premise_id,
+        type=type, title=title[:300], body=body, deep_link=deep_link,
+        data={str(k): str(v) for k, v in (data or {}).items()}, dedup_key=dedup_key, created_at=now,
+        available_at=available_at,
+    )
+    if dedup_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[PushMessage.dedup_key])
+    inserted = (await db.execute(stmt.returning(PushMessage.id))).scalar_one_or_none()
+    return inserted
+
+
+async def _brand_of(db: AsyncSession, premise_id: uuid.UUID | None, partner_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The object's brand decides the brand of its premises; else the partner's default."""
+    if premise_id is not None:
+        row = (await db.execute(
+            select(EstateObject.brand_id, Partner.default_brand_id)
+            .select_from(Premise)
+            .join(EstateObject, EstateObject.id == Premise.object_id)
+            .join(Partner, Partner.id == Premise.partner_id)
+            .where(Premise.id == premise_id)
+        )).first()
+        if row is not None:
+            return row[0] or row[1]
+    if partner_id is not None:
+        return await db.scalar(select(Partner.default_brand_id).where(Partner.id == partner_id))
+    return None
+
+
+async def _throttled_until(db: AsyncSession, account_id: uuid.UUID, kind: str, now: datetime) -> datetime | None:
+    throttle = _throttles.get(kind, _throttles.get("*"))
+    if throttle is None or throttle.limit <= 0:
+        return None
+    since = now - timedelta(seconds=throttle.window_seconds)
+    # Deferred pushes count where they will go out, so a burst is spread over the windows.
+    recent = list((await db.scalars(
+        select(PushMessage.available_at)
+        .where(PushMessage.account_id == account_id, PushMessage.type == kind, PushMessage.mailing_id.is_(None),
+               PushMessage.created_at > since - timedelta(seconds=throttle.window_seconds * 10))
+        .order_by(PushMessage.available_at.desc()).limit(throttle.limit)
+    )).all())
+    recent = [moment for moment in recent if moment > since]
+    return rules.throttled_until(recent, throttle, now)

@@ -1,0 +1,245 @@
+"""The outbox's worker side: fan a notification out to its recipients' sessions, claim due
+deliveries without double-claiming (FOR UPDATE SKIP LOCKED), send them, write the outcome.
+
+A claim is a lease: the delivery turns `sending` with `next_attempt_at` at the lease's end and
+is committed before anything goes to FCM. A worker that dies mid-batch leaves its deliveries
+`sending`; when the lease ends another worker claims them again, counts a resend, and sends
+under the same notification id (the phone's collapse tag), so the phone shows it once. What FCM
+acknowledged is written `sent` and never claimed again."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import commit
+from core.runtime import Runtime
+from push import rules
+from push.config import PushConfig
+from push.transport import OutgoingPush, SendResult, Transport
+
+log = logging.getLogger(__name__)
+
+_FAN_OUT_CLAIM = text("""
+    SELECT id FROM push_message
+    WHERE fanned_out_at IS NULL AND available_at <= :now
+    ORDER BY available_at
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+""")
+
+# PUSH-04 in SQL: every active session of the account gets a row; those that must not receive
+# this type are written `skipped` with the reason, so staff can tell why a device got nothing.
+_FAN_OUT = text("""
+    INSERT INTO push_delivery (id, message_id, session_id, status, error, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), m.id, s.id,
+           CASE WHEN s.os_notifications_enabled IS FALSE
+                  OR COALESCE((s.notification_types ->> m.type)::boolean, TRUE) IS FALSE
+                THEN 'skipped' ELSE 'pending' END,
+           CASE WHEN s.os_notifications_enabled IS FALSE THEN 'os_disabled'
+                WHEN COALESCE((s.notification_types ->> m.type)::boolean, TRUE) IS FALSE THEN 'type_disabled'
+           END,
+           :now, :now
+    FROM push_message m
+    JOIN device_session s ON s.account_id = m.account_id AND s.deactivated_at IS NULL
+    WHERE m.id = ANY(:ids)
+    ON CONFLICT (message_id, session_id) DO NOTHING
+""")
+
+_MARK_FANNED_OUT = text("UPDATE push_message SET fanned_out_at = :now WHERE id = ANY(:ids)")
+
+_CLAIM = text("""
+    WITH due AS (
+        SELECT id FROM push_delivery
+        WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
+        ORDER BY next_attempt_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE push_delivery d
+    SET status = 'sending',
+        attempts = d.attempts + 1,
+        -- still `sending` means the last holder vanished or got no answer: its fate is unknown
+        resends = d.resends + CASE WHEN d.status = 'sending' THEN 1 ELSE 0 END,
+        lease_until = :lease_end,
+        next_attempt_at = :lease_end
+    FROM due, push_message m LEFT JOIN brand b ON b.id = m.brand_id, device_session s
+    WHERE d.id = due.id AND m.id = d.message_id AND s.id = d.session_id
+    RETURNING d.id, d.message_id, d.session_id, d.attempts, d.created_at,
+              s.fcm_token, s.app_id, s.platform, s.deactivated_at, s.os_notifications_enabled,
+              s.notification_types, m.type, m.title, m.body, m.deep_link, m.data, m.premise_id, b.slug
+""")
+
+_WRITE = text("""
+    UPDATE push_delivery d
+    SET status = v.status, error = v.error, fcm_message_id = v.fcm_message_id, token = v.token,
+        next_attempt_at = v.next_attempt_at, sent_at = v.sent_at, attempts = v.attempts,
+        lease_until = NULL
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:errors AS text[]),
+                CAST(:fcm_ids AS text[]), CAST(:tokens AS text[]), CAST(:next_at AS timestamptz[]),
+                CAST(:sent_at AS timestamptz[]), CAST(:attempts AS int[]))
+         AS v(id, status, error, fcm_message_id, token, next_attempt_at, sent_at, attempts)
+    WHERE d.id = v.id
+""")
+
+# A dead token leaves its session at once, unless the app already reported a new one.
+_DETACH_TOKENS = text("""
+    UPDATE device_session s SET fcm_token = NULL
+    FROM unnest(CAST(:session_ids AS uuid[]), CAST(:tokens AS text[])) AS v(session_id, token)
+    WHERE s.id = v.session_id AND s.fcm_token = v.token
+""")
+
+
+@dataclass(slots=True)
+class Claimed:
+    id: uuid.UUID
+    session_id: uuid.UUID
+    attempts: int
+    created_at: datetime
+    token: str | None
+    skip: str | None
+    push: OutgoingPush | None
+
+
+async def fan_out(db: AsyncSession, now: datetime, limit: int) -> int:
+    """Turn due notifications into per-session deliveries; one transaction, so a crash leaves
+    either both or neither."""
+    ids = list((await db.execute(_FAN_OUT_CLAIM, {"now": now, "limit": limit})).scalars())
+    if not ids:
+        return 0
+    await db.execute(_FAN_OUT, {"ids": ids, "now": now})
+    await db.execute(_MARK_FANNED_OUT, {"ids": ids, "now": now})
+    return len(ids)
+
+
+async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
+    rows = (await db.execute(_CLAIM, {"now": now, "limit": limit,
+                                      "lease_end": now + timedelta(seconds=lease_seconds)})).all()
+    claimed = []
+    for row in rows:
+        (delivery_id, message_id, session_id, attempts, created_at, token, app_id, platform, deactivated_at,
+         os_enabled, types, kind, title, body, deep_link, data, premise_id, brand) = row
+        skip = rules.skip_reason(active=deactivated_at is None, os_enabled=os_enabled, reported=types, kind=kind)
+        push = None
+        if skip is None:
+            push = OutgoingPush(delivery_id=delivery_id, message_id=message_id, token=token or "", app_id=app_id,
+                                platform=platform, type=kind, title=title, body=body, deep_link=deep_link,
+                                brand=brand, premise_id=premise_id, data=dict(data or {}))
+        claimed.append(Claimed(delivery_id, session_id, attempts, created_at, token, skip, push))
+    return claimed
+
+
+class Outcomes:
+    """Collects per-delivery outcomes and writes them in two statements."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list] = {k: [] for k in ("ids", "statuses", "errors", "fcm_ids", "tokens", "next_at",
+                                                      "sent_at", "attempts")}
+        self.detach: dict[str, list] = {"session_ids": [], "tokens": []}
+        self.counts: dict[str, int] = {}
+
+    def add(self, item: Claimed, status: str, *, error: str | None = None, fcm_id: str | None = None,
+            next_at: datetime, sent_at: datetime | None = None, attempts: int | None = None) -> None:
+        for key, value in (("ids", item.id), ("statuses", status), ("errors", error), ("fcm_ids", fcm_id),
+                           ("tokens", item.token), ("next_at", next_at), ("sent_at", sent_at),
+                           ("attempts", item.attempts if attempts is None else attempts)):
+            self.rows[key].append(value)
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    async def write(self, db: AsyncSession) -> None:
+        if self.rows["ids"]:
+            await db.execute(_WRITE, self.rows)
+        if self.detach["session_ids"]:
+            await db.execute(_DETACH_TOKENS, self.detach)
+
+
+def decide(item: Claimed, result: SendResult, now: datetime, config: PushConfig, out: Outcomes,
+           rng: random.Random) -> None:
+    """Apply the retry policy to one answer."""
+    if result.outcome in ("sent", "recorded"):
+        out.add(item, result.outcome, fcm_id=result.fcm_message_id, next_at=now, sent_at=now)
+    elif result.outcome == "drop_token":
+        out.detach["session_ids"].append(item.session_id)
+        out.detach["tokens"].append(item.token)
+        out.add(item, "failed", error=result.error, next_at=now)
+    elif result.outcome == "halt":
+        # Not the message's fault: wait for the project to be fixed without spending attempts.
+        out.add(item, "pending", error=result.error, next_at=now + timedelta(seconds=config.halt_seconds),
+                attempts=item.attempts - 1)
+    elif result.outcome == "retry":
+        if rules.give_up(item.attempts, item.created_at, now, config.retry):
+            out.add(item, "failed", error=f"gave up after {item.attempts} attempts: {result.error}", next_at=now)
+            return
+        delay = rules.backoff_seconds(item.attempts, config.retry, retry_after=result.retry_after, rng=rng)
+        # An ambiguous failure stays `sending`, so the next claim counts it as a resend.
+        out.add(item, "sending" if result.ambiguous else "pending", error=result.error,
+                next_at=now + timedelta(seconds=delay))
+    else:
+        out.add(item, "failed", error=result.error, next_at=now)
+
+
+class Deliverer:
+    """One worker's sending side. Any number of them, in any number of processes, share the
+    tables safely."""
+
+    def __init__(self, rt: Runtime, transport: Transport, config: PushConfig, *, rng: random.Random | None = None):
+        self.rt = rt
+        self.transport = transport
+        self.config = config
+        self.rng = rng or random.Random()
+        self.record_only = transport.name == "recorded"
+
+    async def fan_out_once(self) -> int:
+        async with self.rt.sessionmaker() as db:
+            count = await fan_out(db, self.rt.clock.now(), self.config.fan_out_batch)
+            await commit(db)
+            return count
+
+    async def deliver_once(self) -> int:
+        """Claim one batch, send it, write the outcomes. Returns how many were claimed."""
+        async with self.rt.sessionmaker() as db:
+            batch = await claim(db, self.rt.clock.now(), self.config.batch_size, self.config.lease_seconds)
+            await commit(db)
+        if not batch:
+            return 0
+        to_send = [item for item in batch if item.push is not None and (item.token or self.record_only)]
+        results = await self.transport.send([item.push for item in to_send]) if to_send else []
+        now = self.rt.clock.now()
+        out = Outcomes()
+        sent_ids = set()
+        for item, result in zip(to_send, results, strict=True):
+            decide(item, result, now, self.config, out, self.rng)
+            sent_ids.add(item.id)
+        for item in batch:
+            if item.id not in sent_ids:
+                out.add(item, "skipped", error=item.skip or "no_token", next_at=now)
+        async with self.rt.sessionmaker() as db:
+            await out.write(db)
+            await commit(db)
+        log.debug("push batch: %s", out.counts)
+        return len(batch)
+
+    async def step(self) -> int:
+        """One round of every kind of work; 0 when there was nothing to do."""
+        from push.mailings import fan_out_mailing_chunk
+
+        work = await fan_out_mailing_chunk(self.rt, self.config)
+        work += await self.fan_out_once()
+        work += await self.deliver_once()
+        return work
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Work until nothing is due now (tests and the bench)."""
+        total = 0
+        for _ in range(max_rounds):
+            done = await self.step()
+            total += done
+            if not done:
+                break
+        return total

@@ -1,0 +1,186 @@
+"""FCM through firebase-admin, with our retry policy instead of the SDK's.
+
+firebase-admin 7.x retries 500/503 by itself on a fixed backoff, ignores Retry-After on the
+async path, never retries 429, and can resend a message FCM already took. So each project's
+messaging service gets an async HTTP client with retries switched off, and the worker decides
+(push/rules.py): retry with backoff and Retry-After, detach dead tokens, halt a project whose
+credentials or sender are wrong. Every message carries our notification id as the Android
+notification tag and the APNs collapse id, so a resend after an ambiguous failure replaces the
+first copy on the phone instead of showing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+import firebase_admin
+from firebase_admin import credentials, exceptions, messaging
+from firebase_admin import _http_client as sdk_http  # noqa: PLC2701 - the SDK offers no public hook
+from firebase_admin._retry import HttpxRetry  # noqa: PLC2701
+
+from push import rules
+from push.config import PushConfig
+from push.transport import OutgoingPush, SendResult
+
+log = logging.getLogger(__name__)
+FCM_PATH = "/v1/projects/{0}/messages:send"
+DEFAULT_PROJECT = "*"
+
+
+def build_message(push: OutgoingPush) -> messaging.Message:
+    tag = str(push.message_id)
+    return messaging.Message(
+        token=push.token,
+        notification=messaging.Notification(title=push.title, body=push.body),
+        data=push.payload_data(),
+        android=messaging.AndroidConfig(
+            priority="high",
+            notification=messaging.AndroidNotification(tag=tag),
+        ),
+        apns=messaging.APNSConfig(
+            headers={"apns-collapse-id": tag},
+            payload=messaging.APNSPayload(aps=messaging.Aps(sound="default")),
+        ),
+    )
+
+
+def _error_code(exc: exceptions.FirebaseError) -> str:
+    """FCM's own errorCode when it sent one (UNREGISTERED, QUOTA_EXCEEDED…), else the status."""
+    response = getattr(exc, "http_response", None)
+    if response is not None:
+        try:
+            error = response.json().get("error", {})
+            for detail in error.get("details", []) or []:
+                if detail.get("@type", "").endswith("FcmError") and detail.get("errorCode"):
+                    return str(detail["errorCode"])
+            if error.get("status"):
+                return str(error["status"])
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(exc, exceptions.DeadlineExceededError):
+        return "DEADLINE_EXCEEDED"
+    return str(exc.code or "UNKNOWN")
+
+
+def result_of(response: messaging.SendResponse, now_fn: Callable[[], object]) -> SendResult:
+    if response.success:
+        return SendResult("sent", fcm_message_id=response.message_id)
+    exc = response.exception
+    code = _error_code(exc) if isinstance(exc, exceptions.FirebaseError) else "UNKNOWN"
+    message = str(exc)
+    outcome = rules.classify(code, message)
+    retry_after = None
+    http_response = getattr(exc, "http_response", None)
+    if http_response is not None:
+        retry_after = rules.parse_retry_after(http_response.headers.get("retry-after"), now_fn())
+    # No HTTP answer at all (timeout, reset): FCM may have taken it.
+    ambiguous = outcome == "retry" and (http_response is None or code in rules.AMBIGUOUS)
+    return SendResult(outcome, error=f"{code}: {message}"[:500], retry_after=retry_after, ambiguous=ambiguous)
+
+
+class FcmProject:
+    """One Firebase project (one service-account key) and its messaging service."""
+
+    def __init__(self, key: str, credentials_path: str, config: PushConfig) -> None:
+        self.key = key
+        if config.fcm_base_url:
+            # The SDK reads the class attribute when it makes an app's messaging service.
+            messaging._MessagingService.FCM_URL = config.fcm_base_url.rstrip("/") + FCM_PATH
+        name = f"push-{key}-{uuid.uuid4().hex[:8]}"
+        self.app = firebase_admin.initialize_app(credentials.Certificate(credentials_path),
+                                                 {"httpTimeout": config.http_timeout_seconds}, name=name)
+        self.service = messaging._get_messaging_service(self.app)
+        self._sdk_client = self.service._async_client
+        # Our retries, not the SDK's: one HTTP attempt per message.
+        self.service._async_client = sdk_http.HttpxAsyncClient(
+            credential=self.service._credential, retry_config=HttpxRetry(max_retries=0),
+            timeout=config.http_timeout_seconds)
+        self.closed = False
+        self.halted_until = 0.0
+        self.halt_seconds = config.halt_seconds
+
+    async def warm_up(self) -> None:
+        """Fetch the OAuth token off the event loop (the SDK refreshes it synchronously)."""
+        import google.auth.transport.requests as google_requests
+
+        credential = self.service._credential
+        await asyncio.to_thread(credential.refresh, google_requests.Request())
+
+    async def send(self, batch: list[OutgoingPush], now_fn) -> list[SendResult]:
+        if time.monotonic() < self.halted_until:
+            return [SendResult("halt", error=f"project {self.key} is halted") for _ in batch]
+        messages = [build_message(push) for push in batch]
+        try:
+            answer = await self.service.send_each_async(messages, dry_run=False)
+        except exceptions.FirebaseError as exc:  # the whole call failed (e.g. token refresh)
+            log.warning("FCM batch failed for project %s: %s", self.key, exc)
+            return [SendResult("retry", error=str(exc)[:500], ambiguous=True) for _ in batch]
+        results = [result_of(response, now_fn) for response in answer.responses]
+        if any(result.outcome == "halt" for result in results):
+            self.halted_until = time.monotonic() + self.halt_seconds
+            sample = next(result.error for result in results if result.outcome == "halt")
+            log.critical("FCM project %s refuses our credentials or sender (%s): sending to it is halted "
+                         "for %.0f s; fix FCM_CREDENTIALS / FCM_APP_CREDENTIALS", self.key, sample,
+                         self.halt_seconds)
+        return results
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.service._async_client.aclose()
+            await self._sdk_client.aclose()
+        finally:
+            # The SDK's close() runs asyncio.run(), which cannot run inside our loop; the
+            # clients are closed above.
+            self.service.close = lambda: None
+            firebase_admin.delete_app(self.app)
+
+
+class FcmTransport:
+    """Routes each push to the Firebase project of the app that registered its token."""
+
+    name = "fcm"
+
+    def __init__(self, config: PushConfig, now_fn) -> None:
+        self._now = now_fn
+        self.projects: dict[str, FcmProject] = {}
+        if config.credentials:
+            self.projects[DEFAULT_PROJECT] = FcmProject("default", config.credentials, config)
+        for app_id, path in config.app_credentials.items():
+            self.projects[app_id] = FcmProject(app_id, path, config)
+        log.info("FCM transport ready for projects: %s", ", ".join(sorted(self.projects)))
+
+    def project_for(self, app_id: str) -> FcmProject | None:
+        return self.projects.get(app_id) or self.projects.get(DEFAULT_PROJECT)
+
+    async def warm_up(self) -> None:
+        for project in self.projects.values():
+            try:
+                await project.warm_up()
+            except Exception as exc:  # noqa: BLE001 - the first send will report it properly
+                log.warning("could not fetch an FCM token for %s yet: %s", project.key, exc)
+
+    async def send(self, batch: list[OutgoingPush]) -> list[SendResult]:
+        results: list[SendResult | None] = [None] * len(batch)
+        groups: dict[str, list[int]] = {}
+        for index, push in enumerate(batch):
+            project = self.project_for(push.app_id)
+            if project is None:
+                results[index] = SendResult("failed", error=f"no Firebase project for app {push.app_id}")
+                continue
+            groups.setdefault(project.key, []).append(index)
+        by_key = {project.key: project for project in self.projects.values()}
+        for key, indexes in groups.items():
+            answers = await by_key[key].send([batch[i] for i in indexes], self._now)
+            for index, answer in zip(indexes, answers, strict=True):
+                results[index] = answer
+        return [result for result in results if result is not None]
+
+    async def close(self) -> None:
+        for project in self.projects.values():
+            await project.close()

@@ -1,0 +1,283 @@
+"""Mailings (PUSH-06): a push or SMS to a filtered list of a partner's clients. Creating one
+writes the mailing and its recipients in the staff request's transaction; workers fan it out
+in chunks (push: one outbox notification per app account; SMS: through the provider)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Select, func, insert, literal, literal_column, or_, select, text, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import commit
+from core.errors import InvalidInput, NotFound
+from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink, Staff
+from core.partners.service import PartnerPrincipal
+from core.runtime import Runtime
+from push.config import PushConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientFilter:
+    """The client filter of a mailing. To be replaced by the CRM's shared client filter."""
+
+    client_ids: tuple[uuid.UUID, ...] = ()
+    tags: tuple[str, ...] = ()
+    object_ids: tuple[uuid.UUID, ...] = ()
+    premise_types: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    include_blocked: bool = False
+
+    def as_json(self) -> dict:
+        return {"client_ids": [str(i) for i in self.client_ids], "tags": list(self.tags),
+                "object_ids": [str(i) for i in self.object_ids], "premise_types": list(self.premise_types),
+                "roles": list(self.roles), "include_blocked": self.include_blocked}
+
+
+def recipients_query(partner_id: uuid.UUID, flt: RecipientFilter) -> Select:
+    """The partner's clients matching the filter (one row per client)."""
+    stmt = select(Client.id).where(Client.partner_id == partner_id)
+    if not flt.include_blocked:
+        stmt = stmt.where(Client.status == "active")
+    if flt.client_ids:
+        stmt = stmt.where(Client.id.in_(flt.client_ids))
+    if flt.tags:
+        stmt = stmt.where(Client.tags.overlap(list(flt.tags)))
+    if flt.object_ids or flt.premise_types or flt.roles:
+        linked = (select(PremiseLink.client_id)
+                  .join(Premise, Premise.id == PremiseLink.premise_id)
+                  .where(PremiseLink.partner_id == partner_id))
+        if flt.object_ids:
+            linked = linked.where(Premise.object_id.in_(flt.object_ids))
+        if flt.premise_types:
+            linked = linked.where(Premise.type.in_(flt.premise_types))
+        if flt.roles:
+            linked = linked.where(PremiseLink.role.in_(flt.roles))
+        stmt = stmt.where(Client.id.in_(linked))
+    return stmt
+
+
+async def create_mailing(db: AsyncSession, actor: PartnerPrincipal, *, channel: str, title: str, body: str,
+                         flt: RecipientFilter, now: datetime) -> Mailing:
+    mailing = Mailing(partner_id=actor.partner_id, staff_id=actor.actor_id if actor.actor_type == "staff" else None,
+                      channel=channel, title=title, body=body, filter=flt.as_json(), status="pending", created_at=now)
+    db.add(mailing)
+    await db.flush()
+    source = recipients_query(actor.partner_id, flt).add_columns(func.gen_random_uuid(), literal(mailing.id),
+                                                                  literal(now))
+    result = await db.execute(insert(MailingRecipient).from_select(
+        ["client_id", "id", "mailing_id", "updated_at"], source))
+    mailing.recipients = result.rowcount or 0
+    if mailing.recipients == 0:
+        mailing.status, mailing.finished_at = "done", now
+    await db.flush()
+    return mailing
+
+
+_CLAIM_RECIPIENTS = text("""
+    SELECT r.id, r.mailing_id, m.channel FROM mailing_recipient r JOIN mailing m ON m.id = r.mailing_id
+    WHERE r.status = 'pending'
+    ORDER BY r.mailing_id
+    LIMIT :limit
+    FOR UPDATE OF r SKIP LOCKED
+""")
+
+# One outbox notification per app account (two cards with one phone get one push), deduplicated
+# per mailing so a re-run of a chunk adds nothing.
+_PUSH_CHUNK = text("""
+    WITH chunk AS (
+        SELECT r.id AS recipient_id, r.mailing_id, a.id AS account_id
+        FROM mailing_recipient r
+        JOIN client c ON c.id = r.client_id
+        LEFT JOIN account a ON a.phone = c.phone
+        WHERE r.id = ANY(:ids)
+    ), queued AS (
+        INSERT INTO push_message (id, account_id, partner_id, brand_id, mailing_id, type, title, body, data,
+                                  dedup_key, created_at, available_at)
+        SELECT DISTINCT ON (chunk.mailing_id, chunk.account_id)
+               gen_random_uuid(), chunk.account_id, m.partner_id, p.default_brand_id, m.id, 'mailings', m.title,
+               m.body, jsonb_build_object('mailing_id', m.id::text),
+               'mailing:' || m.id::text || ':' || chunk.account_id::text, :now, :now
+        FROM chunk JOIN mailing m ON m.id = chunk.mailing_id JOIN partner p ON p.id = m.partner_id
+        WHERE chunk.account_id IS NOT NULL
+        ON CONFLICT (dedup_key) DO NOTHING
+        RETURNING id, dedup_key
+    )
+    UPDATE mailing_recipient r
+    SET status = CASE WHEN chunk.account_id IS NULL THEN 'no_app' ELSE 'queued' END,
+        account_id = chunk.account_id,
+        push_message_id = COALESCE(
+            (SELECT q.id FROM queued q
+             WHERE q.dedup_key = 'mailing:' || chunk.mailing_id::text || ':' || chunk.account_id::text),
+            (SELECT pm.id FROM push_message pm
+             WHERE pm.dedup_key = 'mailing:' || chunk.mailing_id::text || ':' || chunk.account_id::text)),
+        updated_at = :now
+    FROM chunk WHERE r.id = chunk.recipient_id
+""")
+
+_FINISH = text("""
+    UPDATE mailing m SET status = 'done', finished_at = :now
+    WHERE m.id = ANY(:ids) AND m.status <> 'done'
+      AND NOT EXISTS (SELECT 1 FROM mailing_recipient r WHERE r.mailing_id = m.id AND r.status = 'pending')
+""")
+
+
+async def fan_out_mailing_chunk(rt: Runtime, config: PushConfig) -> int:
+    """Process one chunk of pending recipients across mailings; 0 when none are pending."""
+    now = rt.clock.now()
+    async with rt.sessionmaker() as db:
+        rows = (await db.execute(_CLAIM_RECIPIENTS, {"limit": config.mailing_chunk})).all()
+        if not rows:
+            return 0
+        mailing_ids = sorted({row.mailing_id for row in rows})
+        push_ids = [row.id for row in rows if row.channel == "push"]
+        sms_ids = [row.id for row in rows if row.channel == "sms"]
+        await db.execute(update(Mailing).where(Mailing.id.in_(mailing_ids), Mailing.status == "pending")
+                         .values(status="sending"))
+        if push_ids:
+            await db.execute(_PUSH_CHUNK, {"ids": push_ids, "now": now})
+        if sms_ids:
+            await _send_sms(rt, db, sms_ids, now)
+        await db.execute(_FINISH, {"ids": mailing_ids, "now": now})
+        await commit(db)
+        return len(rows)
+
+
+async def _send_sms(rt: Runtime, db: AsyncSession, recipient_ids: list[uuid.UUID], now: datetime) -> None:
+    rows = (await db.execute(
+        select(MailingRecipient.id, Client.phone, Mailing.body)
+        .join(Client, Client.id == MailingRecipient.client_id)
+        .join(Mailing, Mailing.id == MailingRecipient.mailing_id)
+        .where(MailingRecipient.id.in_(recipient_ids))
+    )).all()
+    for recipient_id, phone, body in rows:
+        status, error = "sent", None
+        if not phone:
+            status, error = "failed", "no_phone"
+        else:
+            try:
+                async with db.begin_nested():
+                    await rt.sms.send(db, phone, body)
+            except Exception as exc:  # noqa: BLE001 - one failed SMS must not stop the mailing
+                status, error = "failed", str(exc)[:300]
+        await db.execute(update(MailingRecipient).where(MailingRecipient.id == recipient_id)
+                         .values(status=status, error=error, updated_at=now))
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+# A push recipient's status follows its deliveries: sent once any device took it.
+RECIPIENT_STATUS = text("""
+    CASE
+      WHEN r.status <> 'queued' THEN r.status
+      WHEN EXISTS (SELECT 1 FROM push_delivery d WHERE d.message_id = r.push_message_id
+                   AND d.status IN ('sent', 'recorded')) THEN 'sent'
+      WHEN EXISTS (SELECT 1 FROM push_delivery d WHERE d.message_id = r.push_message_id
+                   AND d.status IN ('pending', 'sending')) THEN 'sending'
+      WHEN NOT EXISTS (SELECT 1 FROM push_message pm WHERE pm.id = r.push_message_id
+                       AND pm.fanned_out_at IS NOT NULL) THEN 'queued'
+      WHEN EXISTS (SELECT 1 FROM push_delivery d WHERE d.message_id = r.push_message_id
+                   AND d.status = 'failed') THEN 'failed'
+      ELSE 'no_devices'
+    END
+""")
+
+
+async def get_mailing(db: AsyncSession, actor: PartnerPrincipal, mailing_id: uuid.UUID) -> tuple[Mailing, dict]:
+    mailing = await db.scalar(select(Mailing).where(Mailing.id == mailing_id, Mailing.partner_id == actor.partner_id))
+    if mailing is None:
+        raise NotFound("Рассылка не найдена")
+    rows = (await db.execute(text(f"""
+        SELECT status, count(*) FROM (
+            SELECT {RECIPIENT_STATUS.text} AS status FROM mailing_recipient r WHERE r.mailing_id = :id
+        ) s GROUP BY status
+    """), {"id": mailing_id})).all()
+    return mailing, {status: count for status, count in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientMailingRow:
+    mailing_id: uuid.UUID
+    channel: str
+    title: str
+    body: str
+    staff_id: uuid.UUID | None
+    staff_name: str | None
+    status: str
+    created_at: datetime
+
+
+async def client_mailings(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, *, q: str | None,
+                          status: str | None, channel: str | None, staff_id: uuid.UUID | None,
+                          period_from: date | None, period_to: date | None, cursor: str | None,
+                          limit: int) -> tuple[list[ClientMailingRow], str | None]:
+    """PUSH-06: the mailings sent to one client, searchable by title/text and filtered by
+    status, type (channel), sender and period; newest first."""
+    from core.pagination import keyset, page
+
+    exists = await db.scalar(select(Client.id).where(Client.id == client_id, Client.partner_id == actor.partner_id))
+    if exists is None:
+        raise NotFound("Клиент не найден")
+    r = aliased(MailingRecipient, name="r")  # RECIPIENT_STATUS speaks of `r`
+    inner = (
+        select(Mailing.id.label("mailing_id"), Mailing.channel, Mailing.title, Mailing.body, Mailing.staff_id,
+               Staff.name.label("staff_name"), literal_column(f"({RECIPIENT_STATUS.text})").label("status"),
+               Mailing.created_at)
+        .select_from(r)
+        .join(Mailing, Mailing.id == r.mailing_id)
+        .outerjoin(Staff, Staff.id == Mailing.staff_id)
+        .where(r.client_id == client_id, Mailing.partner_id == actor.partner_id)
+    )
+    if q and q.strip():
+        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        inner = inner.where(or_(Mailing.title.ilike(pattern), Mailing.body.ilike(pattern)))
+    if channel:
+        inner = inner.where(Mailing.channel == channel)
+    if staff_id:
+        inner = inner.where(Mailing.staff_id == staff_id)
+    if period_from:
+        inner = inner.where(Mailing.created_at >= datetime.combine(period_from, time.min, timezone.utc))
+    if period_to:
+        inner = inner.where(Mailing.created_at < datetime.combine(period_to + timedelta(days=1), time.min,
+                                                                  timezone.utc))
+    sub = inner.subquery()
+    stmt = select(sub)
+    if status:
+        stmt = stmt.where(sub.c.status == status)
+    stmt = keyset(stmt, [sub.c.created_at, sub.c.mailing_id], cursor=cursor, limit=limit, descending=True)
+    rows = (await db.execute(stmt)).all()
+    items, next_cursor = page(rows, limit, lambda r: (r.created_at, r.mailing_id))
+    return [ClientMailingRow(**row._mapping) for row in items], next_cursor
+
+
+def filter_from(data: dict) -> RecipientFilter:
+    """Parse the API's filter object: {client_ids?, tags?, object_id?|object_ids?, premise_types?,
+    roles?}."""
+    from core.enums import LINK_ROLES, PREMISE_TYPES
+
+    def ids(name: str, values) -> tuple[uuid.UUID, ...]:
+        try:
+            return tuple(uuid.UUID(str(v)) for v in values or ())
+        except ValueError:
+            raise InvalidInput.field(f"filter.{name}", "Некорректный идентификатор") from None
+
+    object_ids = list(data.get("object_ids") or [])
+    if data.get("object_id"):
+        object_ids.append(data["object_id"])
+    types = tuple(data.get("premise_types") or ())
+    if any(t not in PREMISE_TYPES for t in types):
+        raise InvalidInput.field("filter.premise_types", "Неизвестный тип помещения")
+    roles = tuple(data.get("roles") or ())
+    if any(r not in LINK_ROLES for r in roles):
+        raise InvalidInput.field("filter.roles", "Неизвестная роль")
+    return RecipientFilter(client_ids=ids("client_ids", data.get("client_ids")),
+                           tags=tuple(str(t) for t in data.get("tags") or ()),
+                           object_ids=ids("object_ids", object_ids), premise_types=types, roles=roles,
+                           include_blocked=bool(data.get("include_blocked", False)))
+
