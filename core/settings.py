@@ -27,6 +27,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fcm_credentials: str | None = None
     # Base URL of the FCM v1 API; tests point it at the fake FCM server on loopback.
     fcm_base_url: str | None = None
+    # White-label apps with a Firebase project of their own: app id (brand slug) -> key file.
+    fcm_app_credentials: dict[str, str] = msgspec.field(default_factory=dict)
+    push_concurrency: int | None = None
+    push_lease_seconds: float | None = None
+    push_batch_size: int | None = None
     token_secret: str = ""
     # Previous signing secrets still accepted for verification, so a rotation logs nobody out.
     token_secrets_previous: tuple[str, ...] = ()
@@ -36,6 +41,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otp_ttl: int = 300
     otp_max_attempts: int = 5
     otp_resend_interval: int = 60
+    # Abuse limits (0 turns one off): SMS codes per phone and per IP an hour, code checks per
+    # phone an hour, staff password failures per email before a 15-minute lockout, app requests
+    # per session a minute.
+    otp_per_phone_hour: int = 5
+    otp_per_ip_hour: int = 30
+    login_per_phone_hour: int = 20
+    staff_login_failures: int = 5
+    app_requests_per_minute: int = 600
     var_dir: str = "var"
     max_body_size: int = 25 * 1024 * 1024
     log_level: str = "INFO"
@@ -66,6 +79,10 @@ _ENV_NAMES = {
     "sms_webhook_url": "SMS_WEBHOOK_URL",
     "fcm_credentials": "FCM_CREDENTIALS",
     "fcm_base_url": "FCM_BASE_URL",
+    "fcm_app_credentials": "FCM_APP_CREDENTIALS",
+    "push_concurrency": "PUSH_CONCURRENCY",
+    "push_lease_seconds": "PUSH_LEASE_SECONDS",
+    "push_batch_size": "PUSH_BATCH_SIZE",
     "token_secret": "TOKEN_SECRET",
     "token_secrets_previous": "TOKEN_SECRETS_PREVIOUS",
     "access_token_ttl": "ACCESS_TOKEN_TTL",
@@ -74,6 +91,11 @@ _ENV_NAMES = {
     "otp_ttl": "OTP_TTL",
     "otp_max_attempts": "OTP_MAX_ATTEMPTS",
     "otp_resend_interval": "OTP_RESEND_INTERVAL",
+    "otp_per_phone_hour": "OTP_PER_PHONE_HOUR",
+    "otp_per_ip_hour": "OTP_PER_IP_HOUR",
+    "login_per_phone_hour": "LOGIN_PER_PHONE_HOUR",
+    "staff_login_failures": "STAFF_LOGIN_FAILURES",
+    "app_requests_per_minute": "APP_REQUESTS_PER_MINUTE",
     "var_dir": "VAR_DIR",
     "max_body_size": "MAX_BODY_SIZE",
     "log_level": "LOG_LEVEL",
@@ -91,6 +113,10 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
             continue
         if field == "token_secrets_previous":
             raw[field] = tuple(part for part in value.split(",") if part)
+        elif field == "fcm_app_credentials":
+            # "brand-a=/keys/a.json,brand-b=/keys/b.json"
+            pairs = (part.partition("=") for part in value.split(","))
+            raw[field] = {app.strip(): path.strip() for app, _, path in pairs if app.strip() and path.strip()}
         else:
             raw[field] = value
     raw.update(overrides)

@@ -1,9 +1,8 @@
 """How the push service runs: batch sizes, lease, retry policy, throttles, Firebase projects.
-Made once at start-up from the settings (and a few push-only environment variables)."""
+Made once at start-up from the settings."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from core.settings import Settings
@@ -49,21 +48,14 @@ class PushConfig:
         return bool(self.credentials or self.app_credentials)
 
 
-def push_config(settings: Settings, environ: dict[str, str] | None = None, **overrides) -> PushConfig:
-    """`FCM_APP_CREDENTIALS=brand-a=/path/a.json,brand-b=/path/b.json` adds per-app projects."""
-    env = os.environ if environ is None else environ
-    per_app: dict[str, str] = {}
-    for part in (env.get("FCM_APP_CREDENTIALS") or "").split(","):
-        app_id, _, path = part.partition("=")
-        if app_id.strip() and path.strip():
-            per_app[app_id.strip()] = path.strip()
-    values = {"credentials": settings.fcm_credentials, "app_credentials": per_app,
+def push_config(settings: Settings, **overrides) -> PushConfig:
+    values = {"credentials": settings.fcm_credentials, "app_credentials": dict(settings.fcm_app_credentials),
               "fcm_base_url": settings.fcm_base_url}
-    if env.get("PUSH_CONCURRENCY", "").strip().isdigit():
-        values["concurrency"] = max(1, int(env["PUSH_CONCURRENCY"]))
-    if env.get("PUSH_LEASE_SECONDS", "").strip():
-        values["lease_seconds"] = max(1.0, float(env["PUSH_LEASE_SECONDS"]))
-    if env.get("PUSH_BATCH_SIZE", "").strip().isdigit():
-        values["batch_size"] = min(500, max(1, int(env["PUSH_BATCH_SIZE"])))
+    if settings.push_concurrency:
+        values["concurrency"] = max(1, settings.push_concurrency)
+    if settings.push_lease_seconds:
+        values["lease_seconds"] = max(1.0, settings.push_lease_seconds)
+    if settings.push_batch_size:
+        values["batch_size"] = min(500, max(1, settings.push_batch_size))
     values.update(overrides)
     return PushConfig(**values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,9 +30,11 @@ class AppAuthController(Controller):
     tags = ["App: auth"]
 
     @post("/otp", status_code=HTTP_200_OK, operation_id="RequestOtp", responses=problems(400, 429, 503))
-    async def request_otp(self, data: RequestOtpRequest, runtime: Runtime, db: AsyncSession) -> OtpIssuedAnswer:
+    async def request_otp(self, data: RequestOtpRequest, runtime: Runtime, db: AsyncSession,
+                          request: Request) -> OtpIssuedAnswer:
         """Send a one-time login code by SMS. With the debug SMS provider the answer carries it."""
-        issued = await service.request_otp(runtime, db, data.phone)
+        issued = await service.request_otp(runtime, db, data.phone,
+                                           ip=request.client.host if request.client else None)
         return OtpIssuedAnswer(expires_in=issued.expires_in, debug_code=issued.debug_code)
 
     @post("/login", status_code=HTTP_200_OK, operation_id="Login", responses=problems(400, 401, 429))

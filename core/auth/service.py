@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import ratelimit
 from core.auth import otp
 from core.db import after_commit, commit
 from core.enums import NOTIFICATION_TYPES
@@ -56,9 +57,15 @@ class ResidentPrincipal:
     app_id: str
 
 
-async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str) -> OtpIssued:
+TOO_MANY_CODES = "Слишком много запросов кода. Повторите позже"
+
+
+async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str | None = None) -> OtpIssued:
     phone = normalize_phone(raw_phone)
     settings = rt.settings
+    await ratelimit.hit(rt, ratelimit.Limit("otp_phone", settings.otp_per_phone_hour, 3600, TOO_MANY_CODES), phone)
+    if ip:
+        await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, 3600, TOO_MANY_CODES), ip)
     code = otp.new_code()
     wait = await otp.store_code(rt.redis, phone, code, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
                                 resend_interval=settings.otp_resend_interval)
@@ -75,6 +82,8 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str) -> OtpIssue
 async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device: DeviceInfo) -> TokenPair:
     phone = normalize_phone(raw_phone)
     now = rt.clock.now()
+    await ratelimit.hit(rt, ratelimit.Limit("login_phone", rt.settings.login_per_phone_hour, 3600,
+                                            "Слишком много попыток входа. Повторите позже"), phone)
     verdict = await otp.check_code(rt.redis, phone, code.strip(), now=now.timestamp(),
                                    max_attempts=rt.settings.otp_max_attempts)
     if verdict.outcome == "wrong":
@@ -215,6 +224,7 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
         await rt.redis.set(_session_key(session_id), state, ex=SESSION_CACHE_TTL)
     if state != "1":
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
+    await ratelimit.hit(rt, ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60), str(session_id))
     if await rt.redis.set(f"touch:{session_id}", "1", nx=True, ex=TOUCH_INTERVAL):
         now = rt.clock.now()
         touched = (await db.execute(

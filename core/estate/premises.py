@@ -128,7 +128,7 @@ def _matching_ids(actor: PartnerPrincipal, q: str):
     if address is not None:
         conditions = [Premise.partner_id == actor.partner_id]
         if address.street:
-            conditions.append(func.lower(Premise.street).like(_prefix(address.street)))
+            conditions.append(func.lower(Premise.street).like(prefix_pattern(address.street)))
         if address.house:
             conditions.append(func.upper(Premise.house) == address.house)
         if address.number:
@@ -144,7 +144,7 @@ def _matching_ids(actor: PartnerPrincipal, q: str):
     return union(*parts) if len(parts) > 1 else parts[0]
 
 
-def _prefix(value: str) -> str:
+def prefix_pattern(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
@@ -155,8 +155,8 @@ def client_condition(actor: PartnerPrincipal, q: str):
     conditions = []
     if person.name_tokens:
         conditions.append(and_(*[
-            or_(func.lower(Client.last_name).like(_prefix(t)), func.lower(Client.first_name).like(_prefix(t)),
-                func.lower(Client.middle_name).like(_prefix(t)))
+            or_(func.lower(Client.last_name).like(prefix_pattern(t)), func.lower(Client.first_name).like(prefix_pattern(t)),
+                func.lower(Client.middle_name).like(prefix_pattern(t)))
             for t in person.name_tokens
         ]))
     for fragment in person.phone_fragments:

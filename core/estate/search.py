@@ -60,7 +60,8 @@ class PersonQuery:
 
 def parse_person_query(query: str) -> PersonQuery:
     """A client is found by name (every word a prefix of one of the names) or by phone in any
-    format, or any part of its digits (at least 3 digits)."""
-    digits = phone_digits_fragment(query)
+    format, or any part of its digits (at least 3 digits). Digits are read as a phone only when
+    the query has no words: "Лермонтова 7 97" is an address, not a phone fragment "797"."""
     letters = tuple(t.lower() for t in re.split(r"[\s,]+", query.strip()) if t and not any(c.isdigit() for c in t))
+    digits = "" if letters else phone_digits_fragment(query)
     return PersonQuery(name_tokens=letters, phone_digits=digits if len(digits) >= 3 else None)

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import PERMISSIONS
-from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from core import ratelimit
+from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from core.models import ApiKey, Brand, Partner, Role, Staff
 from core.runtime import Runtime
 from core.security import hash_password, new_secret, sha256_hex, verify_password
@@ -121,15 +122,29 @@ async def create_api_key(db: AsyncSession, partner_id: uuid.UUID, *, name: str) 
     return key, plain
 
 
+def _lockout(rt: Runtime) -> ratelimit.Limit:
+    return ratelimit.Limit("staff_login", rt.settings.staff_login_failures, 900)
+
+
 async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: str) -> str:
+    email = email.strip().lower()
+    wait = await ratelimit.is_blocked(rt, _lockout(rt), email)
+    if wait:
+        raise RateLimited(f"Слишком много неудачных попыток входа. Повторите через {(wait + 59) // 60} мин",
+                          retry_after=wait, code="staff_login_locked")
     row = (await db.execute(
         select(Staff.id, Staff.partner_id, Staff.password_hash, Staff.is_active)
-        .where(func.lower(Staff.email) == email.strip().lower())
+        .where(func.lower(Staff.email) == email)
     )).first()
     # The hash is verified even for an unknown email, so timing does not tell which emails exist.
     valid = verify_password(row.password_hash if row else None, password)
     if row is None or not valid or not row.is_active:
+        try:
+            await ratelimit.hit(rt, _lockout(rt), email)
+        except RateLimited:
+            pass  # this failure reached the limit: the next attempt is locked out
         raise NotAuthenticated("Неверный email или пароль", code="invalid_credentials")
+    await ratelimit.forget(rt, _lockout(rt), email)
     token, _ = rt.tokens.issue({"typ": "staff", "sub": str(row.id), "pid": str(row.partner_id)},
                                rt.settings.staff_token_ttl)
     return token

@@ -26,3 +26,9 @@ def test_crm_cli_01_person_query_reads_names_and_phone_digits():
     assert parse_person_query("8 916 123-45-67").phone_digits == "79161234567"
     assert parse_person_query("Иванов Иван").name_tokens == ("иванов", "иван")
     assert parse_person_query("12").phone_digits is None
+
+
+def test_words_and_numbers_are_an_address_not_a_phone_fragment():
+    """Rule: CRM-PREM-01 — "Лермонтова 7 97" must not also search phones containing 797."""
+    query = parse_person_query("Лермонтова 7 97")
+    assert query.phone_digits is None and query.name_tokens == ("лермонтова",)

@@ -175,3 +175,28 @@ async def test_external_ids_are_unique_per_partner(http):
     assert response.status_code == 409 and response.json()["client_id"] == first
     _, other_staff = await partner_with_staff(http)
     await make_client(http, other_staff, external_ids=[{"value": "1C-1"}])
+
+
+async def test_crm_cli_01_name_search_pages_in_name_order(http):
+    """Rule: CRM-CLI-01 — a name search matches last, first or middle names and pages in name order."""
+    _, staff = await partner_with_staff(http)
+    people = [("Иванова", "Анна"), ("Петров", "Иван"), ("Иванов", "Борис"), ("Сидоров", "Пётр", "Иванович"),
+              ("Иваненко", "Ольга"), ("Смирнов", "Олег")]
+    ids = {}
+    for last, first, *middle in people:
+        ids[last] = await make_client(http, staff, last, first, **({"middle_name": middle[0]} if middle else {}))
+    expected = [ids[n] for n in ("Иваненко", "Иванов", "Иванова", "Петров", "Сидоров")]
+
+    async def pages(sort: str) -> list[str]:
+        found, cursor = [], None
+        while True:
+            params = {"q": "иван", "sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            body = expect(await http.get("/crm/v1/clients", headers=staff, params=params), 200)
+            found += [item["id"] for item in body["items"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return found
+
+    assert await pages("name") == expected
+    assert await pages("-name") == expected[::-1]
+    assert await _search(http, staff, "иван бор") == [ids["Иванов"]]

@@ -737,6 +737,9 @@ SEARCH_INDEXES = [
     "CREATE INDEX ix_client_first_name_prefix ON client (partner_id, lower(first_name) text_pattern_ops)",
     "CREATE INDEX ix_client_middle_name_prefix ON client (partner_id, lower(middle_name) text_pattern_ops)",
     "CREATE INDEX ix_client_phone_prefix ON client (partner_id, phone text_pattern_ops)",
+    # The name order of client lists (and the last-name branch of a name search).
+    "CREATE INDEX ix_client_name_sort ON client "
+    "(partner_id, lower(COALESCE(last_name, organization_name, '')), lower(COALESCE(first_name, '')), id)",
 ]
 TRIGRAM_INDEXES = [
     "CREATE INDEX ix_client_phone_trgm ON client USING gin (phone gin_trgm_ops)",
