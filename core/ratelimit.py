@@ -3,6 +3,7 @@ instead of waiting, and every process shares the counts."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from core.errors import RateLimited
@@ -29,7 +30,7 @@ async def hit(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> None:
     pipe.expire(key, rule.window_seconds * 2)
     count, _ = await pipe.execute()
     if count > rule.limit:
-        retry_after = int((window + 1) * rule.window_seconds - now) + 1
+        retry_after = max(1, math.ceil((window + 1) * rule.window_seconds - now))
         raise RateLimited(rule.message, retry_after=retry_after, code=f"{rule.name}_limited")
 
 
@@ -39,7 +40,7 @@ async def is_blocked(rt: Runtime, rule: Limit, subject: str) -> int:
     window = int(now // rule.window_seconds)
     count = await rt.redis.get(f"rl:{rule.name}:{subject}:{window}")
     if count is not None and int(count) >= rule.limit > 0:
-        return int((window + 1) * rule.window_seconds - now) + 1
+        return max(1, math.ceil((window + 1) * rule.window_seconds - now))
     return 0
 
 

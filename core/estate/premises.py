@@ -138,7 +138,9 @@ def _matching_ids(actor: PartnerPrincipal, q: str):
     if text:
         parts.append(select(PersonalAccount.premise_id).where(PersonalAccount.partner_id == actor.partner_id,
                                                              PersonalAccount.number == text))
-    person = client_condition(actor, text)
+    # "Павлова 5 12" is an address; only a query of words alone may also be a client's name.
+    is_full_address = address is not None and address.street and (address.house or address.number)
+    person = None if is_full_address else client_condition(actor, text)
     if person is not None:
         parts.append(select(PremiseLink.premise_id).join(Client, Client.id == PremiseLink.client_id).where(person))
     return union(*parts) if len(parts) > 1 else parts[0]

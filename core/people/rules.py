@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from core.enums import LINK_ROLES
 from core.errors import InvalidInput, PermissionDenied, RuleViolation
@@ -235,3 +236,17 @@ def check_may_manage_link(*, link_added_by_account: object | None, viewer_accoun
     if not may_manage_link(link_added_by_account=link_added_by_account, viewer_account=viewer_account):
         raise PermissionDenied("Изменить роль или закрыть доступ можно только тому, кого вы добавили сами",
                                code="link_not_yours")
+
+
+# ---- when reminders go out ----------------------------------------------------------------------
+
+# Partners have no time zone of their own yet; the days of rent are Moscow days, and nobody is
+# woken at night: reminders go out from 09:00 local time on.
+REMINDER_TZ = "Europe/Moscow"
+REMINDER_FROM_HOUR = 9
+
+
+def reminder_day(now: datetime) -> date | None:
+    """The local day reminders are due for at `now`, or None before the morning hour."""
+    local = now.astimezone(ZoneInfo(REMINDER_TZ))
+    return local.date() if local.hour >= REMINDER_FROM_HOUR else None

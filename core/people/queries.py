@@ -1,0 +1,289 @@
+"""Read queries of the People area: who is on a premise, who shares premises with an account,
+whom it saved, one person and their shared premises. A person is a client card (or, across
+partners, every card of one phone) or one of the account's guests; their id on the wire is the id
+of one of their cards or of the guest."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clients.service import full_name
+from core.errors import NotFound
+from core.models import Account, Brand, Client, DeviceSession, Guest, Partner, Premise, PremiseLink
+from core.people import rules
+from core.residents.access import PremiseAccess, accesses
+
+PERSON_NOT_FOUND = "Человек не найден"
+
+
+@dataclass(slots=True)
+class Person:
+    """One human as the viewer sees them: their cards (one per partner that knows them) or a
+    guest of the viewer."""
+
+    id: uuid.UUID
+    cards: list[Client] = field(default_factory=list)
+    account: Account | None = None
+    guest: Guest | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.guest is not None
+
+    @property
+    def main(self) -> Client | Guest:
+        return self.guest if self.guest is not None else self.cards[0]
+
+    @property
+    def phone(self) -> str | None:
+        return self.main.phone
+
+    def is_child(self, today: date) -> bool:
+        main = self.main
+        return main.phone is None and (main.child_name is not None or rules.is_child(main.birth_date, today))
+
+    def name(self) -> str:
+        return display_name(self.main, self.account)
+
+    @property
+    def birth_date(self) -> date | None:
+        return self.main.birth_date
+
+
+def display_name(card: Client | Guest, account: Account | None) -> str:
+    """How the app names a person: a child as the adder asked to address them; someone who set
+    a name in the app by that name; else the CRM full name."""
+    if card.phone is None and card.child_name:
+        return card.child_name
+    if account is not None:
+        app_name = account.name or " ".join(p for p in (account.last_name, account.first_name, account.middle_name) if p)
+        if app_name:
+            return app_name
+    if isinstance(card, Guest):
+        return " ".join(p for p in (card.last_name, card.first_name, card.middle_name) if p) or (card.child_name or "")
+    return full_name(card) or (card.child_name or "")
+
+
+def person_key(client: Client) -> object:
+    """One human across partners: their phone; a card without a phone (a child) is its own."""
+    return client.phone or client.id
+
+
+# ---- the premise ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PremiseMember:
+    link: PremiseLink
+    client: Client
+    account: Account | None
+
+
+async def premise_members(db: AsyncSession, premise_id: uuid.UUID) -> list[PremiseMember]:
+    """Everyone linked to the premise, earliest linked first."""
+    rows = (await db.execute(
+        select(PremiseLink, Client, Account)
+        .join(Client, Client.id == PremiseLink.client_id)
+        .outerjoin(Account, Account.phone == Client.phone)
+        .where(PremiseLink.premise_id == premise_id)
+        .order_by(PremiseLink.linked_at, PremiseLink.id)
+    )).all()
+    return [PremiseMember(link, client, account) for link, client, account in rows]
+
+
+async def people_count(db: AsyncSession, account_id: uuid.UUID, premise_id: uuid.UUID | None) -> int:
+    """The count of the Profile's People block: the people the People screen of that premise
+    shows (the account itself included, as the screen lists it too). A premise the account is not
+    linked to counts 0. Without a premise (PEOPLE-VIEW-03: no premises, the block leads to the
+    guest list) it is the number of the account's guests."""
+    if premise_id is None:
+        return await db.scalar(select(func.count()).select_from(Guest).where(Guest.account_id == account_id)) or 0
+    mine = (select(PremiseLink.id).join(Client, Client.id == PremiseLink.client_id)
+            .join(Account, Account.phone == Client.phone)
+            .where(Account.id == account_id, PremiseLink.premise_id == premise_id))
+    return await db.scalar(select(func.count()).select_from(PremiseLink).where(
+        PremiseLink.premise_id == premise_id, exists(mine))) or 0
+
+
+# ---- events (guests) --------------------------------------------------------------------------
+
+async def premise_has_events(db: AsyncSession, premise_id: uuid.UUID) -> bool:
+    products = await db.scalar(select(Partner.products).join(Premise, Premise.partner_id == Partner.id)
+                               .where(Premise.id == premise_id))
+    return "events" in (products or [])
+
+
+async def events_in_context(db: AsyncSession, *, account_id: uuid.UUID, session_id: uuid.UUID, app_id: str,
+                            premises: list[PremiseAccess]) -> bool:
+    """Whether the app the resident is in offers events (and so guests): a branded app by its
+    brand's partner; the unified app by the session's current premise, else by any partner the
+    account has a premise with."""
+    brand_partner = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
+    if brand_partner is not None:
+        partner_ids = [brand_partner]
+    else:
+        current = await db.scalar(select(DeviceSession.current_premise_id).where(DeviceSession.id == session_id))
+        current_partner = next((a.partner_id for a in premises if a.premise_id == current), None)
+        partner_ids = [current_partner] if current_partner else list({a.partner_id for a in premises})
+    if not partner_ids:
+        return False
+    rows = await db.scalars(select(Partner.products).where(Partner.id.in_(partner_ids)))
+    return any("events" in (products or []) for products in rows)
+
+
+# ---- everyone the account shares premises with --------------------------------------------------
+
+@dataclass(slots=True)
+class SharedPerson:
+    person: Person
+    premise_ids: set[uuid.UUID]
+
+
+async def shared_people(db: AsyncSession, account_id: uuid.UUID,
+                        mine: list[PremiseAccess] | None = None) -> list[SharedPerson]:
+    """PEOPLE-VIEW-01 "All": everyone sharing any premise with the account (not the account
+    itself), one entry per human across partners, with the premises shared."""
+    mine = await accesses(db, account_id) if mine is None else mine
+    if not mine:
+        return []
+    my_clients = {a.client_id for a in mine}
+    rows = (await db.execute(
+        select(PremiseLink.premise_id, Client, Account)
+        .join(Client, Client.id == PremiseLink.client_id)
+        .outerjoin(Account, Account.phone == Client.phone)
+        .where(PremiseLink.premise_id.in_({a.premise_id for a in mine}), PremiseLink.client_id.not_in(my_clients))
+        .order_by(PremiseLink.linked_at, PremiseLink.id)
+    )).all()
+    people: dict[object, SharedPerson] = {}
+    for premise_id, client, account in rows:
+        entry = people.get(person_key(client))
+        if entry is None:
+            entry = people[person_key(client)] = SharedPerson(Person(client.id, [], account), set())
+        if all(card.id != client.id for card in entry.person.cards):
+            entry.person.cards.append(client)
+        entry.premise_ids.add(premise_id)
+    return list(people.values())
+
+
+async def guests_of(db: AsyncSession, account_id: uuid.UUID) -> list[Guest]:
+    return list((await db.scalars(select(Guest).where(Guest.account_id == account_id)
+                                  .order_by(Guest.created_at, Guest.id))).all())
+
+
+# ---- people the account saved (PEOPLE-ADD-04) ---------------------------------------------------
+
+def _added_by(account_id: uuid.UUID):
+    """Cards the account created in the app, or linked somewhere from the app."""
+    return or_(Client.created_by_account_id == account_id,
+               exists().where(PremiseLink.client_id == Client.id, PremiseLink.added_by_account_id == account_id))
+
+
+async def saved_people(db: AsyncSession, account_id: uuid.UUID, my_phone: str,
+                       exclude_premise: uuid.UUID | None = None) -> list[Person]:
+    """PEOPLE-ADD-04: only people the account added itself (its guests included); people linked
+    by other owners or by staff are not offered. `exclude_premise` leaves out who is already there."""
+    stmt = (select(Client, Account).outerjoin(Account, Account.phone == Client.phone)
+            .where(_added_by(account_id), or_(Client.phone.is_(None), Client.phone != my_phone))
+            .order_by(Client.created_at, Client.id))
+    rows = (await db.execute(stmt)).all()
+    there: set[object] = set()
+    if exclude_premise is not None:
+        there = {person_key(m.client) for m in await premise_members(db, exclude_premise)}
+    people: dict[object, Person] = {}
+    for client, account in rows:
+        key = person_key(client)
+        if key in there:
+            continue
+        people.setdefault(key, Person(client.id, [], account)).cards.append(client)
+    result = list(people.values())
+    result += [Person(g.id, guest=g) for g in await guests_of(db, account_id)]
+    return result
+
+
+# ---- one person ------------------------------------------------------------------------------
+
+async def cards_of(db: AsyncSession, client: Client) -> list[Client]:
+    """Every card of the human behind `client`: all partners' cards of the phone; a card without
+    a phone is alone."""
+    if client.phone is None:
+        return [client]
+    cards = list((await db.scalars(select(Client).where(Client.phone == client.phone)
+                                   .order_by(Client.created_at, Client.id))).all())
+    cards.sort(key=lambda c: c.id != client.id)  # the named card first
+    return cards
+
+
+async def find_person(db: AsyncSession, account_id: uuid.UUID, person_id: uuid.UUID) -> Person:
+    """The person if the viewer may see them: its own guest; someone sharing a premise with it;
+    someone it added; itself. Anyone else is unknown (404)."""
+    guest = await db.get(Guest, person_id)
+    if guest is not None:
+        if guest.account_id != account_id:
+            raise NotFound(PERSON_NOT_FOUND)
+        return Person(guest.id, guest=guest)
+    client = await db.get(Client, person_id)
+    if client is None:
+        raise NotFound(PERSON_NOT_FOUND)
+    cards = await cards_of(db, client)
+    card_ids = [c.id for c in cards]
+    my_premises = {a.premise_id for a in await accesses(db, account_id)}
+    account = await db.scalar(select(Account).where(Account.phone == client.phone)) if client.phone else None
+    visible = (account is not None and account.id == account_id) or any(
+        c.created_by_account_id == account_id for c in cards)
+    if not visible:
+        visible = bool(await db.scalar(select(exists().where(PremiseLink.client_id.in_(card_ids), or_(
+            PremiseLink.premise_id.in_(my_premises) if my_premises else False,
+            PremiseLink.added_by_account_id == account_id)))))
+    if not visible:
+        raise NotFound(PERSON_NOT_FOUND)
+    return Person(client.id, cards, account)
+
+
+async def added_by_viewer(db: AsyncSession, account_id: uuid.UUID, person: Person) -> bool:
+    """PEOPLE-CARD-01: did the viewer add this person (created their card or linked them)?"""
+    if person.is_guest:
+        return person.guest.account_id == account_id
+    if any(c.created_by_account_id == account_id for c in person.cards):
+        return True
+    return bool(await db.scalar(select(exists().where(
+        PremiseLink.client_id.in_([c.id for c in person.cards]), PremiseLink.added_by_account_id == account_id))))
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPremise:
+    premise: Premise
+    link: PremiseLink
+
+
+async def shared_premises(db: AsyncSession, account_id: uuid.UUID, person: Person) -> list[SharedPremise]:
+    """PEOPLE-CARD-02: the person's premises that the viewer shares, whichever partner; none for
+    a guest."""
+    if person.is_guest:
+        return []
+    mine = await accesses(db, account_id)
+    if not mine:
+        return []
+    rows = (await db.execute(
+        select(Premise, PremiseLink).join(PremiseLink, PremiseLink.premise_id == Premise.id)
+        .where(PremiseLink.client_id.in_([c.id for c in person.cards]),
+               Premise.id.in_({a.premise_id for a in mine}))
+        .order_by(PremiseLink.linked_at, PremiseLink.id)
+    )).all()
+    return [SharedPremise(premise, link) for premise, link in rows]
+
+
+async def premises_by_id(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, Premise]:
+    if not premise_ids:
+        return {}
+    return {p.id: p for p in (await db.scalars(select(Premise).where(Premise.id.in_(premise_ids)))).all()}
+
+
+def created_at_of(person: Person) -> datetime:
+    """The profile creation date: of the app account when there is one, else of the card."""
+    if person.account is not None and person.account.first_login_at is not None:
+        return person.account.created_at
+    return person.main.created_at
