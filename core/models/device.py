@@ -50,7 +50,7 @@ class DeviceSession(Base):
     settings_changed_at: Mapped[datetime | None]
     # When each per-type switch last changed: {type: ISO time} (PUSH-02).
     notification_types_changed_at: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default="{}")
-    current_premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"))
+    current_premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"), index=True)
     current_brand_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("brand.id", ondelete="SET NULL"))
 
 
@@ -80,7 +80,7 @@ class NotificationSettingsEvent(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device_session.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     app_version: Mapped[str | None] = mapped_column(String(50))
     app_version_num: Mapped[int] = mapped_column(Computed(VERSION_NUM_SQL, persisted=True))
     os_notifications_enabled: Mapped[bool | None]
@@ -103,7 +103,7 @@ class AppVisit(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     day: Mapped[date]
     app_version: Mapped[str] = mapped_column(String(50))
     app_version_num: Mapped[int] = mapped_column(Computed(VERSION_NUM_SQL, persisted=True))
@@ -125,8 +125,8 @@ class PushMessage(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
     brand_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("brand.id", ondelete="SET NULL"))
-    premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"))
-    mailing_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"))
+    premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"), index=True)
+    mailing_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     type: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
@@ -193,7 +193,7 @@ class MailingRecipient(Base):
     mailing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"))
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
     # The app account behind the client's phone when the mailing was fanned out (push channel).
-    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
     push_message_id: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     error: Mapped[str | None] = mapped_column(Text)

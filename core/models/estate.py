@@ -198,8 +198,8 @@ class Lot(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
-    object_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("estate_object.id", ondelete="CASCADE"))
-    premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"))
+    object_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("estate_object.id", ondelete="CASCADE"), index=True)
+    premise_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("premise.id", ondelete="SET NULL"), index=True)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
     stage: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))

@@ -129,7 +129,7 @@ class PremiseLink(Base):
     premise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("premise.id", ondelete="CASCADE"))
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
-    depends_on_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    depends_on_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
     ddu_number: Mapped[str | None] = mapped_column(String(100))
     ddu_date: Mapped[date | None]
     acceptance_act_number: Mapped[str | None] = mapped_column(String(100))
@@ -143,7 +143,7 @@ class PremiseLink(Base):
     online_payment: Mapped[bool] = mapped_column(default=True, server_default="true")
     keep_on_integration: Mapped[bool] = mapped_column(default=False, server_default="false")
     added_by_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
-    added_by_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    added_by_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
     rent_day: Mapped[int | None]
     linked_at: Mapped[datetime] = now_column()
     updated_at: Mapped[datetime] = updated_column()
@@ -185,7 +185,7 @@ class RegistrationRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
-    object_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("estate_object.id", ondelete="SET NULL"))
+    object_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("estate_object.id", ondelete="SET NULL"), index=True)
     address: Mapped[str | None] = mapped_column(String(500))
     number: Mapped[str | None] = mapped_column(String(50))
     role: Mapped[str | None] = mapped_column(String(20))

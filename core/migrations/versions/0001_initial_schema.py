@@ -692,6 +692,28 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     _search_indexes()
     _import_jobs()
+    _foreign_key_indexes()
+    # partner and brand point at each other: this key can only be added once both tables exist.
+    op.create_foreign_key(op.f('fk_partner_default_brand_id_brand'), 'partner', 'brand', ['default_brand_id'], ['id'],
+                          ondelete='SET NULL')
+
+
+def _foreign_key_indexes() -> None:
+    """Indexes behind foreign keys that deletes cascade through (deleting a client checks who depends
+    on it; deleting a premise clears sessions, notifications, pushes)."""
+    op.create_index(op.f('ix_device_session_current_premise_id'), 'device_session', ['current_premise_id'], unique=False)
+    op.create_index(op.f('ix_lot_premise_id'), 'lot', ['premise_id'], unique=False)
+    op.create_index(op.f('ix_notification_premise_id'), 'notification', ['premise_id'], unique=False)
+    op.create_index(op.f('ix_premise_link_depends_on_client_id'), 'premise_link', ['depends_on_client_id'], unique=False)
+    op.create_index(op.f('ix_push_message_premise_id'), 'push_message', ['premise_id'], unique=False)
+    op.create_index(op.f('ix_activity_order_id'), 'activity', ['order_id'], unique=False)
+    op.create_index(op.f('ix_registration_request_object_id'), 'registration_request', ['object_id'], unique=False)
+    op.create_index(op.f('ix_lot_object_id'), 'lot', ['object_id'], unique=False)
+    op.create_index(op.f('ix_mailing_recipient_account_id'), 'mailing_recipient', ['account_id'], unique=False)
+    op.create_index(op.f('ix_push_message_mailing_id'), 'push_message', ['mailing_id'], unique=False)
+    op.create_index(op.f('ix_app_visit_account_id'), 'app_visit', ['account_id'], unique=False)
+    op.create_index(op.f('ix_notification_settings_event_account_id'), 'notification_settings_event', ['account_id'], unique=False)
+    op.create_index(op.f('ix_premise_link_added_by_account_id'), 'premise_link', ['added_by_account_id'], unique=False)
 
 
 def _import_jobs() -> None:
