@@ -273,3 +273,32 @@ async def test_concurrent_overlapping_batches_neither_deadlock_nor_duplicate(htt
         count = await db.scalar(text("SELECT count(*) FROM client WHERE partner_id = :p"), {"p": partner})
         ids = await db.scalar(text("SELECT count(*) FROM client_external_id WHERE partner_id = :p"), {"p": partner})
     assert count == 60 and ids == 60
+
+
+async def test_batch_falls_back_to_item_by_item_when_the_fast_path_is_refused(http, monkeypatch):
+    """A concurrent change that makes the batched flush fail is absorbed: the batch is redone
+    item by item, with the same results."""
+    from sqlalchemy.exc import IntegrityError
+
+    import core.imports.service as service
+
+    async def refused(*args, **kwargs):
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(service, "_batch_fast", refused)
+    _, staff = await partner_with_staff(http)
+    results = await imp(http, staff, person("FB-1", "+79161239001"), person("FB-2", "bad"))
+    assert [r["status"] for r in results] == ["created", "error"]
+
+
+async def test_items_of_one_batch_see_each_other(http):
+    """Rules: IMPORT-03, IMPORT-02D within one batch: later items match the cards earlier ones made."""
+    _, staff = await partner_with_staff(http)
+    results = await imp(http, staff, person("S-1", "+79161238001"), person("S-2", "+79161238001", first="Анна"),
+                        person("S-3", "+79161238002"), person("S-3", "+79161238003", external_id_note="новый"),
+                        person("S-1", "+79161238001", last="Петрова"))
+    assert [r["status"] for r in results] == ["created", "external_id_added", "created", "updated", "updated"]
+    first = await card(http, staff, results[0]["client_id"])
+    assert sorted(e["value"] for e in first["external_ids"]) == ["S-1", "S-2"] and first["last_name"] == "Петрова"
+    moved = await card(http, staff, results[2]["client_id"])
+    assert moved["phone"] == "+79161238003" and moved["external_ids"] == [{"value": "S-3", "note": "новый"}]

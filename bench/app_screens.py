@@ -1,0 +1,263 @@
+"""Resident app screens under load (issue 5): requests/s and p50/p99 latency of Profile, My
+Premises, People and My Orders for residents holding 1, 5 and 30 premises of the 500,000-client
+partner (bench/dataset.py), 32 concurrent keep-alive connections against one uvicorn process, and
+in the same run a baseline endpoint reading one row by primary key with a raw asyncpg query.
+Each screen's throughput is reported as a ratio to the baseline. Target: >= 0.5 x, p99 < 25 ms.
+
+    python -m bench app_screens
+    BENCH_SECONDS=3 BENCH_CLIENTS=20000 BENCH_PREMISES=8000 python -m bench app_screens   # quick
+
+The load generator is a small asyncio HTTP/1.1 client (no wrk on the machine); it shares the 2
+cores with the server, so absolute figures are lower than wrk's — the ratios are what to compare."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+import msgspec
+
+from bench.dataset import Dataset, build, connect, params_from_env
+
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 25.0
+ORDERS_PER_RESIDENT = 200
+
+
+# --- the server: the real app plus the baseline route -------------------------------------------
+
+class BaselineRow(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    kind: str
+
+
+def bench_app():
+    """uvicorn factory: the application of `bff serve`, plus GET /bench/baseline/{id}."""
+    import asyncpg
+    from litestar import get
+
+    from core.db import async_url
+    from core.settings import load_settings
+    from web.app import create_app
+
+    settings = load_settings()
+    pool: dict[str, asyncpg.Pool] = {}
+
+    @get("/bench/baseline/{partner_id:str}", include_in_schema=False)
+    async def baseline(partner_id: str) -> BaselineRow:
+        if "pool" not in pool:
+            from bench.dataset import _connect_args
+
+            pool["pool"] = await asyncpg.create_pool(**_connect_args(async_url(settings.database_url)),
+                                                     min_size=10, max_size=10)
+        row = await pool["pool"].fetchrow("SELECT id, name, kind FROM partner WHERE id = $1", uuid.UUID(partner_id))
+        return BaselineRow(id=str(row["id"]), name=row["name"], kind=row["kind"])
+
+    app = create_app(settings)
+    app.register(baseline)
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _wait_ready(port: int, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError("the server exited")
+        try:
+            status, _ = await _one_request(port, "GET", "/health")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not become ready")
+
+
+# --- a minimal keep-alive HTTP/1.1 client ------------------------------------------------------------
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    length = 0
+    chunked = False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        body = b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            chunk = await reader.readexactly(size + 2)
+            if size == 0:
+                return status, body
+            body += chunk[:-2]
+    return status, await reader.readexactly(length)
+
+
+def _request_bytes(method: str, path: str, token: str | None = None, body: dict | None = None) -> bytes:
+    payload = json.dumps(body).encode() if body is not None else b""
+    headers = [f"{method} {path} HTTP/1.1", "Host: bench", "Connection: keep-alive"]
+    if token:
+        headers.append(f"Authorization: Bearer {token}")
+    if body is not None:
+        headers += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + payload
+
+
+async def _one_request(port: int, method: str, path: str, body: dict | None = None,
+                       token: str | None = None) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(_request_bytes(method, path, token, body))
+        await writer.drain()
+        return await _read_response(reader)
+    finally:
+        writer.close()
+
+
+async def load(port: int, requests: list[bytes], seconds: float, connections: int) -> dict:
+    """`connections` keep-alive connections send the requests round-robin for `seconds`."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(offset: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = offset
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                writer.write(requests[i % len(requests)])
+                status, _ = await _read_response(reader)
+                latencies.append(time.perf_counter() - started)
+                if status != 200:
+                    errors += 1
+                i += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(connections)))
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {"rps": len(latencies) / elapsed, "p50": statistics.median(ordered) * 1000,
+            "p99": ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)] * 1000, "n": len(latencies), "errors": errors}
+
+
+# --- data the screens need beyond the CRM data set --------------------------------------------------
+
+async def _orders(dataset: Dataset) -> None:
+    """Orders for the residents (on their first premise), so My Orders has something to sort."""
+    connection = await connect(dataset.database_url)
+    try:
+        partner = uuid.UUID(dataset.partner_id)
+        for size, resident in dataset.residents.items():
+            client = uuid.UUID(resident.client_id)
+            have = await connection.fetchval("SELECT count(*) FROM client_order WHERE client_id = $1", client)
+            if have >= ORDERS_PER_RESIDENT:
+                continue
+            start = await connection.fetchval(
+                "SELECT COALESCE(max(number), 0) FROM client_order WHERE partner_id = $1", partner)
+            statuses = ("waiting", "in_progress", "done", "cancelled", "paused")
+            await connection.executemany(
+                "INSERT INTO client_order (id, partner_id, kind, number, title, status, premise_id, client_id, "
+                "created_at, updated_at, changed_for_client_at) VALUES ($1, $2, 'requests', $3, $4, $5, $6, $7, "
+                "now() - make_interval(hours => $3::int), now(), CASE WHEN $3::int % 7 = 0 THEN now() END)",
+                [(uuid.uuid4(), partner, start + n + 1, f"Заявка {n}", statuses[n % len(statuses)],
+                  uuid.UUID(resident.premise_ids[0]), client) for n in range(ORDERS_PER_RESIDENT)])
+        await connection.execute("ANALYZE client_order")
+    finally:
+        await connection.close()
+
+
+async def _login(port: int, phone: str) -> str:
+    status, body = await _one_request(port, "POST", "/app/v1/auth/otp", {"phone": phone})
+    assert status == 200, body
+    code = json.loads(body)["debug_code"]
+    status, body = await _one_request(port, "POST", "/app/v1/auth/login", {
+        "phone": phone, "code": code, "device": {"app_id": "domiland", "platform": "android", "app_version": "4.8.0"}})
+    assert status == 200, body
+    return json.loads(body)["access_token"]
+
+
+SCREENS = {
+    "Profile": "/app/v1/screens/profile",
+    "My Premises": "/app/v1/screens/my-premises",
+    "People": "/app/v1/screens/people",
+    "My Orders": "/app/v1/screens/my-orders",
+}
+
+
+async def run(argv: list[str]) -> list[tuple[str, dict]]:
+    dataset = await build(**params_from_env(argv))
+    await _orders(dataset)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": dataset.database_url, "SMS_PROVIDER": "debug", "APP_ENV": "development",
+           "WORKER_IN_PROCESS": "false", "APP_REQUESTS_PER_MINUTE": "100000000", "LOG_LEVEL": "WARNING",
+           "OTP_PER_PHONE_HOUR": "1000", "LOGIN_PER_PHONE_HOUR": "1000"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "bench.app_screens:bench_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop"
+         if _has("uvloop") else "asyncio", "--http", "httptools" if _has("httptools") else "h11"],
+        env=env)
+    results: list[tuple[str, dict]] = []
+    try:
+        await _wait_ready(port, process)
+        tokens = {size: await _login(port, r.phone) for size, r in sorted(dataset.residents.items())}
+        warm = SECONDS / 4
+        baseline_request = [_request_bytes("GET", f"/bench/baseline/{dataset.partner_id}")]
+        await load(port, baseline_request, warm, CONNECTIONS)
+        baseline = await load(port, baseline_request, SECONDS, CONNECTIONS)
+        results.append(("baseline (raw asyncpg, one row by pk)", baseline))
+        for name, path in SCREENS.items():
+            for size, token in tokens.items():
+                requests = [_request_bytes("GET", path, token)]
+                await load(port, requests, warm, CONNECTIONS)
+                results.append((f"{name} ({size} premises)", await load(port, requests, SECONDS, CONNECTIONS)))
+        results.append(("baseline again", await load(port, baseline_request, SECONDS, CONNECTIONS)))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return results
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def main(argv: list[str]) -> None:
+    results = asyncio.run(run(argv))
+    base = statistics.fmean([r["rps"] for name, r in results if name.startswith("baseline")])
+    print(f"{CONNECTIONS} connections, {SECONDS:.0f} s per endpoint, one server process; "
+          f"baseline {base:,.0f} req/s (mean of the two baseline runs)")
+    print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>6}  verdict")
+    for name, r in results:
+        ratio = r["rps"] / base
+        ok = name.startswith("baseline") or (ratio >= TARGET_RATIO and r["p99"] < TARGET_P99_MS)
+        print(f"{name:44} {r['rps']:8,.0f} {r['p50']:8.1f} {r['p99']:8.1f} {ratio:6.2f} {r['errors']:6d}  "
+              f"{'ok' if ok else 'MISSES TARGET'}")
