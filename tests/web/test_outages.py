@@ -1,0 +1,51 @@
+"""PostgreSQL or Redis down: the API answers 503 problem+json quickly, with no traceback, and the
+health check names what is missing."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from core.db import create_engine
+from core.runtime import Runtime
+from core.security import TokenCodec
+from core.sms import DebugSmsProvider
+from web.app import create_app
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+DEAD_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
+
+
+async def _client(base_settings, clock, *, database: str, redis_url: str):
+    engine = create_engine(database, pool_size=1)
+    redis = aioredis.from_url(redis_url, decode_responses=True, socket_connect_timeout=1, socket_timeout=1)
+    rt = Runtime(settings=base_settings, clock=clock, engine=engine, sessionmaker=async_sessionmaker(engine),
+                 redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider())
+    app = create_app(base_settings, runtime=rt)
+    app.state.runtime = rt
+    return rt, httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://testserver")
+
+
+@pytest.mark.parametrize("broken", ["redis", "database"])
+async def test_a_dependency_down_is_a_quick_503(base_settings, database, clock, broken):
+    rt, client = await _client(base_settings, clock, database=DEAD_DATABASE if broken == "database" else database,
+                               redis_url=DEAD_REDIS if broken == "redis" else base_settings.redis_url)
+    try:
+        started = time.monotonic()
+        response = await client.post("/app/v1/auth/otp", json={"phone": "+79161234567"})
+        assert time.monotonic() - started < 10
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"] == "service_unavailable" and response.headers["retry-after"]
+        assert "Traceback" not in response.text and "127.0.0.1:1" not in response.text
+        health = await client.get("/health")
+        assert health.status_code == 503
+        assert health.json()[broken] == "unavailable" and health.json()["status"] == "unavailable"
+    finally:
+        await client.aclose()
+        await rt.close()
