@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import msgspec
-from litestar import Controller, patch, post
+from litestar import Controller, get, patch, post
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.models import AuditRecord
+from core.pagination import keyset, page
 from core.partners import service
 from crm.admin.schemas import (ApiKeyCreated, BrandCreated, CreateApiKeyRequest, CreateBrandRequest,
                                CreatePartnerRequest, CreateRoleRequest, CreateStaffRequest, PartnerCard,
@@ -15,7 +19,7 @@ from crm.admin.schemas import (ApiKeyCreated, BrandCreated, CreateApiKeyRequest,
 from web.deps import ADMIN, ADMIN_SECURITY
 from web.ids import parse_id
 from web.problems import problems
-from web.schemas import Created
+from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, Output
 
 
 class PlatformAdminController(Controller):
@@ -66,3 +70,52 @@ class PlatformAdminController(Controller):
                              db: AsyncSession) -> ApiKeyCreated:
         key, plain = await service.create_api_key(db, partner_id, name=data.name)
         return ApiKeyCreated(id=str(key.id), key=plain)
+
+
+class AuditItem(Output, kw_only=True):
+    id: str
+    partner_id: str | None
+    actor_type: str
+    actor_id: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    fields: list[str]
+    details: dict | None
+    ip: str | None
+    created_at: datetime
+
+
+class AuditList(Output, kw_only=True):
+    items: list[AuditItem]
+    next_cursor: str | None
+
+
+class AuditController(Controller):
+    path = "/crm/v1/audit"
+    tags = ["Platform admin"]
+    dependencies = ADMIN
+    security = ADMIN_SECURITY
+
+    @get("/", operation_id="ListAuditRecords", responses=problems(400, 401))
+    async def list_audit(self, admin: bool, db: AsyncSession, partner_id: str | None = None,
+                         action: str | None = None, actor_id: str | None = None, target_id: str | None = None,
+                         cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> AuditList:
+        """Staff actions that changed data or read personal data: who, what, when, from where."""
+        stmt = select(AuditRecord)
+        if partner_id:
+            stmt = stmt.where(AuditRecord.partner_id == parse_id(partner_id, "partner_id"))
+        if action:
+            stmt = stmt.where(AuditRecord.action == action)
+        if actor_id:
+            stmt = stmt.where(AuditRecord.actor_id == actor_id)
+        if target_id:
+            stmt = stmt.where(AuditRecord.target_id == target_id)
+        keys = [AuditRecord.created_at, AuditRecord.id]
+        rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
+        items, next_cursor = page(rows, limit, lambda r: (r.created_at, r.id))
+        return AuditList(items=[AuditItem(
+            id=str(r.id), partner_id=str(r.partner_id) if r.partner_id else None, actor_type=r.actor_type,
+            actor_id=r.actor_id, action=r.action, target_type=r.target_type, target_id=r.target_id,
+            fields=list(r.fields), details=r.details, ip=r.ip, created_at=r.created_at) for r in items],
+            next_cursor=next_cursor)

@@ -103,3 +103,17 @@ async def test_resident_token_is_not_a_staff_token(http):
 
     tokens = await login_resident(http, "+79161112233")
     assert (await http.get("/crm/v1/me", headers=bearer(tokens["access_token"]))).status_code == 401
+
+
+async def test_audit_is_listed_for_the_platform_admin(http):
+    """Staff reads of personal data and merges are recorded and listable by the platform admin."""
+    from tests.crm.estate import make_client
+
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    client = await make_client(http, staff)
+    expect(await http.get(f"/crm/v1/clients/{client}", headers=staff), 200)
+    listed = expect(await http.get("/crm/v1/audit", headers=ADMIN, params={"partner_id": partner,
+                                                                          "action": "pii.read"}), 200)
+    assert listed["items"][0]["target_id"] == client and listed["items"][0]["actor_type"] == "staff"
+    assert (await http.get("/crm/v1/audit", headers=staff)).status_code == 401
