@@ -81,3 +81,21 @@ def areas(total: object, living: object) -> None:
             raise InvalidInput.field(name, "Площадь не может быть отрицательной")
     if total is not None and living is not None and Decimal(living) > Decimal(total):
         raise InvalidInput.field("living_area", "Жилая площадь не может быть больше общей")
+
+
+def client_fields(changes: dict, today: date) -> dict:
+    """The validated, normalised form of the client fields present in `changes` (CRM forms and
+    imports alike)."""
+    clean = dict(changes)
+    for name in ("last_name", "first_name", "middle_name"):
+        if name in clean:
+            clean[name] = full_name_part(clean[name], name)
+    if "inn" in clean:
+        clean["inn"] = inn(clean["inn"])
+    if "snils" in clean:
+        clean["snils"] = snils(clean["snils"])
+    if "birth_date" in clean:
+        not_in_future(clean["birth_date"], today, "birth_date")
+    if clean.get("email"):
+        clean["email"] = clean["email"].strip().lower()
+    return clean

@@ -84,19 +84,7 @@ async def check_tags(db: AsyncSession, actor: PartnerPrincipal, tags: Iterable[s
 
 
 def _validate(changes: dict, today: date) -> dict:
-    clean = dict(changes)
-    for name in NAME_FIELDS:
-        if name in clean:
-            clean[name] = rules.full_name_part(clean[name], name)
-    if "inn" in clean:
-        clean["inn"] = rules.inn(clean["inn"])
-    if "snils" in clean:
-        clean["snils"] = rules.snils(clean["snils"])
-    if "birth_date" in clean:
-        rules.not_in_future(clean["birth_date"], today, "birth_date")
-    if "email" in clean and clean["email"]:
-        clean["email"] = clean["email"].strip().lower()
-    return clean
+    return rules.client_fields(changes, today)
 
 
 async def _phone_holder(db: AsyncSession, partner_id: uuid.UUID, phone: str, exclude: uuid.UUID | None) -> Client | None:

@@ -171,18 +171,7 @@ CLIENT_FIELDS = ("last_name", "first_name", "middle_name", "type", "organization
 def _fields(item: ClientItem, today: date) -> dict[str, Any]:
     """The passed fields, validated like the CRM's own forms."""
     passed = {name: getattr(item, name) for name in CLIENT_FIELDS if getattr(item, name) is not None}
-    for name in ("last_name", "first_name", "middle_name"):
-        if name in passed:
-            passed[name] = client_rules.full_name_part(passed[name], name)
-    if "inn" in passed:
-        passed["inn"] = client_rules.inn(passed["inn"])
-    if "snils" in passed:
-        passed["snils"] = client_rules.snils(passed["snils"])
-    if "birth_date" in passed:
-        client_rules.not_in_future(passed["birth_date"], today, "birth_date")
-    if "email" in passed:
-        passed["email"] = passed["email"].strip().lower()
-    return passed
+    return client_rules.client_fields(passed, today)
 
 
 def _overwrite(client: Client, passed: dict[str, Any]) -> None:
