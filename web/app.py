@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 def route_handlers() -> list:
     from bff.auth.controller import AppAuthController
-    from crm.admin.controller import PlatformAdminController
+    from bff.people.controller import PeopleController
+    from crm.admin.controller import AuditController, PlatformAdminController
     from crm.auth.controller import StaffAuthController, WhoAmIController
     from crm.clients.controller import ClientController
     from crm.imports.controller import ExcelController, ImportController
@@ -36,10 +37,12 @@ def route_handlers() -> list:
     from crm.orders.controller import OrderController
     from crm.premises.controller import PremiseController
     from crm.registration.controller import RegistrationController
+    from bff.app_controllers import APP_SCREEN_CONTROLLERS
 
-    return [HealthController, AppAuthController, PlatformAdminController, StaffAuthController, WhoAmIController,
+    return [HealthController, AppAuthController, PlatformAdminController, AuditController, StaffAuthController, WhoAmIController,
             ObjectController, PremiseController, ClientController, ImportController, ExcelController, FeedController, OrderController, ActivityController,
-            DocumentController, DeviceController, PushCrmController, RegistrationController]
+            DocumentController, DeviceController, PushCrmController, RegistrationController, PeopleController,
+            *APP_SCREEN_CONTROLLERS]
 
 
 def _bearer(description: str) -> SecurityScheme:

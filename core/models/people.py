@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (CheckConstraint, ForeignKey, Index, Numeric, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -122,6 +122,8 @@ class PremiseLink(Base):
         CheckConstraint("role <> 'tenant' OR rent_day IS NOT NULL", name="tenant_rent_day"),
         CheckConstraint("share IS NULL OR (share > 0 AND share <= 1)", name="share"),
         Index("ix_premise_link_client", "client_id"),
+        # The rent reminders' daily pass (PEOPLE-ADD-06).
+        Index("ix_premise_link_tenant_rent_day", "rent_day", postgresql_where=text("role = 'tenant'")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -9,12 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.service import full_name
 from core.errors import NotFound
-from core.models import Account, Brand, Client, DeviceSession, Guest, Partner, Premise, PremiseLink
+from core.models import Account, Brand, Client, DeviceSession, EstateObject, Guest, Partner, Premise, PremiseLink
 from core.people import rules
 from core.residents.access import PremiseAccess, accesses
 
@@ -177,9 +177,10 @@ async def guests_of(db: AsyncSession, account_id: uuid.UUID) -> list[Guest]:
 # ---- people the account saved (PEOPLE-ADD-04) ---------------------------------------------------
 
 def _added_by(account_id: uuid.UUID):
-    """Cards the account created in the app, or linked somewhere from the app."""
-    return or_(Client.created_by_account_id == account_id,
-               exists().where(PremiseLink.client_id == Client.id, PremiseLink.added_by_account_id == account_id))
+    """Ids of the cards the account created in the app or linked somewhere from the app: two
+    indexed lookups, never a scan of every partner's clients."""
+    return union(select(Client.id).where(Client.created_by_account_id == account_id),
+                 select(PremiseLink.client_id).where(PremiseLink.added_by_account_id == account_id))
 
 
 async def saved_people(db: AsyncSession, account_id: uuid.UUID, my_phone: str,
@@ -187,7 +188,7 @@ async def saved_people(db: AsyncSession, account_id: uuid.UUID, my_phone: str,
     """PEOPLE-ADD-04: only people the account added itself (its guests included); people linked
     by other owners or by staff are not offered. `exclude_premise` leaves out who is already there."""
     stmt = (select(Client, Account).outerjoin(Account, Account.phone == Client.phone)
-            .where(_added_by(account_id), or_(Client.phone.is_(None), Client.phone != my_phone))
+            .where(Client.id.in_(_added_by(account_id)), or_(Client.phone.is_(None), Client.phone != my_phone))
             .order_by(Client.created_at, Client.id))
     rows = (await db.execute(stmt)).all()
     there: set[object] = set()
@@ -274,6 +275,21 @@ async def shared_premises(db: AsyncSession, account_id: uuid.UUID, person: Perso
         .order_by(PremiseLink.linked_at, PremiseLink.id)
     )).all()
     return [SharedPremise(premise, link) for premise, link in rows]
+
+
+async def premise_brands(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """The brand of each premise: its object's brand, else its partner's default brand."""
+    if not premise_ids:
+        return {}
+    rows = await db.execute(
+        select(Premise.id, func.coalesce(EstateObject.brand_id, Partner.default_brand_id))
+        .join(EstateObject, EstateObject.id == Premise.object_id).join(Partner, Partner.id == Premise.partner_id)
+        .where(Premise.id.in_(premise_ids)))
+    return {premise_id: brand_id for premise_id, brand_id in rows.all()}
+
+
+async def brand_id_of_app(db: AsyncSession, app_id: str) -> uuid.UUID | None:
+    return await db.scalar(select(Brand.id).where(Brand.slug == app_id))
 
 
 async def premises_by_id(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, Premise]:

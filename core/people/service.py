@@ -79,7 +79,7 @@ async def add_person(db: AsyncSession, now: datetime, viewer: Viewer, new: NewPe
 
         rules.check_guests_available(await can_add_guests(db, viewer, await accesses(db, viewer.account_id)))
         guest = Guest(account_id=viewer.account_id, phone=phone, gender=new.gender, birth_date=new.birth_date,
-                      created_at=now, updated_at=now, **names)
+                      **names)
         db.add(guest)
         await db.flush()
         return guest.id
@@ -98,7 +98,7 @@ async def add_person(db: AsyncSession, now: datetime, viewer: Viewer, new: NewPe
     if card is None:
         card = Client(partner_id=access.partner_id, phone=phone, type="individual", status="active", tags=[],
                       gender=new.gender, birth_date=new.birth_date, created_by_account_id=viewer.account_id,
-                      created_at=now, updated_at=now, **names)
+                      **names)
         db.add(card)
         await db.flush()
     await _link(db, now, viewer, access, card, new.role, new.rent_day)
@@ -140,7 +140,7 @@ async def _card_in_partner(db: AsyncSession, now: datetime, viewer: Viewer, part
     card = Client(partner_id=partner_id, phone=source.phone, type="individual", status="active", tags=[],
                   last_name=source.last_name, first_name=source.first_name, middle_name=source.middle_name,
                   child_name=source.child_name, gender=source.gender, birth_date=source.birth_date,
-                  email=source.email, created_by_account_id=viewer.account_id, created_at=now, updated_at=now)
+                  email=source.email, created_by_account_id=viewer.account_id)
     db.add(card)
     await db.flush()
     return card
@@ -154,8 +154,7 @@ async def _link(db: AsyncSession, now: datetime, viewer: Viewer, access: Premise
     # The adder is an owner or an unconfirmed owner (check_may_give): the new access depends on them.
     link = PremiseLink(partner_id=access.partner_id, premise_id=access.premise_id, client_id=card.id, role=role,
                        depends_on_client_id=access.client_id, rent_day=rent_day, online_payment=True,
-                       keep_on_integration=False, added_by_account_id=viewer.account_id, linked_at=now,
-                       updated_at=now)
+                       keep_on_integration=False, added_by_account_id=viewer.account_id)
     db.add(link)
     await db.flush()
     if card.phone is not None:
@@ -203,7 +202,7 @@ async def update_link(db: AsyncSession, now: datetime, viewer: Viewer, premise_i
     else:
         rent_day = link.rent_day if role == "tenant" else None
     rules.check_rent_day(role, rent_day)
-    link.role, link.rent_day, link.updated_at = role, rent_day, now
+    link.role, link.rent_day = role, rent_day
     await db.flush()
     return link
 
@@ -237,7 +236,6 @@ async def update_guest(db: AsyncSession, now: datetime, viewer: Viewer, person_i
     child = rules.is_child(guest.birth_date, today)
     rules.check_person_fields(rules.GUEST, child=child, phone=guest.phone, last_name=guest.last_name,
                               first_name=guest.first_name, child_name=guest.child_name)
-    guest.updated_at = now
     await db.flush()
     return person
 

@@ -567,6 +567,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('premise_id', 'client_id', name=op.f('uq_premise_link_premise_id_client_id'))
     )
     op.create_index('ix_premise_link_client', 'premise_link', ['client_id'], unique=False)
+    op.create_index('ix_premise_link_tenant_rent_day', 'premise_link', ['rent_day'], unique=False, postgresql_where=sa.text("role = 'tenant'"))
     op.create_table('push_message',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('account_id', sa.UUID(), nullable=False),
@@ -807,6 +808,7 @@ def downgrade() -> None:
     op.drop_index('ix_push_message_pending', table_name='push_message', postgresql_where=sa.text('fanned_out_at IS NULL'))
     op.drop_index('ix_push_message_account_at', table_name='push_message')
     op.drop_table('push_message')
+    op.drop_index('ix_premise_link_tenant_rent_day', table_name='premise_link', postgresql_where=sa.text("role = 'tenant'"))
     op.drop_index('ix_premise_link_client', table_name='premise_link')
     op.drop_table('premise_link')
     op.drop_index(op.f('ix_personal_account_premise_id'), table_name='personal_account')

@@ -1,0 +1,19 @@
+"""The resident app's screen and action controllers (issue 5), registered by web/app.py."""
+
+from __future__ import annotations
+
+from bff.notifications.controller import InboxController
+from bff.orders.controller import AppOrderController
+from bff.premise_requests.controller import PremiseRequestController
+from bff.screens.header.controller import HeaderController
+from bff.screens.my_data.controller import MyDataController
+from bff.screens.my_orders.controller import MyOrdersController
+from bff.screens.my_premises.controller import MyPremisesController
+from bff.screens.premise.controller import PremiseScreenController
+from bff.screens.profile.controller import ProfileController
+from bff.screens.purchases.controller import PurchasesController
+from bff.session.controller import SessionController
+
+APP_SCREEN_CONTROLLERS = [SessionController, HeaderController, MyPremisesController, ProfileController,
+                          PremiseScreenController, MyOrdersController, PurchasesController, MyDataController,
+                          AppOrderController, InboxController, PremiseRequestController]

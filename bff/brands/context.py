@@ -1,0 +1,74 @@
+"""The app context of a request, as SQL common table expressions every screen query starts with:
+the account's premises in list order with their brands, the brand of the context and the current
+premise. Resolved in the database, in the screen's one round trip.
+
+- The brand of a premise is its object's brand, else its partner's default brand.
+- White-label app (`app_id` = a brand slug): the brand is the app's. Unified app (`domiland`): the
+  brand chosen in the session (APP-PREM-03), else that of the session's premise, else that of the
+  first premise of the list (APP-PREM-02).
+- The current premise: the session's premise while the account still reaches it and it is of
+  the context brand; else the first premise of that brand in list order; else none (APP-PREM-04).
+  A premise the account lost (link removed, premise deleted) simply is not in `mine` any more, so
+  it drops out of the context on the very next request.
+
+Parameters: $1 account id, $2 session id, $3 app id. Names: `mine` (premise_id, client_id, role,
+client_status, partner_id, object_id, brand_id, pos), `pick` (brand_id, unified), `cur` (one row
+of `mine` or none), `br` (the context brand with its partner's products), `cards` (the
+account's client cards in every partner), `products` (list: the enabled products of the context)."""
+
+from __future__ import annotations
+
+from core.enums import UNIFIED_APP_ID
+
+CONTEXT = f"""
+WITH s AS (
+  SELECT current_premise_id, current_brand_id FROM device_session WHERE id = $2::uuid AND account_id = $1::uuid
+), mine AS (
+  SELECT pl.premise_id, pl.client_id, pl.role, c.status AS client_status, p.partner_id, p.object_id,
+         COALESCE(o.brand_id, pa.default_brand_id) AS brand_id,
+         row_number() OVER (ORDER BY pl.linked_at, pl.id) AS pos
+  FROM account a
+  JOIN client c ON c.phone = a.phone
+  JOIN premise_link pl ON pl.client_id = c.id
+  JOIN premise p ON p.id = pl.premise_id
+  JOIN estate_object o ON o.id = p.object_id
+  JOIN partner pa ON pa.id = p.partner_id
+  WHERE a.id = $1::uuid
+), app AS (
+  SELECT $3::text = '{UNIFIED_APP_ID}' AS unified, (SELECT id FROM brand WHERE slug = $3::text) AS brand_id
+), pick AS (
+  SELECT CASE WHEN NOT app.unified THEN app.brand_id
+              WHEN (SELECT current_brand_id FROM s) IS NOT NULL THEN (SELECT current_brand_id FROM s)
+              WHEN EXISTS (SELECT 1 FROM mine m JOIN s ON m.premise_id = s.current_premise_id)
+                THEN (SELECT m.brand_id FROM mine m JOIN s ON m.premise_id = s.current_premise_id)
+              ELSE (SELECT m.brand_id FROM mine m ORDER BY m.pos LIMIT 1) END AS brand_id,
+         app.unified
+  FROM app
+), cur AS (
+  SELECT m.* FROM mine m, pick
+  WHERE m.brand_id = pick.brand_id OR (pick.unified AND pick.brand_id IS NULL AND m.brand_id IS NULL)
+  ORDER BY m.premise_id IS NOT DISTINCT FROM (SELECT current_premise_id FROM s) DESC, m.pos
+  LIMIT 1
+), br AS (
+  SELECT b.id, b.slug, b.name, b.colors, b.icon_url, b.logo_url, bp.id AS partner_id, bp.products
+  FROM pick JOIN brand b ON b.id = pick.brand_id JOIN partner bp ON bp.id = b.partner_id
+), cards AS (
+  SELECT c.id, c.partner_id, c.status FROM account a JOIN client c ON c.phone = a.phone WHERE a.id = $1::uuid
+), products AS (
+  SELECT COALESCE((SELECT products FROM br),
+                  (SELECT pa.products FROM cur JOIN partner pa ON pa.id = cur.partner_id),
+                  '{{}}'::text[]) AS list
+)"""
+
+BRAND_JSON = """(SELECT json_build_object('slug', br.slug, 'name', br.name, 'colors', br.colors,
+  'icon_url', br.icon_url, 'logo_url', br.logo_url, 'products', br.products) FROM br)"""
+
+# APP-PREM-03: brands where the account has a premise in operation, in list order of their first premise.
+BRANDS_JSON = """COALESCE((SELECT json_agg(json_build_object('slug', b.slug, 'name', b.name, 'icon_url', b.icon_url,
+  'current', b.id = (SELECT id FROM br)) ORDER BY x.first_pos)
+  FROM (SELECT brand_id, min(pos) AS first_pos FROM mine WHERE brand_id IS NOT NULL GROUP BY brand_id) x
+  JOIN brand b ON b.id = x.brand_id), '[]'::json)"""
+
+
+def context_args(account_id, session_id, app_id: str) -> tuple:
+    return (account_id, session_id, app_id)

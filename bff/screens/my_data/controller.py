@@ -1,0 +1,80 @@
+"""My Data (APP-DATA-01): the screen, the edit and the photo upload."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, patch, put
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bff.screens.my_data.assembler import my_data_of, my_data_screen
+from bff.screens.my_data.schemas import MyDataScreen, UpdateMeRequest, UploadPhotoRequest
+from core.auth.service import ResidentPrincipal
+from core.errors import NotFound
+from core.residents import my_data
+from core.runtime import Runtime
+from core.storage import Storage, storage_of
+from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.ids import path_id
+from web.problems import problems
+from web.schemas import changes_of
+
+PhotoUpload = Annotated[UploadPhotoRequest, Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+async def provide_storage(runtime: Runtime) -> Storage:
+    return storage_of(runtime)
+
+
+class MyDataController(Controller):
+    path = "/app/v1"
+    tags = ["App: my data"]
+    dependencies = {**RESIDENT, "storage": Provide(provide_storage)}
+    security = RESIDENT_SECURITY
+
+    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401))
+    async def screen(self, resident: ResidentPrincipal, db: AsyncSession) -> MyDataScreen:
+        return await my_data_screen(db, resident.account_id)
+
+    @patch("/me", operation_id="UpdateMe", responses=problems(401, 403))
+    async def update_me(self, resident: ResidentPrincipal, data: UpdateMeRequest, db: AsyncSession) -> MyDataScreen:
+        """Edit type, names, birth date, email; phone and gender answer 403 `field_not_editable`."""
+        return my_data_of(await my_data.update_my_data(db, resident.account_id, changes_of(data)))
+
+    @put("/me/photo", operation_id="UploadMyPhoto", responses=problems(401, 413))
+    async def upload_photo(self, resident: ResidentPrincipal, data: PhotoUpload, db: AsyncSession,
+                           storage: Storage) -> MyDataScreen:
+        try:
+            data.file.file.seek(0, 2)
+            size = data.file.file.tell()
+            data.file.file.seek(0)
+            account = await my_data.set_photo(db, storage, resident.account_id, content_type=data.file.content_type,
+                                              source=data.file.file, size=size)
+        finally:
+            await data.file.close()
+        return my_data_of(account)
+
+    @get("/photos/{account_id:str}/{name:str}", operation_id="GetPhoto", responses=problems(401, 404))
+    async def photo(self, resident: ResidentPrincipal, account_id: str, name: str, storage: Storage) -> Stream:
+        owner = path_id(account_id)
+        extension = name.rsplit(".", 1)[-1]
+        media = {v: k for k, v in my_data.PHOTO_TYPES.items()}.get(extension)
+        if media is None or not name.replace(".", "").isalnum():
+            raise NotFound("Фото не найдено")
+        key = my_data.photo_key(owner, name)
+        try:
+            stream = storage.open(key)
+            first = await stream.__anext__()
+        except (FileNotFoundError, StopAsyncIteration):
+            raise NotFound("Фото не найдено") from None
+
+        async def chunks():
+            yield first
+            async for chunk in stream:
+                yield chunk
+
+        return Stream(chunks(), media_type=media, headers={"X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bff.brands.context import BRAND_JSON, BRANDS_JSON, CONTEXT
+from bff.screens.my_premises.schemas import (EmptyState, MyPremisesRow, MyPremisesScreen, PremiseItem, QuickPay)
+from bff.sql import address, fetch_view, money, utc
+from core.auth.service import ResidentPrincipal
+from core.residents import rules
+
+# Bills due: what is left to pay on the premise's personal accounts the app shows.
+SQL = CONTEXT + f""", due AS (
+  SELECT m.premise_id, sum(b.amount_due - b.paid) AS amount
+  FROM mine m JOIN personal_account acc ON acc.premise_id = m.premise_id AND NOT acc.hidden_in_app
+  JOIN bill b ON b.personal_account_id = acc.id AND b.amount_due > b.paid
+  GROUP BY m.premise_id
+), unread AS (
+  SELECT n.premise_id, count(*) AS n FROM notification n
+  WHERE n.account_id = $1::uuid AND n.read_at IS NULL AND n.premise_id IN (SELECT premise_id FROM mine)
+  GROUP BY n.premise_id
+)
+SELECT json_build_object(
+  'brand', {BRAND_JSON},
+  'unified', (SELECT unified FROM pick),
+  'brands', {BRANDS_JSON},
+  'current_premise_id', (SELECT premise_id FROM cur),
+  'total_due', {money('(SELECT sum(amount) FROM due)')},
+  'items', COALESCE((SELECT json_agg(json_build_object(
+      'id', p.id, 'address', {address('p')}, 'object_name', o.name, 'object_image_url', o.image_url,
+      'type', p.type, 'brand_slug', b.slug, 'brand_icon_url', b.icon_url,
+      'unread_notifications', COALESCE(u.n, 0), 'bills_due', {money('d.amount')},
+      'online_payment', p.online_payment AND o.online_payment) ORDER BY m.pos)
+    FROM mine m JOIN premise p ON p.id = m.premise_id JOIN estate_object o ON o.id = p.object_id
+    LEFT JOIN brand b ON b.id = m.brand_id LEFT JOIN due d ON d.premise_id = m.premise_id
+    LEFT JOIN unread u ON u.premise_id = m.premise_id), '[]'::json),
+  'requests', COALESCE((SELECT json_agg(json_build_object(
+      'id', r.id, 'status', r.status, 'address', r.address, 'number', r.number, 'role', r.role,
+      'object_name', o.name, 'created_at', {utc('r.created_at')}) ORDER BY r.created_at, r.id)
+    FROM registration_request r LEFT JOIN estate_object o ON o.id = r.object_id
+    WHERE r.account_id = $1::uuid AND r.kind = 'premise_request' AND r.status = 'pending'), '[]'::json))::text"""
+
+
+async def my_premises_screen(db: AsyncSession, resident: ResidentPrincipal) -> MyPremisesScreen:
+    row = await fetch_view(db, MyPremisesRow, SQL, resident.account_id, resident.session_id, resident.app_id)
+    items = [PremiseItem(id=p.id, address=p.address, object_name=p.object_name, object_image_url=p.object_image_url,
+                         type=p.type, type_label=rules.PREMISE_TYPE_LABELS.get(p.type, p.type),
+                         brand_slug=p.brand_slug, brand_icon_url=p.brand_icon_url,
+                         unread_notifications=p.unread_notifications, bills_due=p.bills_due,
+                         online_payment=p.online_payment, current=p.id == row.current_premise_id)
+             for p in row.items]
+    empty = EmptyState(title=rules.EMPTY_PREMISES_TITLE) if not items and not row.requests else None
+    return MyPremisesScreen(
+        brand=row.brand, can_switch_brand=row.unified, brands=row.brands if row.unified else [], items=items,
+        requests=row.requests, quick_pay=QuickPay(total_due=row.total_due, payable=Decimal(row.total_due) > 0),
+        empty_state=empty)

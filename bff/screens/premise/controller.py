@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from litestar import Controller, get
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bff.screens.premise.assembler import premise_screen
+from bff.screens.premise.schemas import PremiseScreen
+from core.auth.service import ResidentPrincipal
+from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.ids import path_id
+from web.problems import problems
+
+
+class PremiseScreenController(Controller):
+    path = "/app/v1/screens"
+    tags = ["App: screens"]
+    dependencies = RESIDENT
+    security = RESIDENT_SECURITY
+
+    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(401, 404))
+    async def premise(self, resident: ResidentPrincipal, premise_id: str, db: AsyncSession) -> PremiseScreen:
+        """APP-PREM-06: address, technical data, insurance (from the API only) and public documents."""
+        return await premise_screen(db, resident.account_id, path_id(premise_id))

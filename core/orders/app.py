@@ -1,0 +1,68 @@
+"""Orders as the resident app sees them: create a request from the app (CRM-CLI-04 refuses it to a
+blocked client), open one (marks its changes seen, APP-ORD-02), rate a finished one."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.errors import NotFound, RuleViolation
+from core.models import Account, Activity, Client, Order, Partner
+from core.orders import rules
+from core.orders.service import next_number
+from core.residents.access import ensure_not_blocked, premise_access
+
+ORDER_NOT_FOUND = "Заказ не найден"
+PRODUCT_OF_KIND = {"requests": "requests", "services": "marketplace"}
+RATABLE = ("done", "finished")
+
+
+async def create_request(db: AsyncSession, clock: Clock, account_id: uuid.UUID, *, premise_id: uuid.UUID,
+                         kind: str, title: str) -> Order:
+    """A request (or service order) from the app on one of the account's premises, by the account's
+    card of that partner; the CRM sees it at once, waiting."""
+    access = await premise_access(db, account_id, premise_id)
+    ensure_not_blocked(access)
+    products = await db.scalar(select(Partner.products).where(Partner.id == access.partner_id)) or []
+    if PRODUCT_OF_KIND[kind] not in products:
+        raise RuleViolation("Управляющая организация не принимает такие заявки в приложении", code="product_disabled")
+    now = clock.now()
+    order = Order(id=uuid.uuid4(), partner_id=access.partner_id, kind=kind,
+                  number=await next_number(db, access.partner_id), title=title, status="waiting",
+                  premise_id=premise_id, client_id=access.client_id, created_at=now, updated_at=now)
+    db.add(order)
+    await db.flush()
+    db.add(Activity(partner_id=access.partner_id, premise_id=premise_id, client_id=access.client_id,
+                    order_id=order.id, type=rules.ACTIVITY_TYPE_OF_KIND[kind], subject=title, status="waiting",
+                    occurred_at=now))
+    await db.flush()
+    return order
+
+
+async def _own_order(db: AsyncSession, account_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    order = await db.scalar(
+        select(Order).join(Client, Client.id == Order.client_id).join(Account, Account.phone == Client.phone)
+        .where(Order.id == order_id, Account.id == account_id).with_for_update(of=Order))
+    if order is None:
+        raise NotFound(ORDER_NOT_FOUND)
+    return order
+
+
+async def open_order(db: AsyncSession, clock: Clock, account_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    """APP-ORD-02: opening an order marks its changes seen."""
+    order = await _own_order(db, account_id, order_id)
+    order.seen_by_client_at = clock.now()
+    await db.flush()
+    return order
+
+
+async def rate_order(db: AsyncSession, account_id: uuid.UUID, order_id: uuid.UUID, rating: int) -> Order:
+    order = await _own_order(db, account_id, order_id)
+    if order.status not in RATABLE:
+        raise RuleViolation("Оценить можно только выполненный заказ", code="order_not_finished")
+    order.rating = rating
+    await db.flush()
+    return order
