@@ -24,7 +24,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No ping before each checkout (a round trip per request): a connection that died is
+        # invalidated by the error it raises (answered 503), and the pool renews it.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 30},
     )

@@ -18,20 +18,30 @@ class Limit:
     message: str = "Слишком много запросов. Повторите позже"
 
 
+def window(rt: Runtime, rule: Limit, subject: str) -> tuple[str, float]:
+    """The counter key of `subject` in the current window, and the window's end (epoch seconds)."""
+    now = rt.clock.now().timestamp()
+    number = int(now // rule.window_seconds)
+    return f"rl:{rule.name}:{subject}:{number}", (number + 1) * rule.window_seconds
+
+
+def check(rt: Runtime, rule: Limit, count: int, ends_at: float) -> None:
+    """Refuse when a counter read in a pipeline of the caller's is past the limit."""
+    if 0 < rule.limit < count:
+        retry_after = max(1, math.ceil(ends_at - rt.clock.now().timestamp()))
+        raise RateLimited(rule.message, retry_after=retry_after, code=f"{rule.name}_limited")
+
+
 async def hit(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> None:
     """Count one more event of `subject`; past the limit, refuse with Retry-After to the window's end."""
     if rule.limit <= 0:
         return
-    now = rt.clock.now().timestamp()
-    window = int(now // rule.window_seconds)
-    key = f"rl:{rule.name}:{subject}:{window}"
-    pipe = rt.redis.pipeline()
+    key, ends_at = window(rt, rule, subject)
+    pipe = rt.redis.pipeline(transaction=False)
     pipe.incrby(key, cost)
     pipe.expire(key, rule.window_seconds * 2)
     count, _ = await pipe.execute()
-    if count > rule.limit:
-        retry_after = max(1, math.ceil((window + 1) * rule.window_seconds - now))
-        raise RateLimited(rule.message, retry_after=retry_after, code=f"{rule.name}_limited")
+    check(rt, rule, count, ends_at)
 
 
 async def is_blocked(rt: Runtime, rule: Limit, subject: str) -> int:

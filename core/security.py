@@ -42,6 +42,9 @@ def constant_time_equals(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+VERIFIED_CACHE = 10_000
+
+
 def _kid(secret: str) -> str:
     return sha256_hex(secret)[:12]
 
@@ -56,6 +59,17 @@ class TokenCodec:
         self._signing = secrets_[0]
         self._keys = {_kid(s): s for s in secrets_ if s}
         self._clock = clock
+        self._verified: dict[str, dict] = {}
+
+    def _check_signature(self, token: str) -> dict:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._keys.get(header.get("kid", ""))
+            if key is None:
+                raise NotAuthenticated("Токен недействителен", code="invalid_token")
+            return jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
+        except jwt.PyJWTError:
+            raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
 
     def issue(self, claims: dict, ttl: int) -> tuple[str, datetime]:
         now = self._clock.now()
@@ -65,14 +79,14 @@ class TokenCodec:
         return token, expires
 
     def verify(self, token: str, typ: str) -> dict:
-        try:
-            header = jwt.get_unverified_header(token)
-            key = self._keys.get(header.get("kid", ""))
-            if key is None:
-                raise NotAuthenticated("Токен недействителен", code="invalid_token")
-            claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
-        except jwt.PyJWTError:
-            raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._check_signature(token)
+            # An app sends the same access token with every request for its lifetime: checking its
+            # signature once per process is enough (expiry is still checked every time, below).
+            if len(self._verified) >= VERIFIED_CACHE:
+                self._verified.clear()
+            self._verified[token] = claims
         if claims.get("typ") != typ:
             raise NotAuthenticated("Токен недействителен", code="invalid_token")
         if int(claims.get("exp", 0)) <= self._clock.now().timestamp():

@@ -215,7 +215,15 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError):
         raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
-    state = await rt.redis.get(_session_key(session_id))
+    # One Redis round trip: the session's cached state, the request-rate counter, the touch mark.
+    rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60)
+    rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
+    pipe = rt.redis.pipeline(transaction=False)
+    pipe.get(_session_key(session_id))
+    pipe.incr(rate_key)
+    pipe.expire(rate_key, 120)
+    pipe.set(f"touch:{session_id}", "1", nx=True, ex=TOUCH_INTERVAL)
+    state, requests, _, touch = await pipe.execute()
     if state is None:
         deactivated_at = (await db.execute(
             select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
@@ -224,8 +232,8 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
         await rt.redis.set(_session_key(session_id), state, ex=SESSION_CACHE_TTL)
     if state != "1":
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
-    await ratelimit.hit(rt, ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60), str(session_id))
-    if await rt.redis.set(f"touch:{session_id}", "1", nx=True, ex=TOUCH_INTERVAL):
+    ratelimit.check(rt, rule, requests, window_ends)
+    if touch:
         now = rt.clock.now()
         touched = (await db.execute(
             update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now)
