@@ -19,11 +19,13 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     return create_async_engine(
         async_url(url),
+        # Connections are kept, not made per burst: a connection opened for an overflow and closed
+        # right after costs more than the query it serves.
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size // 2,
         # No ping before each checkout (a round trip per request): a connection that died is
         # invalidated by the error it raises (answered 503), and the pool renews it.
         pool_pre_ping=False,

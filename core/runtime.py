@@ -44,10 +44,10 @@ def redis_url_of(settings: Settings) -> str:
     return settings.redis_url or embedded.embedded_redis_url(settings.var_dir)
 
 
-def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int = 10) -> Runtime:
+def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None) -> Runtime:
     database_url, redis_url = database_url_of(settings), redis_url_of(settings)
     clock = clock or SystemClock()
-    engine = create_engine(database_url, pool_size=pool_size)
+    engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
     redis = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=5,
                               socket_connect_timeout=5, health_check_interval=30)
     return Runtime(

@@ -49,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_per_phone_hour: int = 20
     staff_login_failures: int = 5
     app_requests_per_minute: int = 600
+    # Connections per process (and half as many more at peaks).
+    db_pool_size: int = 20
     var_dir: str = "var"
     max_body_size: int = 25 * 1024 * 1024
     log_level: str = "INFO"
@@ -96,6 +98,7 @@ _ENV_NAMES = {
     "login_per_phone_hour": "LOGIN_PER_PHONE_HOUR",
     "staff_login_failures": "STAFF_LOGIN_FAILURES",
     "app_requests_per_minute": "APP_REQUESTS_PER_MINUTE",
+    "db_pool_size": "DB_POOL_SIZE",
     "var_dir": "VAR_DIR",
     "max_body_size": "MAX_BODY_SIZE",
     "log_level": "LOG_LEVEL",
