@@ -53,7 +53,9 @@ class PersonQuery:
         """A leading 8 may be the Russian trunk prefix of +7: look for both readings."""
         if not self.phone_digits:
             return ()
-        if self.phone_digits.startswith("8") and len(self.phone_digits) >= 4:
+        # A short fragment is digits anywhere in the number; a long one starting with 8 is the
+        # beginning of a number dialled with the trunk prefix.
+        if self.phone_digits.startswith("8") and len(self.phone_digits) >= 7:
             return (self.phone_digits, "7" + self.phone_digits[1:])
         return (self.phone_digits,)
 
