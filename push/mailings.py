@@ -18,6 +18,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink, Staff
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
+from core.estate.search import contains_pattern
 from push.config import PushConfig
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,7 @@ async def client_mailings(db: AsyncSession, actor: PartnerPrincipal, client_id: 
         .where(r.client_id == client_id, Mailing.partner_id == actor.partner_id)
     )
     if q and q.strip():
-        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q.strip())
         inner = inner.where(or_(Mailing.title.ilike(pattern), Mailing.body.ilike(pattern)))
     if channel:
         inner = inner.where(Mailing.channel == channel)

@@ -13,6 +13,7 @@ from core.orders.rules import ACTIVE_STATUSES
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
+from core.estate.search import escape_like
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ async def _feed(db: AsyncSession, actor: PartnerPrincipal, scope, filters: Filte
             .outerjoin(Premise, Premise.id == Activity.premise_id)
             .outerjoin(Client, Client.id == Activity.client_id))
     if filters.q and filters.q.strip():
-        escaped = filters.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = escape_like(filters.q.strip().lower())
         stmt = stmt.where(func.lower(Activity.subject).like(f"%{escaped}%", escape="\\"))
     if filters.type:
         stmt = stmt.where(Activity.type == filters.type)

@@ -21,6 +21,7 @@ from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.storage import Storage
+from core.estate.search import contains_pattern
 
 MAX_SIZE = 20 * 1024 * 1024
 # The type of a file is decided by its extension and confirmed by its first bytes; the stored
@@ -134,7 +135,7 @@ async def list_documents(db: AsyncSession, actor: PartnerPrincipal, premise_id: 
     await owned(db, actor, Premise, premise_id, not_found="Помещение не найдено")
     stmt = select(Document).where(Document.partner_id == actor.partner_id, Document.premise_id == premise_id)
     if q and q.strip():
-        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q.strip().lower())
         stmt = stmt.where(or_(func.lower(Document.name).like(pattern, escape="\\"),
                               func.lower(func.coalesce(Document.description, "")).like(pattern, escape="\\")))
     keys = [Document.created_at, Document.id]

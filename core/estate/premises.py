@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules
 from core.errors import Conflict, InvalidInput, NotFound
-from core.estate.search import parse_address_query, parse_person_query
+from core.estate.search import escape_like, parse_address_query, parse_person_query
 from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
@@ -147,7 +147,7 @@ def _matching_ids(actor: PartnerPrincipal, q: str):
 
 
 def prefix_pattern(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return escape_like(value) + "%"
 
 
 def client_condition(actor: PartnerPrincipal, q: str):

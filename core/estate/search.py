@@ -12,6 +12,15 @@ _STREET_NOISE = re.compile(r"^(ул|улица|пр|пр-т|проспект|п�
                            re.IGNORECASE)
 
 
+def escape_like(value: str) -> str:
+    """`value` taken literally inside a LIKE pattern (the default escape character is \\)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_pattern(value: str) -> str:
+    return f"%{escape_like(value)}%"
+
+
 @dataclass(frozen=True, slots=True)
 class AddressQuery:
     street: str | None = None
