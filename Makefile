@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench clean
+.PHONY: install run test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -n 2 -q
+
+# Schema fuzzing only, with many more examples per operation (`make test` runs a few) and the
+# known findings failing too.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_STRICT=1 $(BIN)/python -m pytest -n 2 -q tests/web/test_fuzz.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -1,13 +1,28 @@
-"""Push fan-out throughput: (a) the raw firebase-admin SDK pushing N messages to a loopback fake
-FCM, (b) our pipeline fanning a mailing out to N devices end to end (outbox -> FCM accepted ->
-statuses written) in one worker process. `python -m bench push_fanout` — N from PUSH_BENCH_N
-(default 2000 so `make bench` stays short; the issue asks for 20000 and 200000)."""
+"""Push fan-out throughput, in one run (the issue's measurement):
+
+(a) the raw firebase-admin SDK pushing N messages straight to a loopback fake FCM: `send_each`
+    on threads (the SDK's fastest path, and the one our transport uses) and, for comparison,
+    `send_each_async` on min(N, 10,000);
+(b) our pipeline fanning one mailing out to N devices end to end (outbox -> FCM accepted ->
+    statuses written) with 1 and 2 worker processes, each process's peak RSS;
+
+and from these, how many worker processes FCM's quota of 10,000 messages/s per project needs.
+
+The fake runs in a process of its own so it does not share a GIL with what it measures; (a)
+runs in a fresh process too. `python -m bench push_fanout`; N from PUSH_BENCH_N, a comma list
+(default 2000 so `make bench` stays short; the issue's sizes: PUSH_BENCH_N=20000,200000), worker
+counts from PUSH_BENCH_WORKERS (default 1,2)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import os
 import resource
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -15,107 +30,227 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+FCM_QUOTA_PER_SECOND = 10_000
+ASYNC_SAMPLE = 10_000
+
 
 def main(argv: list[str]) -> None:
-    asyncio.run(_main(int(os.environ.get("PUSH_BENCH_N", "2000"))))
+    if argv and argv[0] == "raw":
+        asyncio.run(_raw(argv[1], argv[2], int(argv[3])))
+        return
+    if argv and argv[0] == "worker":
+        asyncio.run(_worker(argv[1], argv[2], argv[3]))
+        return
+    sizes = [int(n) for n in os.environ.get("PUSH_BENCH_N", "2000").split(",") if n.strip()]
+    workers = [int(w) for w in os.environ.get("PUSH_BENCH_WORKERS", "1,2").split(",") if w.strip()]
+    asyncio.run(_main(sizes, workers))
 
 
-async def _main(n: int) -> None:
-    import firebase_admin
-    from firebase_admin import credentials, messaging
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bench.push_fanout", *args], stdout=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+# ---- (a) the raw SDK, in a process of its own -----------------------------------------------
+
+async def _raw(base_url: str, key: str, n: int) -> None:
+    from firebase_admin import messaging
+
+    from push.config import PushConfig
+    from push.fcm import FcmTransport
+
+    # The same HTTP client as our transport (retries off, pooled), then the SDK's own calls.
+    transport = FcmTransport(PushConfig(credentials=key, fcm_base_url=base_url), lambda: None)
+    await transport.warm_up()
+    service = transport.projects["*"].service
+    msgs = [messaging.Message(token=f"bench-{i}", data={"i": str(i)}) for i in range(min(n, 500))]
+    await asyncio.to_thread(service.send_each, msgs[:50], False)  # connect, fetch the token
+    started = time.perf_counter()
+    for i in range(0, n, 500):
+        await asyncio.to_thread(service.send_each, msgs[:min(500, n - i)], False)
+    threads = n / (time.perf_counter() - started)
+    sample = min(n, ASYNC_SAMPLE)
+    await service.send_each_async(msgs[:50], dry_run=False)
+    started = time.perf_counter()
+    for i in range(0, sample, 500):
+        await service.send_each_async(msgs[:min(500, sample - i)], dry_run=False)
+    async_rate = sample / (time.perf_counter() - started)
+    await transport.close()
+    print(json.dumps({"threads": threads, "async": async_rate, "async_n": sample, "rss": _peak_rss_mib()}))
+
+
+# ---- (b) one worker process -----------------------------------------------------------------
+
+async def _worker(database_url: str, base_url: str, key: str) -> None:
+    import msgspec
+
+    from core.runtime import open_runtime
+    from core.settings import load_settings
+    from push.config import push_config
+    from push.delivery import Deliverer
+    from push.fcm import FcmTransport
+    from push.service import run_push
+
+    settings = msgspec.structs.replace(load_settings(), database_url=database_url)
+    rt = open_runtime(settings)
+    config = push_config(settings, credentials=key, app_credentials={}, fcm_base_url=base_url)
+    transport = FcmTransport(config, rt.clock.now)
+    await transport.warm_up()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
+    try:
+        await run_push(Deliverer(rt, transport, config), stop)
+    finally:
+        await transport.close()
+        await rt.close()
+    print(json.dumps({"rss": _peak_rss_mib()}), flush=True)
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+async def _main(sizes: list[int], workers: list[int]) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from core.db import async_url
-    from core.migrate import upgrade_async
-    from core.runtime import database_url_of, open_runtime
+    from core.runtime import database_url_of
     from core.settings import load_settings
-    from push.config import PushConfig
-    from push.delivery import Deliverer
-    from push.fcm import FcmTransport
-    from push.mailings import RecipientFilter, create_mailing
-    from tests.push.fake_fcm import FakeFcm, service_account_key
+    from tests.push.fake_fcm import service_account_key
 
-    fake = FakeFcm().start()
-    fake.record = False
-    key = service_account_key(Path(tempfile.mkdtemp()) / "key.json", fake.base_url + "/token")
-    config = PushConfig(credentials=str(key), fcm_base_url=fake.base_url)
-
-    # (a) the raw SDK, retries off as in our transport
-    transport = FcmTransport(config, lambda: None)
-    service = transport.projects["*"].service
-    msgs = [messaging.Message(token=f"bench-{i}", data={"i": str(i)}) for i in range(n)]
-    started = time.perf_counter()
-    for i in range(0, n, 500):
-        await service.send_each_async(msgs[i:i + 500], dry_run=False)
-    raw = n / (time.perf_counter() - started)
-    await transport.close()
-    print(f"(a) raw SDK send_each_async: {n} messages, {raw:,.0f}/s", flush=True)
-
-    # (b) the pipeline on its own database
+    fake = subprocess.Popen([sys.executable, "-m", "tests.push.fake_fcm"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent)
+    base_url = fake.stdout.readline().strip()
+    key = str(service_account_key(Path(tempfile.mkdtemp()) / "key.json", base_url + "/token"))
     settings = load_settings()
     base = make_url(async_url(database_url_of(settings)))
-    name = f"bench_push_{uuid.uuid4().hex[:6]}"
     admin = create_async_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
+    rows = []
     try:
-        await upgrade_async(url)
-        import msgspec
-
-        rt = open_runtime(msgspec.structs.replace(settings, database_url=url))
-        async with rt.engine.begin() as conn:
-            partner = await conn.scalar(text("INSERT INTO partner (name, kind) VALUES ('Bench', 'management') "
-                                             "RETURNING id"))
-            await conn.execute(text("""
-                INSERT INTO account (phone) SELECT '+7901' || lpad(i::text, 7, '0') FROM generate_series(1, :n) i"""),
-                               {"n": n})
-            await conn.execute(text("""INSERT INTO client (partner_id, phone, last_name, first_name)
-                                       SELECT :p, phone, 'Иванов', 'Иван' FROM account"""), {"p": partner})
-            await conn.execute(text("""INSERT INTO device_session (account_id, app_id, platform, fcm_token,
-                                       os_notifications_enabled)
-                                       SELECT id, 'domiland', 'android', 'b-' || phone, TRUE FROM account"""))
-        from core.partners.service import PartnerPrincipal
-
-        actor = PartnerPrincipal(partner_id=partner, actor_type="api_key", actor_id=uuid.uuid4())
-        transport = FcmTransport(config, rt.clock.now)
-        await transport.warm_up()
-        deliverer = Deliverer(rt, transport, config)
-        started = time.perf_counter()
-        async with rt.sessionmaker() as db:
-            await create_mailing(db, actor, channel="push", title="Бенчмарк", body="Текст", flt=RecipientFilter(),
-                                 now=rt.clock.now())
-            await db.commit()
-        stop = asyncio.Event()
-
-        async def loop() -> None:
-            while not stop.is_set():
-                if not await deliverer.step():
-                    await asyncio.sleep(0.05)
-
-        loops = [asyncio.create_task(loop()) for _ in range(config.concurrency)]
-        while True:
-            async with rt.engine.connect() as conn:
-                sent = await conn.scalar(text("SELECT count(*) FROM push_delivery WHERE status = 'sent'"))
-            if sent >= n:
-                break
-            await asyncio.sleep(0.2)
-        elapsed = time.perf_counter() - started
-        stop.set()
-        await asyncio.gather(*loops)
-        await transport.close()
-        await rt.close()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        pipe = n / elapsed
-        print(f"(b) pipeline, 1 worker: {n} devices end to end in {elapsed:.1f} s, {pipe:,.0f}/s "
-              f"({pipe / raw:.2f} x raw SDK), peak RSS {rss:.0f} MiB", flush=True)
-        print(f"    FCM's quota of 10,000/s per project needs about {10_000 / pipe:.0f} such worker processes",
-              flush=True)
+        for n in sizes:
+            raw = _raw_in_child(base_url, key, n)
+            print(f"N={n:,}  (a) raw SDK: send_each on threads {raw['threads']:,.0f}/s; send_each_async "
+                  f"{raw['async']:,.0f}/s (on {raw['async_n']:,}); process peak RSS {raw['rss']:.0f} MiB", flush=True)
+            name = f"bench_push_{uuid.uuid4().hex[:6]}"
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = base.set(database=name).render_as_string(hide_password=False)
+            try:
+                await _seed(url, n)
+                for count in workers:
+                    elapsed, rss = await _pipeline(url, base_url, key, n, count)
+                    rate = n / elapsed
+                    rows.append((n, count, rate, raw["threads"], rss))
+                    print(f"N={n:,}  (b) pipeline, {count} worker(s): {elapsed:.1f} s, {rate:,.0f}/s = "
+                          f"{rate / count / raw['threads']:.2f} x raw per worker; peak RSS per worker "
+                          f"{', '.join(f'{r:.0f}' for r in rss)} MiB", flush=True)
+            finally:
+                async with admin.connect() as conn:
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
-        fake.stop()
-        for app in list(firebase_admin._apps.values()):
-            firebase_admin.delete_app(app)
+        fake.stdin.close()
+        fake.wait(timeout=10)
+    _summary(rows)
+
+
+def _raw_in_child(base_url: str, key: str, n: int) -> dict:
+    child = _child("raw", base_url, key, str(n))
+    out, _ = child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"raw SDK run failed ({child.returncode})")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+async def _seed(url: str, n: int) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from core.migrate import upgrade_async
+
+    await upgrade_async(url)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO partner (name, kind) VALUES ('Bench', 'management')"))
+        await conn.execute(text("""
+            INSERT INTO account (phone) SELECT '+7901' || lpad(i::text, 7, '0') FROM generate_series(1, :n) i"""),
+                           {"n": n})
+        await conn.execute(text("""INSERT INTO client (partner_id, phone, last_name, first_name)
+                                   SELECT (SELECT id FROM partner), phone, 'Иванов', 'Иван' FROM account"""))
+        await conn.execute(text("""INSERT INTO device_session (account_id, app_id, platform, fcm_token,
+                                   os_notifications_enabled)
+                                   SELECT id, 'domiland', 'android', 'b-' || phone, TRUE FROM account"""))
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE"))
+    await engine.dispose()
+
+
+async def _pipeline(url: str, base_url: str, key: str, n: int, count: int) -> tuple[float, list[float]]:
+    """One mailing to all N clients, `count` worker processes; seconds until every delivery is
+    `sent`, and each worker's peak RSS."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from core.partners.service import PartnerPrincipal
+    from push.mailings import RecipientFilter, create_mailing
+
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE push_delivery, push_message, mailing_recipient, mailing CASCADE"))
+        partner = await conn.scalar(text("SELECT id FROM partner"))
+    sync_url = url.replace("+asyncpg", "")
+    procs = [_child("worker", sync_url, base_url, key) for _ in range(count)]
+    try:
+        for proc in procs:
+            if proc.stdout.readline().strip() != "ready":
+                raise RuntimeError("a bench worker did not start")
+        actor = PartnerPrincipal(partner_id=partner, actor_type="api_key", actor_id=uuid.uuid4())
+        started = time.perf_counter()
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            from datetime import UTC, datetime
+
+            await create_mailing(db, actor, channel="push", title="Бенчмарк", body="Текст", flt=RecipientFilter(),
+                                 now=datetime.now(UTC))
+            await db.commit()
+        while True:
+            await asyncio.sleep(0.5)
+            async with engine.connect() as conn:
+                left = await conn.scalar(text("""SELECT count(*) FROM mailing_recipient WHERE status = 'pending'"""))
+                done = await conn.scalar(text("SELECT count(*) FROM push_delivery WHERE status = 'sent'"))
+            if not left and done >= n:
+                break
+            if any(proc.poll() is not None for proc in procs):
+                raise RuntimeError("a bench worker exited")
+        elapsed = time.perf_counter() - started
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        rss = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=60)
+            lines = [line for line in out.splitlines() if line.startswith("{")]
+            rss.append(json.loads(lines[-1])["rss"] if lines else float("nan"))
+        await engine.dispose()
+    return elapsed, rss
+
+
+def _summary(rows: list[tuple[int, int, float, float, list[float]]]) -> None:
+    by = {(n, count): (rate, raw, rss) for n, count, rate, raw, rss in rows}
+    for n in sorted({n for n, *_ in rows}):
+        one, two = by.get((n, 1)), by.get((n, 2))
+        if one and two:
+            print(f"N={n:,}  two workers / one: {two[0] / one[0]:.2f} x", flush=True)
+    ones = [rate for (n, count), (rate, _, _) in by.items() if count == 1]
+    if ones:
+        per_worker = min(ones)
+        print(f"FCM's quota of {FCM_QUOTA_PER_SECOND:,}/s per project: about "
+              f"{math.ceil(FCM_QUOTA_PER_SECOND / per_worker)} worker processes at {per_worker:,.0f}/s each "
+              f"(one core each, plus PostgreSQL), on paper", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

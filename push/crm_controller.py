@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from push import devices, history, mailings, monitor
+from core.errors import FieldError, InvalidInput
 from push.controller import iso
 from push.rules import MIN_MONITOR_VERSION
 from push.schemas import (ClientMailingItem, ClientMailingList, CreateMailingRequest, DeliveryItem, DeliveryList,
@@ -29,6 +30,9 @@ MAILINGS = {"permission": "mailings.send"}
 
 def _s(value) -> str | None:
     return None if value is None else str(value)
+
+
+EARLIEST = date(2000, 1, 1)
 
 
 class PushCrmController(Controller):
@@ -118,7 +122,12 @@ class PushCrmController(Controller):
     ) -> PushMonitor:
         """Active users, users with push enabled and opt-outs per day or week; app 4.7+ only."""
         end = period_to or runtime.clock.now().date()
+        if end < EARLIEST:
+            raise InvalidInput("Период начинается не раньше 2000 года", errors=[FieldError("to", "Слишком ранняя дата")])
         start = period_from or end - timedelta(days=29)
+        if start < EARLIEST or end < start or (end - start).days > 731:
+            raise InvalidInput("Период: с 2000 года, не длиннее двух лет, начало не позже конца",
+                               errors=[FieldError("from", "Недопустимый период")])
         buckets, total = await monitor.push_monitor(db, actor.partner_id, start=start, end=end,
                                                     granularity=granularity)
         return PushMonitor(granularity=granularity, min_app_version=MIN_MONITOR_VERSION, opt_outs_total=total,

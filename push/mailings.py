@@ -110,16 +110,18 @@ _PUSH_CHUNK = text("""
         ON CONFLICT (dedup_key) DO NOTHING
         RETURNING id, dedup_key
     )
+    -- Joins, not a subquery per row: a correlated scan of `queued` was quadratic in the chunk.
+    -- The statement cannot see its own inserts, so rows written by an earlier run come from
+    -- push_message and this run's from `queued`.
     UPDATE mailing_recipient r
     SET status = CASE WHEN chunk.account_id IS NULL THEN 'no_app' ELSE 'queued' END,
         account_id = chunk.account_id,
-        push_message_id = COALESCE(
-            (SELECT q.id FROM queued q
-             WHERE q.dedup_key = 'mailing:' || chunk.mailing_id::text || ':' || chunk.account_id::text),
-            (SELECT pm.id FROM push_message pm
-             WHERE pm.dedup_key = 'mailing:' || chunk.mailing_id::text || ':' || chunk.account_id::text)),
+        push_message_id = COALESCE(q.id, pm.id),
         updated_at = :now
-    FROM chunk WHERE r.id = chunk.recipient_id
+    FROM chunk
+    LEFT JOIN queued q ON q.dedup_key = 'mailing:' || chunk.mailing_id::text || ':' || chunk.account_id::text
+    LEFT JOIN push_message pm ON pm.dedup_key = 'mailing:' || chunk.mailing_id::text || ':' || chunk.account_id::text
+    WHERE r.id = chunk.recipient_id
 """)
 
 _FINISH = text("""

@@ -146,6 +146,10 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> Response:
     if exc.connection_invalidated:
         return _unavailable(request, exc)
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
+    if str(state).startswith("22"):
+        # Class 22, data exceptions: a value PostgreSQL cannot take (a NUL character, say).
+        return problem_response(request, 400, "Недопустимое значение во входных данных", "invalid_input")
     return _unexpected(request, exc)
 
 
@@ -167,9 +171,10 @@ EXCEPTION_HANDLERS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the refusals a route can answer with (400 always: any input can be bad)."""
+    """OpenAPI entries for the refusals a route can answer with: always 400 (any input can be bad),
+    429 (abuse limits) and 503 (a dependency down), plus the route's own."""
     return {
         status: ResponseSpec(data_container=Problem, description=TITLES.get(status, "Error"), media_type=PROBLEM_JSON,
                              generate_examples=False)
-        for status in sorted({400, *statuses})
+        for status in sorted({400, 429, 503, *statuses})
     }

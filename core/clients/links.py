@@ -83,19 +83,22 @@ async def add_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.U
 async def update_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID, client_id: uuid.UUID,
                       changes: dict, *, today: date) -> PremiseLink:
     link = await get_link(db, actor, premise_id, client_id)
-    if "role" in changes:
-        if changes["role"] is None:
-            raise InvalidInput.field("role", "Поле не может быть пустым")
-        was_owner = link.role in OWNER_ROLES
-        link.role = changes["role"]
-        if was_owner and link.role not in OWNER_ROLES:
-            await _drop_dependants(db, link)
-    if "depends_on_client_id" in changes:
-        if changes["depends_on_client_id"]:
-            await own_client(db, actor, changes["depends_on_client_id"], "depends_on_client_id")
-        link.depends_on_client_id = changes["depends_on_client_id"]
-    _apply(link, changes, today)
-    await _check_role(db, link)
+    was_owner = link.role in OWNER_ROLES
+    # The rules are checked on the changed link before anything reaches the database, so a
+    # refused change is a clear 400 naming the field, never a constraint error.
+    with db.no_autoflush:
+        if "role" in changes:
+            if changes["role"] is None:
+                raise InvalidInput.field("role", "Поле не может быть пустым")
+            link.role = changes["role"]
+        if "depends_on_client_id" in changes:
+            if changes["depends_on_client_id"]:
+                await own_client(db, actor, changes["depends_on_client_id"], "depends_on_client_id")
+            link.depends_on_client_id = changes["depends_on_client_id"]
+        _apply(link, changes, today)
+        await _check_role(db, link)
+    if was_owner and link.role not in OWNER_ROLES:
+        await _drop_dependants(db, link)
     await db.flush()
     return link
 

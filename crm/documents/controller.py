@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
+from litestar.openapi.datastructures import ResponseSpec
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
@@ -76,7 +77,10 @@ class DocumentController(Controller):
     async def get_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession) -> DocumentCard:
         return document_card(await service.get_document(db, actor, path_id(document_id)))
 
-    @get("/documents/{document_id:str}/file", operation_id="DownloadDocument", responses=problems(400, 401, 404))
+    @get("/documents/{document_id:str}/file", operation_id="DownloadDocument",
+         responses={**problems(400, 401, 404),
+                    200: ResponseSpec(data_container=bytes, media_type="*/*", generate_examples=False,
+                                      description="The stored file, with its own content type")})
     async def download(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                        storage: Storage) -> Stream:
         document = await service.get_document(db, actor, path_id(document_id))

@@ -82,6 +82,8 @@ class FakeFcm:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Keep-alive answers would otherwise wait on Nagle + the client's delayed ACK (40 ms).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:
                 pass
@@ -177,3 +179,20 @@ def service_account_key(path: Path, token_uri: str, project_id: str = "fake-proj
         "auth_uri": "https://accounts.google.com/o/oauth2/auth",
     }))
     return path
+
+
+def main() -> None:
+    """`python -m tests.push.fake_fcm`: serve in a process of its own (the benchmark), so the
+    fake does not share a GIL with the SDK it measures. Prints the base URL, then serves until
+    stdin closes or the process is terminated."""
+    import sys
+
+    fake = FakeFcm().start()
+    fake.record = False
+    print(fake.base_url, flush=True)
+    sys.stdin.read()
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()
