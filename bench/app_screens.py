@@ -53,14 +53,17 @@ def bench_app():
 
     settings = load_settings()
     pool: dict[str, asyncpg.Pool] = {}
+    lock = asyncio.Lock()
 
     @get("/bench/baseline/{partner_id:str}", include_in_schema=False)
     async def baseline(partner_id: str) -> BaselineRow:
         if "pool" not in pool:
-            from bench.dataset import _connect_args
+            async with lock:  # the first requests arrive together: one pool, not one each
+                if "pool" not in pool:
+                    from bench.dataset import _connect_args
 
-            pool["pool"] = await asyncpg.create_pool(**_connect_args(async_url(settings.database_url)),
-                                                     min_size=10, max_size=10)
+                    pool["pool"] = await asyncpg.create_pool(**_connect_args(async_url(settings.database_url)),
+                                                             min_size=10, max_size=10)
         row = await pool["pool"].fetchrow("SELECT id, name, kind FROM partner WHERE id = $1", uuid.UUID(partner_id))
         return BaselineRow(id=str(row["id"]), name=row["name"], kind=row["kind"])
 
