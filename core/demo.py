@@ -9,7 +9,6 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 
 from core.db import commit
 from core.enums import PERMISSIONS

@@ -16,12 +16,13 @@ T = TypeVar("T")
 
 
 async def owned(db: AsyncSession, actor: PartnerPrincipal, model: type[T], row_id: uuid.UUID | None, *,
-                field: str | None = None, not_found: str = "Не найдено") -> T:
+                field: str | None = None, not_found: str = "Не найдено",
+                field_message: str = "Не найдено у этого партнёра") -> T:
     """The row of `model` with this id if it belongs to the actor's partner. `field` names the
     body field the id came from (400); without it the id came from the path (404)."""
     row = await db.get(model, row_id) if row_id is not None else None
     if row is None or row.partner_id != actor.partner_id:
         if field is not None:
-            raise InvalidInput.field(field, "Не найдено у этого партнёра")
+            raise InvalidInput.field(field, field_message)
         raise NotFound(not_found)
     return row

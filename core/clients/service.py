@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules
 from core.clients.pii import PiiPolicy
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.estate.premises import client_condition, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
+from core.scope import owned
 from core.phones import normalize_phone
 
 PLAIN_FIELDS = ("type", "tax_form", "organization_name", "email", "gender", "passport", "registration_address",
@@ -50,18 +51,13 @@ def full_name(client: Client) -> str:
 
 
 async def get_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID) -> Client:
-    client = await db.get(Client, client_id)
-    if client is None or client.partner_id != actor.partner_id:
-        raise NotFound("Клиент не найден")
-    return client
+    return await owned(db, actor, Client, client_id, not_found="Клиент не найден")
 
 
 async def own_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, field_name: str) -> Client:
     """A client named in a request body: another partner's is as unknown as a missing one."""
-    client = await db.get(Client, client_id)
-    if client is None or client.partner_id != actor.partner_id:
-        raise InvalidInput.field(field_name, "Клиент не найден у этого партнёра")
-    return client
+    return await owned(db, actor, Client, client_id, field=field_name,
+                       field_message="Клиент не найден у этого партнёра")
 
 
 async def has_logged_in(db: AsyncSession, phone: str | None) -> bool:

@@ -9,19 +9,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput
 from core.estate.premises import get_premise
 from core.models import PersonalAccount
 from core.partners.service import PartnerPrincipal
+from core.scope import owned
 
 FIELDS = ("number", "legal_entity", "els", "external_id", "hidden_in_app")
 
 
 async def get_account(db: AsyncSession, actor: PartnerPrincipal, account_id: uuid.UUID) -> PersonalAccount:
-    account = await db.get(PersonalAccount, account_id)
-    if account is None or account.partner_id != actor.partner_id:
-        raise NotFound("Лицевой счёт не найден")
-    return account
+    return await owned(db, actor, PersonalAccount, account_id, not_found="Лицевой счёт не найден")
 
 
 def _apply(account: PersonalAccount, changes: dict) -> None:

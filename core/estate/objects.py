@@ -6,20 +6,18 @@ import uuid
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput
 from core.models import Brand, EstateObject, ObjectGroup, Premise, Quarter
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
+from core.scope import owned
 
 OBJECT_FIELDS = ("name", "address", "postal_code", "image_url", "online_payment", "external_id")
 REQUIRED = ("name", "address", "online_payment")
 
 
 async def get_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID) -> EstateObject:
-    obj = await db.get(EstateObject, object_id)
-    if obj is None or obj.partner_id != actor.partner_id:
-        raise NotFound("Объект не найден")
-    return obj
+    return await owned(db, actor, EstateObject, object_id, not_found="Объект не найден")
 
 
 async def _apply(db: AsyncSession, actor: PartnerPrincipal, obj: EstateObject, changes: dict) -> None:
@@ -43,12 +41,7 @@ async def _apply(db: AsyncSession, actor: PartnerPrincipal, obj: EstateObject, c
 
 
 async def _own(db: AsyncSession, actor: PartnerPrincipal, model, value: uuid.UUID | None, field: str):
-    if value is None:
-        return None
-    owner = await db.scalar(select(model.partner_id).where(model.id == value))
-    if owner != actor.partner_id:
-        raise InvalidInput.field(field, "Не найдено у этого партнёра")
-    return value
+    return None if value is None else (await owned(db, actor, model, value, field=field)).id
 
 
 async def create_object(db: AsyncSession, actor: PartnerPrincipal, changes: dict) -> EstateObject:

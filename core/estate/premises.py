@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput
 from core.estate.search import escape_like, parse_address_query, parse_person_query
 from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
+from core.scope import owned
 
 PREMISE_FIELDS = ("type", "street", "house", "building", "entrance", "floor", "number", "total_area",
                   "living_area", "rooms", "online_payment", "note", "tags", "external_id")
@@ -35,17 +36,12 @@ class PremiseFilter:
 
 
 async def get_premise(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID) -> Premise:
-    premise = await db.get(Premise, premise_id)
-    if premise is None or premise.partner_id != actor.partner_id:
-        raise NotFound("Помещение не найдено")
-    return premise
+    return await owned(db, actor, Premise, premise_id, not_found="Помещение не найдено")
 
 
 async def own_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID, field_name: str) -> EstateObject:
-    obj = await db.get(EstateObject, object_id)
-    if obj is None or obj.partner_id != actor.partner_id:
-        raise InvalidInput.field(field_name, "Объект не найден у этого партнёра")
-    return obj
+    return await owned(db, actor, EstateObject, object_id, field=field_name,
+                       field_message="Объект не найден у этого партнёра")
 
 
 def apply_fields(premise: Premise, changes: dict) -> None:

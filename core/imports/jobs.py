@@ -18,6 +18,7 @@ from core.imports import formats
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
 from core.partners.service import PartnerPrincipal
+from core.scope import owned
 from core.runtime import Runtime
 from core.storage import storage_of
 
@@ -140,9 +141,4 @@ async def _finish(rt: Runtime, job_id: uuid.UUID, *, status: str, failure: str |
 
 
 async def get_job(db: AsyncSession, actor: PartnerPrincipal, job_id: uuid.UUID) -> ImportJob:
-    from core.errors import NotFound
-
-    job = await db.get(ImportJob, job_id)
-    if job is None or job.partner_id != actor.partner_id:
-        raise NotFound("Задача импорта не найдена")
-    return job
+    return await owned(db, actor, ImportJob, job_id, not_found="Задача импорта не найдена")

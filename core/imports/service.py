@@ -25,8 +25,9 @@ from core.clients.merge import merge_clients
 from core.db import commit
 from core.errors import DomainError, InvalidInput
 from core.estate.premises import apply_fields as apply_premise_fields
+from core.estate.premises import own_object
 from core.imports.rules import Action, Card, Facts, decide
-from core.models import (Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, PersonalAccount,
+from core.models import (Account, Client, ClientExternalId, ClientPhoneHistory, PersonalAccount,
                          Premise, PremiseLink)
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
@@ -420,8 +421,7 @@ async def _upsert_premise(db: AsyncSession, actor: PartnerPrincipal, item: Premi
         object_id = uuid.UUID(item.object_id)
     except ValueError:
         raise InvalidInput.field("object_id", "Объект не найден у этого партнёра") from None
-    if await db.scalar(select(EstateObject.partner_id).where(EstateObject.id == object_id)) != actor.partner_id:
-        raise InvalidInput.field("object_id", "Объект не найден у этого партнёра")
+    await own_object(db, actor, object_id, "object_id")
     premise = (await db.scalars(select(Premise).where(Premise.partner_id == actor.partner_id,
                                                       Premise.external_id == item.external_id))).first()
     status = "updated"

@@ -17,6 +17,6 @@ __all__ = [
     "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest", "ImportJob",
     "Insurance", "Lot", "Mailing", "MailingRecipient", "Meter", "MeterReading", "Notification",
     "NotificationSettingsEvent", "ObjectGroup", "Order", "OrderCounter", "Partner", "PersonalAccount", "Premise",
-    "PremiseLink", "PushDelivery", "PushMessage", "Quarter", "RefreshToken", "Role", "SmsMessage",
+    "PremiseLink", "PushDelivery", "RegistrationRequest", "PushMessage", "Quarter", "RefreshToken", "Role", "SmsMessage",
     "Staff",
 ]

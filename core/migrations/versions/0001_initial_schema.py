@@ -7,7 +7,6 @@ Create Date: 2026-11-24 18:49:06.312458
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
