@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -74,6 +75,10 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         owned = runtime is None
         rt = runtime or open_runtime(settings)
         app.state.runtime = rt
+        if owned:
+            # What start-up loaded (modules, routes, the OpenAPI schema) lives as long as the
+            # process: out of the collector's generations, full collections scan request garbage only.
+            gc.freeze()
         background: asyncio.Task | None = None
         if owned and settings.runs_worker_in_process:
             from push.worker import run_worker

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, any_, bindparam, delete, exists, func, literal, literal_column, or_, select, union
+from sqlalchemy import and_, any_, bindparam, delete, exists, func, literal, literal_column, or_, select, true, union
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,8 +28,9 @@ PLAIN_FIELDS = ("type", "tax_form", "organization_name", "email", "gender", "pas
                 "loyalty_card", "note", "status", "is_tester")
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
 SORTS = ("name", "-name", "phone", "-phone", "last_visit", "-last_visit")
-# A fragment of 3+ digits matches at most a few thousand phones; past this the search is too vague.
-PHONE_MATCHES = 20_000
+# Up to this many cards matching a phone fragment are found by the phone index first and sorted;
+# a fragment matching more is common enough that walking the name order finds a page at once.
+PHONE_MATCHES = 1_000
 PHONE_LOCKED = "Невозможно изменить номер телефона, так как клиент уже выполнил вход в личный кабинет"
 
 
@@ -218,8 +219,10 @@ def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[s
     first word a prefix of the last, first or middle name), each cut at the page size. One OR
     over the three names would sort every match of a common prefix (thousands) for one page."""
     k0, k1, key_id = NAME_KEYS
-    every_word = and_(*[or_(func.lower(Client.last_name).like(prefix_pattern(t)), func.lower(Client.first_name).like(prefix_pattern(t)),
-                            func.lower(Client.middle_name).like(prefix_pattern(t))) for t in tokens])
+    # Each branch is the first word's condition; the other words filter. (The first word in this
+    # OR too would let the planner read every match of all three names by bitmap and sort them.)
+    every_word = and_(true(), *[or_(func.lower(Client.last_name).like(prefix_pattern(t)), func.lower(Client.first_name).like(prefix_pattern(t)),
+                                    func.lower(Client.middle_name).like(prefix_pattern(t))) for t in tokens[1:]])
     first = tokens[0]
     branch_conditions = [
         and_(Client.last_name.is_not(None), k0 >= first, k0 < _next_prefix(first), k0.like(prefix_pattern(first))),
@@ -259,10 +262,18 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
     if fragments:
         # A phone fragment matches few cards: find them by the phone index alone first. Left to
         # one query, the planner may walk the name order of a large partner looking for them.
-        matched = (await db.scalars(select(Client.id).where(or_(*[Client.phone.like(f"%{f}%") for f in fragments]))
-                                    .limit(PHONE_MATCHES))).all()
-        stmt = stmt.where(Client.id == any_(bindparam("phone_matches", list(matched), type_=ARRAY(UUID))))
-        flt = dataclasses.replace(flt, q=None)
+        # The pattern is rendered into the statement (digits only): with a bound pattern the cached
+        # generic plan reads every card of the partner instead of the trigram index.
+        patterns = [bindparam(f"fragment{i}", f"%{f}%", literal_execute=True) for i, f in enumerate(fragments)]
+        matched = (await db.scalars(select(Client.id).where(Client.partner_id == actor.partner_id,
+                                                            or_(*[Client.phone.like(p) for p in patterns]))
+                                    .limit(PHONE_MATCHES + 1))).all()
+        if len(matched) <= PHONE_MATCHES:
+            # Joined to an unnest, not `id = ANY(...)`: a cached generic plan of the latter may walk
+            # the name order filtering on the array; this one always looks the cards up by key.
+            found = select(func.unnest(bindparam("phone_matches", list(matched), type_=ARRAY(UUID))).label("id")).subquery()
+            stmt = stmt.join(found, found.c.id == Client.id)
+            flt = dataclasses.replace(flt, q=None)
     stmt = apply_filter(stmt, actor, flt)
     rows = (await db.execute(keyset(stmt, keys, cursor=cursor, limit=limit, descending=descending))).all()
     return page(rows, limit, lambda r: [getattr(r, f"k{i}") for i in range(len(keys))])

@@ -200,3 +200,30 @@ async def test_crm_cli_01_name_search_pages_in_name_order(http):
     assert await pages("name") == expected
     assert await pages("-name") == expected[::-1]
     assert await _search(http, staff, "иван бор") == [ids["Иванов"]]
+
+
+async def test_crm_cli_01_phone_fragment_pages_alike_for_rare_and_common_fragments(http, monkeypatch):
+    """Rule: CRM-CLI-01 — a phone fragment finds the partner's cards in name order, page by page,
+    whether few cards match (looked up by the phone index) or many (the name order walked)."""
+    import core.clients.service as clients
+
+    _, staff = await partner_with_staff(http)
+    _, other = await partner_with_staff(http)
+    await make_client(http, other, "Абрамов", "Чужой", "+79995550001")
+    names = ["Яковлев", "Борисов", "Андреев", "Громов", "Власов"]
+    ids = {name: await make_client(http, staff, name, "Иван", f"+7999555{i:04d}") for i, name in enumerate(names)}
+    await make_client(http, staff, "Абрамов", "Другой", "+79161230000")
+    expected = [ids[n] for n in sorted(names)]
+
+    async def pages() -> list[str]:
+        found, cursor = [], None
+        while True:
+            params = {"q": "9995 55", "sort": "name", "limit": 2, **({"cursor": cursor} if cursor else {})}
+            body = expect(await http.get("/crm/v1/clients", headers=staff, params=params), 200)
+            found += [item["id"] for item in body["items"]]
+            if (cursor := body["next_cursor"]) is None:
+                return found
+
+    assert await pages() == expected
+    monkeypatch.setattr(clients, "PHONE_MATCHES", 3)  # five matches: now a "common" fragment
+    assert await pages() == expected
