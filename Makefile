@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test fuzz bench clean
+.PHONY: install run test audit fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -n 2 -q
+
+# Known vulnerabilities of the installed dependencies (pip-audit; the project itself is not
+# audited). Fails on any finding, and when the vulnerability data cannot be reached.
+audit: install
+	$(BIN)/python .ci/audit.py
 
 # Schema fuzzing only, with many more examples per operation (`make test` runs a few) and the
 # known findings failing too.
