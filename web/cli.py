@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 
 from core.errors import ConfigurationError
 from core.settings import Settings, load_settings
+from web.logs import configure_logging
 
 DESCRIPTION = """Resident app backend.
 
@@ -27,8 +27,8 @@ def _settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every log record, uvicorn's access lines included, is redacted of personal data and secrets.
+    configure_logging(settings.log_level)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -1,0 +1,141 @@
+"""No phone, e-mail, code or token reaches the logs: the app's logging set-up redacts every record
+(web.logs over core.redaction), whatever logger made it and whatever handler writes it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+from uvicorn.logging import AccessFormatter
+
+import core.partners.service
+from core.redaction import API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, redact
+from core.settings import Settings
+from tests.support import api_key_headers, create_partner, login_resident
+from web import cli
+from web.logs import FORMAT, install_redaction, uninstall_redaction
+
+PHONE = "+79161234567"
+
+
+@pytest.fixture
+def redaction():
+    install_redaction()
+    yield
+    uninstall_redaction()
+
+
+def _written(caplog) -> str:
+    """Every captured record as the app's format writes it, tracebacks included."""
+    formatter = logging.Formatter(FORMAT)
+    return "\n".join(formatter.format(record) for record in caplog.records) + "\n" + caplog.text
+
+
+def _assert_clean(written: str, *secrets: str) -> None:
+    for secret in ("9161234567", "916) 123", "916 123", *secrets):
+        assert secret not in written, (secret, written)
+
+
+async def test_an_unhandled_error_logs_no_phone_code_or_token(http, runtime, monkeypatch, caplog, redaction):
+    """The SMS provider fails with text carrying the phone, the SMS (its code), the e-mail and the
+    resident's tokens: the error is logged with its traceback, and none of them is in it."""
+    tokens = await login_resident(http, "+79160000001")
+    key = (await api_key_headers(http, await create_partner(http)))["Authorization"].removeprefix("Bearer ")
+    sent: list[str] = []
+
+    async def failing_gateway(db, phone, sms_text):
+        sent.append(sms_text)
+        raise RuntimeError(f"gateway refused {{'phone': '{phone}', 'text': '{sms_text}'}} for ivan@mail.ru with "
+                           f"Authorization: Bearer {tokens['access_token']}, refresh {tokens['refresh_token']}, "
+                           f"key {key}")
+
+    monkeypatch.setattr(runtime.sms, "send", failing_gateway)
+    with caplog.at_level(logging.INFO):
+        response = await http.post("/app/v1/auth/otp", json={"phone": "8 (916) 123-45-67"})
+    assert response.status_code == 500
+    written = _written(caplog)
+    assert "unhandled error" in written and "Traceback" in written and "RuntimeError" in written
+    assert "[phone]" in written and "[email]" in written and "[api-key]" in written
+    code = sent[0].rsplit(" ", 1)[1]
+    _assert_clean(written, sent[0], f": {code}", "ivan@mail.ru", tokens["access_token"], tokens["refresh_token"], key)
+
+
+async def test_a_database_error_logs_no_statement_values(http, runtime, monkeypatch, caplog, redaction):
+    """A failing statement's error text repeats its bound values (the phone, the SMS with its
+    code): the log keeps the statement and drops the values."""
+    sent: list[str] = []
+
+    async def broken_recording(db, phone, sms_text):
+        sent.append(sms_text)
+        await db.execute(text("INSERT INTO sms_log_that_does_not_exist (phone, text) VALUES (:phone, :text)"),
+                         {"phone": phone, "text": sms_text})
+
+    monkeypatch.setattr(runtime.sms, "send", broken_recording)
+    with caplog.at_level(logging.INFO):
+        response = await http.post("/app/v1/auth/otp", json={"phone": PHONE})
+    assert response.status_code == 500
+    written = _written(caplog)
+    assert "sms_log_that_does_not_exist" in written and "[parameters: [redacted]]" in written
+    _assert_clean(written, sent[0], PHONE)
+
+
+async def test_uvicorn_access_lines_carry_no_query_values(app, caplog, redaction):
+    """A real server's access log: phones, e-mails and tokens in query strings are redacted, and
+    uvicorn's own access format still renders the line."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=True))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                response = await client.get("/nowhere?q=%2B79161234567&to=8%20916%20123-45-67"
+                                            "&mail=ivan%40mail.ru&access_token=abc.def.ghi")
+                assert response.status_code == 404
+            for _ in range(100):
+                if any(r.name == "uvicorn.access" for r in caplog.records):
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+    access = [r for r in caplog.records if r.name == "uvicorn.access"]
+    assert access, "uvicorn wrote no access line"
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(access[0])
+    assert "GET /nowhere?q=[redacted]&to=[phone]&mail=[email]&access_token=[secret]" in line, line
+    _assert_clean(_written(caplog) + line, "%2B7916", "ivan%40mail.ru", "abc.def.ghi")
+
+
+async def test_the_prefixes_of_issued_secrets_are_the_redacted_ones(http):
+    """Refresh tokens and API keys as the app issues them are recognised in any text."""
+    assert core.partners.service.API_KEY_PREFIX == API_KEY_PREFIX
+    tokens = await login_resident(http, PHONE)
+    key = (await api_key_headers(http, await create_partner(http)))["Authorization"].removeprefix("Bearer ")
+    assert tokens["refresh_token"].startswith(REFRESH_TOKEN_PREFIX)
+    for secret in (tokens["access_token"], tokens["refresh_token"], key):
+        assert secret not in redact(f"retrying with {secret}: failed")
+
+
+@pytest.mark.no_db
+def test_the_command_line_logging_set_up_redacts(caplog):
+    """`bff serve`, `bff worker`, … set logging up through one function, and it redacts."""
+    try:
+        cli._logging(Settings(app_env="test"))
+        with caplog.at_level(logging.INFO, logger="tests.logs"):
+            logging.getLogger("tests.logs").info("OTP for %s is %s", PHONE, "code=1234")
+    finally:
+        uninstall_redaction()
+    assert caplog.records[0].getMessage() == "OTP for [phone] is code=[secret]"
+    record = logging.getLogger("tests.logs").makeRecord("tests.logs", logging.INFO, __file__, 1, PHONE, None, None)
+    assert record.getMessage() == PHONE

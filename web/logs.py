@@ -1,0 +1,103 @@
+"""Logging set-up: one format, and every record redacted (core.redaction) before any handler sees
+it: its message and arguments, its exception text and stack. Redaction happens where records are
+made (a record factory), so handlers configured elsewhere (uvicorn's access and error logs, a
+test's capture) get redacted records too; a filter on the root handlers covers records made
+without the factory (rebuilt from another process, say)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from core.redaction import redact
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_PLAIN_ARGS = (str, int, float, bool, type(None))
+_exceptions = logging.Formatter()
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Redact `record` in place (once) and return it."""
+    if getattr(record, "redacted", False):
+        return record
+    record.redacted = True
+    try:
+        _redact_message(record)
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            # Formatters print `exc_text` when it is set instead of rendering `exc_info` again.
+            record.exc_text = redact(_exceptions.formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+    except Exception:
+        # A record that cannot be redacted is not written as it was.
+        record.msg, record.args = "log record withheld: it could not be redacted", None
+        record.exc_info = record.exc_text = record.stack_info = None
+    return record
+
+
+def _redact_message(record: logging.LogRecord) -> None:
+    message = record.getMessage()
+    clean = redact(message)
+    if clean == message:
+        return
+    args = record.args
+    # Keep the arguments' shape where it is plain (uvicorn's access formatter unpacks them),
+    # as long as redacting them one by one gives the same line.
+    if isinstance(record.msg, str) and isinstance(args, tuple) and args and all(isinstance(a, _PLAIN_ARGS) for a in args):
+        shaped = tuple(redact(a) if isinstance(a, str) else a for a in args)
+        msg = redact(record.msg)
+        try:
+            if msg % shaped == clean:
+                record.msg, record.args = msg, shaped
+                return
+        except (TypeError, ValueError):
+            pass
+    record.msg, record.args = clean, None
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_undo: Callable[[], None] | None = None
+
+
+def install_redaction() -> None:
+    """Make every new log record a redacted one and filter the root handlers (idempotent)."""
+    global _undo
+    if _undo is not None:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        return redact_record(previous(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)
+    redacting = RedactingFilter()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(redacting)
+
+    def undo() -> None:
+        logging.setLogRecordFactory(previous)
+        for handler in handlers:
+            handler.removeFilter(redacting)
+
+    _undo = undo
+
+
+def uninstall_redaction() -> None:
+    """Put back what install_redaction() changed (tests share one process)."""
+    global _undo
+    if _undo is not None:
+        _undo()
+        _undo = None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format=FORMAT)
+    install_redaction()
