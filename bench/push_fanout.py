@@ -1,7 +1,7 @@
 """Push fan-out throughput, in one run (the issue's measurement):
 
-(a) the raw firebase-admin SDK pushing N messages straight to a loopback fake FCM: `send_each`
-    on threads (the SDK's fastest path, and the one our transport uses) and, for comparison,
+(a) the raw firebase-admin SDK pushing N messages (the same messages the pipeline sends) straight
+    to a loopback fake FCM: `send_each` on threads (the SDK's fastest path, and the one our transport uses) and, for comparison,
     `send_each_async` on min(N, 10,000);
 (b) our pipeline fanning one mailing out to N devices end to end (outbox -> FCM accepted ->
     statuses written) with 1 and 2 worker processes, each process's peak RSS;
@@ -58,16 +58,21 @@ def _child(*args: str) -> subprocess.Popen:
 # ---- (a) the raw SDK, in a process of its own -----------------------------------------------
 
 async def _raw(base_url: str, key: str, n: int) -> None:
-    from firebase_admin import messaging
-
     from push.config import PushConfig
-    from push.fcm import FcmTransport
+    from push.fcm import FcmTransport, build_message
+    from push.transport import OutgoingPush
 
     # The same HTTP client as our transport (retries off, pooled), then the SDK's own calls.
     transport = FcmTransport(PushConfig(credentials=key, fcm_base_url=base_url), lambda: None)
     await transport.warm_up()
     service = transport.projects["*"].service
-    msgs = [messaging.Message(token=f"bench-{i}", data={"i": str(i)}) for i in range(min(n, 500))]
+    # The messages the pipeline sends for the bench mailing (notification, data with the deep
+    # mailing id, Android tag, APNs collapse id), so (b) / (a) is the pipeline's own cost.
+    msgs = [build_message(OutgoingPush(delivery_id=uuid.uuid4(), message_id=uuid.uuid4(), token=f"bench-{i}",
+                                       app_id="domiland", platform="android", type="mailings", title="Бенчмарк",
+                                       body="Текст", deep_link=None, brand=None, premise_id=None,
+                                       data={"mailing_id": str(uuid.uuid4())}))
+            for i in range(min(n, 500))]
     await asyncio.to_thread(service.send_each, msgs[:50], False)  # connect, fetch the token
     started = time.perf_counter()
     for i in range(0, n, 500):

@@ -27,8 +27,8 @@ class PushConfig:
     mailing_chunk: int = 2000
     # A claimed delivery whose worker vanished returns to the queue after this.
     lease_seconds: float = 60.0
-    # Concurrent send loops per worker process: one sends while another writes statuses.
-    concurrency: int = 2
+    # Send pipelines per worker process; one keeps a batch with FCM while the next is claimed.
+    concurrency: int = 1
     idle_wait_seconds: float = 0.5
     # A project that answered with an auth / sender error is paused this long, then probed again.
     halt_seconds: float = 300.0

@@ -56,7 +56,7 @@ _MARK_FANNED_OUT = text("UPDATE push_message SET fanned_out_at = :now WHERE id =
 
 _CLAIM = text("""
     WITH due AS (
-        SELECT id FROM push_delivery
+        SELECT id, status AS was FROM push_delivery
         WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
         ORDER BY next_attempt_at
         LIMIT :limit
@@ -71,7 +71,7 @@ _CLAIM = text("""
         next_attempt_at = :lease_end
     FROM due, push_message m LEFT JOIN brand b ON b.id = m.brand_id, device_session s
     WHERE d.id = due.id AND m.id = d.message_id AND s.id = d.session_id
-    RETURNING d.id, d.message_id, d.session_id, d.attempts, d.created_at,
+    RETURNING d.id, due.was, d.message_id, d.session_id, d.attempts, d.created_at,
               s.fcm_token, s.app_id, s.platform, s.deactivated_at, s.os_notifications_enabled,
               s.notification_types, m.type, m.title, m.body, m.deep_link, m.data, m.premise_id, b.slug
 """)
@@ -88,6 +88,17 @@ _WRITE = text("""
     WHERE d.id = v.id
 """)
 
+# A claimed batch the worker will not send (it is stopping) goes back as it was, due at once:
+# the claim's attempt and resend are taken back, so nothing is counted twice.
+_RELEASE = text("""
+    UPDATE push_delivery d
+    SET status = v.was, attempts = d.attempts - 1,
+        resends = d.resends - CASE WHEN v.was = 'sending' THEN 1 ELSE 0 END,
+        lease_until = NULL, next_attempt_at = :now
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:was AS text[])) AS v(id, was)
+    WHERE d.id = v.id AND d.status = 'sending' AND d.lease_until IS NOT NULL
+""")
+
 # A dead token leaves its session at once, unless the app already reported a new one.
 _DETACH_TOKENS = text("""
     UPDATE device_session s SET fcm_token = NULL
@@ -99,6 +110,7 @@ _DETACH_TOKENS = text("""
 @dataclass(slots=True)
 class Claimed:
     id: uuid.UUID
+    was: str
     session_id: uuid.UUID
     attempts: int
     created_at: datetime
@@ -123,7 +135,7 @@ async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: floa
                                       "lease_end": now + timedelta(seconds=lease_seconds)})).all()
     claimed = []
     for row in rows:
-        (delivery_id, message_id, session_id, attempts, created_at, token, app_id, platform, deactivated_at,
+        (delivery_id, was, message_id, session_id, attempts, created_at, token, app_id, platform, deactivated_at,
          os_enabled, types, kind, title, body, deep_link, data, premise_id, brand) = row
         skip = rules.skip_reason(active=deactivated_at is None, os_enabled=os_enabled, reported=types, kind=kind)
         push = None
@@ -131,8 +143,12 @@ async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: floa
             push = OutgoingPush(delivery_id=delivery_id, message_id=message_id, token=token or "", app_id=app_id,
                                 platform=platform, type=kind, title=title, body=body, deep_link=deep_link,
                                 brand=brand, premise_id=premise_id, data=dict(data or {}))
-        claimed.append(Claimed(delivery_id, session_id, attempts, created_at, token, skip, push))
+        claimed.append(Claimed(delivery_id, was, session_id, attempts, created_at, token, skip, push))
     return claimed
+
+
+async def release(db: AsyncSession, batch: list[Claimed], now: datetime) -> None:
+    await db.execute(_RELEASE, {"ids": [item.id for item in batch], "was": [item.was for item in batch], "now": now})
 
 
 class Outcomes:
@@ -201,28 +217,51 @@ class Deliverer:
             await commit(db)
             return count
 
-    async def deliver_once(self) -> int:
-        """Claim one batch, send it, write the outcomes. Returns how many were claimed."""
+    async def claim_batch(self) -> list[Claimed]:
+        """Claim one batch (committed before anything is sent: the lease is what other workers see)."""
         async with self.rt.sessionmaker() as db:
             batch = await claim(db, self.rt.clock.now(), self.config.batch_size, self.config.lease_seconds)
             await commit(db)
-        if not batch:
-            return 0
-        to_send = [item for item in batch if item.push is not None and (item.token or self.record_only)]
-        results = await self.transport.send([item.push for item in to_send]) if to_send else []
+        return batch
+
+    async def send_batch(self, batch: list[Claimed]) -> list[SendResult]:
+        to_send = [item.push for item in batch if item.push is not None and (item.token or self.record_only)]
+        return await self.transport.send(to_send) if to_send else []
+
+    async def write_outcomes(self, batch: list[Claimed], results: list[SendResult]) -> None:
         now = self.rt.clock.now()
         out = Outcomes()
-        sent_ids = set()
-        for item, result in zip(to_send, results, strict=True):
-            decide(item, result, now, self.config, out, self.rng)
-            sent_ids.add(item.id)
+        answers = iter(results)
         for item in batch:
-            if item.id not in sent_ids:
+            if item.push is not None and (item.token or self.record_only):
+                decide(item, next(answers), now, self.config, out, self.rng)
+            else:
                 out.add(item, "skipped", error=item.skip or "no_token", next_at=now)
         async with self.rt.sessionmaker() as db:
             await out.write(db)
             await commit(db)
         log.debug("push batch: %s", out.counts)
+
+    async def release_batch(self, batch: list[Claimed]) -> None:
+        if batch:
+            async with self.rt.sessionmaker() as db:
+                await release(db, batch, self.rt.clock.now())
+                await commit(db)
+            log.info("returned %d claimed deliveries to the queue", len(batch))
+
+    async def prepare(self) -> list[Claimed]:
+        """Everything before a send: fan mailings and notifications out, claim a batch."""
+        from push.mailings import fan_out_mailing_chunk
+
+        await fan_out_mailing_chunk(self.rt, self.config)
+        await self.fan_out_once()
+        return await self.claim_batch()
+
+    async def deliver_once(self) -> int:
+        """Claim one batch, send it, write the outcomes. Returns how many were claimed."""
+        batch = await self.claim_batch()
+        if batch:
+            await self.write_outcomes(batch, await self.send_batch(batch))
         return len(batch)
 
     async def step(self) -> int:

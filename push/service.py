@@ -14,6 +14,7 @@ from push.delivery import Deliverer
 from push.transport import RecordingTransport, Transport
 
 log = logging.getLogger(__name__)
+SETTLE_SECONDS = 10.0
 
 
 async def make_transport(rt: Runtime, config: PushConfig) -> Transport:
@@ -35,20 +36,55 @@ async def open_push(rt: Runtime, config: PushConfig | None = None) -> Deliverer:
 
 
 async def run_push(deliverer: Deliverer, stop: asyncio.Event) -> None:
-    """`concurrency` loops: while one waits for FCM, another claims or writes statuses."""
+    """`concurrency` send pipelines (one is enough to keep a batch always with FCM)."""
+    await asyncio.gather(*(_pipeline(deliverer, stop, i) for i in range(deliverer.config.concurrency)))
 
-    async def loop(index: int) -> None:
+
+async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, index: int) -> None:
+    """While a batch is with FCM, the next one is fanned out and claimed and the previous one's
+    statuses are written, so sending never waits for the database. On stop the batch in flight
+    is finished and written, and the batch claimed ahead goes back to the queue at once (not at
+    the end of its lease)."""
+    ahead: asyncio.Task | None = None
+    writing: asyncio.Task | None = None
+    try:
         while not stop.is_set():
             try:
-                done = await deliverer.step()
+                task, ahead = ahead, None
+                batch = await task if task is not None else await deliverer.prepare()
+                if not batch:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=deliverer.config.idle_wait_seconds)
+                    continue
+                if stop.is_set():
+                    await deliverer.release_batch(batch)
+                    break
+                ahead = asyncio.create_task(deliverer.prepare())
+                results = await deliverer.send_batch(batch)
+                if writing is not None:
+                    await writing  # one write at a time; its failure surfaces here
+                writing = asyncio.create_task(deliverer.write_outcomes(batch, results))
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the database or FCM may be briefly away; nothing is lost
-                log.exception("push loop %d failed; retrying", index)
-                done = 0
+                # What was claimed and not written stays `sending`: it is sent again (same collapse
+                # id) when its lease ends.
+                log.exception("push pipeline %d failed; retrying", index)
+                writing = None
                 await asyncio.sleep(1.0)
-            if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=deliverer.config.idle_wait_seconds)
+    finally:
+        await _settle(deliverer, ahead, writing)
 
-    await asyncio.gather(*(loop(i) for i in range(deliverer.config.concurrency)))
+
+async def _settle(deliverer: Deliverer, ahead: asyncio.Task | None, writing: asyncio.Task | None) -> None:
+    """Write the last outcomes and return the batch claimed ahead; bounded, as the database may be
+    down (then the leases bring the work back)."""
+    try:
+        async with asyncio.timeout(SETTLE_SECONDS):
+            if writing is not None:
+                await writing
+            if ahead is not None:
+                await deliverer.release_batch(await ahead)
+    except Exception as exc:  # noqa: BLE001 - leases return whatever could not be settled here
+        log.warning("push pipeline stopped without settling its work (%s); leases will return it",
+                    type(exc).__name__)

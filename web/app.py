@@ -20,6 +20,7 @@ from web.health import HealthController
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
+WORKER_STOP_SECONDS = 15.0
 
 
 def route_handlers() -> list:
@@ -80,18 +81,25 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             # process: out of the collector's generations, full collections scan request garbage only.
             gc.freeze()
         background: asyncio.Task | None = None
+        stop = asyncio.Event()
         if owned and settings.runs_worker_in_process:
             from push.worker import run_worker
 
-            background = asyncio.create_task(run_worker(rt), name="in-process worker")
+            background = asyncio.create_task(run_worker(rt, stop=stop), name="in-process worker")
             log.info("background jobs run inside this server process (APP_ENV=%s)", settings.app_env)
         try:
             yield
         finally:
             if background is not None:
-                background.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await background
+                # As `bff worker` on SIGTERM: the batch being sent is finished and written, the
+                # work claimed ahead goes back to the queue; cancelled only if that hangs.
+                stop.set()
+                try:
+                    await asyncio.wait_for(background, timeout=WORKER_STOP_SECONDS)
+                except (TimeoutError, asyncio.CancelledError):
+                    pass
+                except Exception:  # noqa: BLE001 - shutting down: say it, do not raise
+                    log.exception("the in-process worker failed while stopping")
             if owned:
                 await rt.close()
 
