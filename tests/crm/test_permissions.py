@@ -1,0 +1,253 @@
+"""Staff permissions (SPEC section 7), walked over the routes the app actually serves: every route
+that declares a permission refuses a staff member whose role lacks exactly that one and changes
+nothing; every read answer hides the personal data a role may not see.
+
+The routes come from the app (`opt={"permission": ...}` on the handlers, enforced by
+web.deps.provide_partner); the table below is what they must be, so a route that loses its
+permission, or gains one nobody reviewed, fails the first test here."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import pytest
+from litestar.enums import RequestEncodingType
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from core.models import Base, RegistrationRequest
+from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
+from tests.support import ALL_PERMISSIONS, expect, login_resident, staff_headers
+
+# (method, path) -> the permission the route needs.
+PERMISSION_OF: dict[tuple[str, str], str] = {
+    ("POST", "/crm/v1/object-groups"): "premises.edit",
+    ("POST", "/crm/v1/quarters"): "premises.edit",
+    ("POST", "/crm/v1/objects"): "premises.edit",
+    ("PATCH", "/crm/v1/objects/{object_id}"): "premises.edit",
+    ("DELETE", "/crm/v1/objects/{object_id}"): "premises.edit",
+    ("POST", "/crm/v1/premises"): "premises.edit",
+    ("PATCH", "/crm/v1/premises/{premise_id}"): "premises.edit",
+    ("DELETE", "/crm/v1/premises/{premise_id}"): "premises.edit",
+    ("POST", "/crm/v1/premises/{premise_id}/clients"): "premises.edit",
+    ("PATCH", "/crm/v1/premises/{premise_id}/clients/{client_id}"): "premises.edit",
+    ("DELETE", "/crm/v1/premises/{premise_id}/clients/{client_id}"): "premises.edit",
+    ("POST", "/crm/v1/premises/{premise_id}/accounts"): "premises.edit",
+    ("PATCH", "/crm/v1/accounts/{account_id}"): "premises.edit",
+    ("DELETE", "/crm/v1/accounts/{account_id}"): "premises.edit",
+    ("POST", "/crm/v1/premises/{premise_id}/documents"): "premises.edit",
+    ("PATCH", "/crm/v1/documents/{document_id}"): "premises.edit",
+    ("DELETE", "/crm/v1/documents/{document_id}"): "premises.edit",
+    ("POST", "/crm/v1/bills"): "premises.edit",
+    ("POST", "/crm/v1/insurance"): "premises.edit",
+    ("POST", "/crm/v1/lots"): "premises.edit",
+    ("POST", "/crm/v1/meters"): "premises.edit",
+    ("POST", "/crm/v1/clients"): "clients.edit",
+    ("PATCH", "/crm/v1/clients/{client_id}"): "clients.edit",
+    ("POST", "/crm/v1/clients/{client_id}/merge"): "clients.edit",
+    ("POST", "/crm/v1/import/clients"): "clients.edit",
+    ("POST", "/crm/v1/leads"): "clients.edit",
+    ("GET", "/crm/v1/clients/{client_id}/activity"): "clients.activity",
+    ("GET", "/crm/v1/premises/{premise_id}/activity"): "clients.activity",
+    ("GET", "/crm/v1/export/clients"): "reports.clients",
+    ("GET", "/crm/v1/registration-requests"): "reports.registration_requests",
+    ("POST", "/crm/v1/registration-requests/{request_id}/approve"): "reports.registration_requests",
+    ("POST", "/crm/v1/registration-requests/{request_id}/reject"): "reports.registration_requests",
+    ("GET", "/crm/v1/clients/{client_id}/sessions"): "sessions.manage",
+    ("DELETE", "/crm/v1/sessions/{session_id}"): "sessions.manage",
+    ("POST", "/crm/v1/mailings"): "mailings.send",
+    ("POST", "/crm/v1/notifications"): "mailings.send",
+}
+PII = ("clients.pii.name", "clients.pii.contacts")
+# Not read by any route's opt: the personal-data pair masks answers (STAFF-02), tags are checked
+# inside the client edit (STAFF-03).
+NOT_ROUTE_PERMISSIONS = {*PII, "clients.tags.edit"}
+EXCEL_PREMISES = [("GET", "/crm/v1/export/premises"), ("GET", "/crm/v1/import/{kind}/template"),
+                  ("POST", "/crm/v1/import/{kind}/file")]
+UPLOAD_FORM = {"name": "Новый акт", "description": "", "date": "2026-01-02"}
+NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me", "/crm/v1/audit")
+
+LAST, FIRST, MIDDLE = "Засекреченная", "Евлампия", "Аристарховна"
+PHONE, EMAIL = "+79167770077", "evlampia.secret@example.com"
+LEAD_PHONE, LEAD_NAME = "+79167770078", "Лидия Потенциальная"
+NAMES = (LAST, FIRST, MIDDLE, LEAD_NAME)
+CONTACTS = ("9167770077", "916 777", "916) 777", "916-777", EMAIL, "evlampia", "9167770078")
+
+
+def _plain(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def _handlers(app):
+    """(method, plain path, handler) of every route the app serves."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            for method in sorted(handler.http_methods):
+                if method not in ("HEAD", "OPTIONS"):
+                    yield method, _plain(route.path), handler
+
+
+def _takes_files(handler) -> bool:
+    data = handler.parsed_fn_signature.parameters.get("data")
+    return data is not None and getattr(data.kwarg_definition, "media_type", None) == RequestEncodingType.MULTI_PART
+
+
+def permission_routes(app) -> dict[tuple[str, str], str]:
+    return {(method, path): handler.opt["permission"]
+            for method, path, handler in _handlers(app) if handler.opt.get("permission")}
+
+
+@pytest.mark.no_db
+def test_staff_01_every_route_that_needs_a_permission_is_walked(app):
+    """Rule: STAFF-01 — the routes that need a permission (section 7), and which one, are exactly
+    the reviewed table: a route that lost its permission (or gained one) fails here, and the walk
+    below covers every one of them; the premises' Excel import and export need none."""
+    assert permission_routes(app) == PERMISSION_OF
+    assert set(PERMISSION_OF.values()) == set(ALL_PERMISSIONS) - NOT_ROUTE_PERMISSIONS
+    # STAFF-01: the premises' Excel import and export need no `premises.edit`.
+    served = {(method, path) for method, path, _ in _handlers(app)}
+    for route in EXCEL_PREMISES:
+        assert route in served and route not in PERMISSION_OF, route
+
+
+async def _world(http, db) -> tuple[str, dict, dict[str, str]]:
+    """A partner with everything a route can name, built by a staff member with every permission."""
+    partner, staff = await partner_with_staff(http, name="УК Права")
+    obj = await make_object(http, staff, "ЖК Проверочный")
+    premise = await make_premise(http, staff, obj, "7")
+    client = await make_client(http, staff, LAST, FIRST, PHONE, middle_name=MIDDLE, email=EMAIL)
+    await link(http, staff, premise, client)
+    account = expect(await http.post(f"/crm/v1/premises/{premise}/accounts", headers=staff,
+                                     json={"number": "PERM-1"}), 201)["id"]
+    order = expect(await http.post("/crm/v1/orders", headers=staff, json={
+        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Течёт кран",
+        "status": "waiting"}), 201)["id"]
+    document = expect(await http.post(f"/crm/v1/premises/{premise}/documents", headers=staff, data={
+        "name": "Акт приёмки", "description": "", "date": "2026-01-01"},
+        files={"file": ("act.pdf", b"%PDF-1.4 act", "application/pdf")}), 201)["id"]
+    session = (await login_resident(http, PHONE))["session_id"]
+    job = expect(await http.post("/crm/v1/import/premises/file", headers=staff,
+                                 files={"file": ("premises.xml", b"<import/>", "application/xml")}), 202)["id"]
+    mailing = expect(await http.post("/crm/v1/mailings", headers=staff, json={
+        "channel": "push", "title": "Отключение воды", "body": "Завтра", "filter": {"client_ids": [client]}}),
+        201)["id"]
+    expect(await http.post("/crm/v1/leads", headers=staff, json={"phone": LEAD_PHONE, "name": LEAD_NAME}), 201)
+    request = RegistrationRequest(partner_id=uuid.UUID(partner), kind="premise_request", phone=PHONE,
+                                  address="ул. Ленина, 5", number="7", role="owner",
+                                  details={"last_name": LAST, "first_name": FIRST})
+    db.add(request)
+    await db.flush()
+    ids = {"object_id": obj, "premise_id": premise, "client_id": client, "account_id": account,
+           "order_id": order, "document_id": document, "session_id": session, "job_id": job,
+           "mailing_id": mailing, "request_id": str(request.id)}
+    body = {**ids, "object_ids": [obj], "client_ids": [client], "type": "apartment", "street": "Ленина",
+            "house": "5", "number": "8", "name": "Новое имя", "address": "ул. Ленина, 5", "role": "owner",
+            "title": "Заявка", "status": "waiting", "kind": "requests", "period": "2026-10-01",
+            "amount_due": "10.00", "body": "Текст", "channel": "push", "filter": {"client_ids": [client]},
+            "first_name": "Анна", "last_name": "Новая", "phone": "+79160000000", "note": "изменено",
+            "items": [], "clients": [], "premises": [], "comment": "нет", "reason": "нет"}
+    return partner, staff, {**ids, "body": body}
+
+
+def _fill(path: str, ids: dict) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "kind":
+            return "premises"
+        if name not in ids:
+            raise AssertionError(f"the permission walk does not know the path parameter {name!r} of {path}")
+        return ids[name]
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+async def _snapshot(db) -> dict[str, str]:
+    """Every table's rows, as one digest per table."""
+    digests = {}
+    for table in Base.metadata.sorted_tables:
+        digests[table.name] = await db.scalar(text(
+            f'SELECT count(*)::text || \':\' || coalesce(md5(string_agg(t::text, \'|\' ORDER BY t::text)), \'\') '
+            f'FROM "{table.name}" AS t'))
+    return digests
+
+
+@pytest.mark.parametrize("permission", sorted(set(PERMISSION_OF.values())))
+async def test_staff_01_a_role_without_the_permission_is_refused_and_changes_nothing(http, db, app, permission):
+    """Rule: STAFF-01 — each route that needs `permission` (section 7) answers a staff member whose
+    role has every permission but that one with 403 problem+json `permission_required` naming it,
+    with bodies and ids that would otherwise act on the partner's own data; no row of any table
+    changes. Without `premises.edit` the premises' Excel export and import still work."""
+    partner, _, world = await _world(http, db)
+    lacking = await staff_headers(http, partner, [p for p in ALL_PERMISSIONS if p != permission])
+    routes = sorted(route for route, needed in permission_routes(app).items() if needed == permission)
+    assert routes == sorted(route for route, needed in PERMISSION_OF.items() if needed == permission)
+    before = await _snapshot(db)
+    multipart = {(method, path) for method, path, handler in _handlers(app) if _takes_files(handler)}
+    for method, path in routes:
+        url = _fill(path, world)
+        if (method, path) in multipart:
+            response = await http.request(method, url, headers=lacking, data=UPLOAD_FORM,
+                                          files={"file": ("new.pdf", b"%PDF-1.4 new", "application/pdf")})
+        else:
+            json = world["body"] if method in ("POST", "PATCH", "PUT") else None
+            response = await http.request(method, url, headers=lacking, json=json)
+        assert response.status_code == 403, (method, path, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), (method, path)
+        problem = response.json()
+        assert problem["code"] == "permission_required" and problem["status"] == 403, (method, path, problem)
+        assert permission in problem["detail"], (method, path, problem)
+    assert await _snapshot(db) == before
+    if permission == "premises.edit":
+        assert (await http.get("/crm/v1/export/premises", headers=lacking)).status_code == 200
+        expect(await http.post("/crm/v1/import/premises/file", headers=lacking,
+                               files={"file": ("premises.xml", b"<import/>", "application/xml")}), 202)
+
+
+def _answer_text(response) -> str:
+    """What an answer shows a person: its text, or every cell of an Excel file."""
+    if response.headers.get("content-type", "").startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    return response.text
+
+
+@pytest.mark.parametrize(("hidden", "secrets"), [
+    (PII, NAMES + CONTACTS),
+    (("clients.pii.name",), NAMES),
+    (("clients.pii.contacts",), CONTACTS),
+], ids=["no-pii", "no-names", "no-contacts"])
+async def test_staff_02_no_read_route_shows_what_the_role_may_not_see(http, db, app, hidden, secrets):
+    """Rule: STAFF-02 — a staff member with every permission but the personal-data ones reads every
+    partner-scoped GET route (lists, cards, search by the hidden value, exports, activity,
+    sessions, requests) with the partner's own ids: the seeded client's names, phone and e-mail
+    appear in no answer, and the card shows them as asterisks."""
+    partner, _, world = await _world(http, db)
+    reader = await staff_headers(http, partner, [p for p in ALL_PERMISSIONS if p not in hidden])
+    searches = {"q": [LAST, FIRST, PHONE, "8 (916) 777-00-77", "9167770077", EMAIL]}
+    read, shown = 0, 0
+    for method, path, _ in _handlers(app):
+        if method != "GET" or not path.startswith("/crm/v1") or path.startswith(NOT_PARTNER_SCOPED):
+            continue
+        url = _fill(path, world)
+        queries = [{}] + ([{"q": q} for q in searches["q"]] if "{" not in path else [])
+        for params in queries:
+            response = await http.get(url, headers=reader, params=params)
+            assert response.status_code in (200, 400), (path, params, response.status_code, response.text)
+            answer = _answer_text(response)
+            for secret in secrets:
+                assert secret not in answer, (path, params, secret, answer[:2000])
+            read += 1
+            shown += response.status_code == 200 and "*" in answer
+    assert read >= 20 and shown >= 5, (read, shown)
+    card = expect(await http.get(f"/crm/v1/clients/{world['client_id']}", headers=reader), 200)
+    if "clients.pii.name" in hidden:
+        assert card["last_name"] == "*" * len(LAST) and card["first_name"] == "*" * len(FIRST)
+        assert card["middle_name"] == "*" * len(MIDDLE)
+    if "clients.pii.contacts" in hidden:
+        assert card["phone"] == "*" * len(PHONE) and card["email"] == "*" * len(EMAIL)
+    found = expect(await http.get("/crm/v1/clients", headers=reader, params={"q": PHONE}), 200)["items"]
+    assert [item["id"] for item in found] == [world["client_id"]]
