@@ -36,5 +36,11 @@ fuzz: install
 bench: install
 	$(BIN)/python -m bench
 
+# Load and soak: SOAK_SECONDS (600) of mixed app and CRM traffic at SOAK_RPS (50) against a server
+# and two workers of its own, with a Redis restart and a killed worker; fails on a lost or
+# duplicated push. Knobs in soak/__main__.py.
+soak: install
+	$(BIN)/python -m soak
+
 clean:
 	rm -rf $(VENV) var
