@@ -9,11 +9,12 @@ from bff.screens.header.controller import HeaderController
 from bff.screens.my_data.controller import MyDataController
 from bff.screens.my_orders.controller import MyOrdersController
 from bff.screens.my_premises.controller import MyPremisesController
-from bff.screens.premise.controller import PremiseScreenController
+from bff.screens.premise.controller import PremiseDocumentController, PremiseScreenController
 from bff.screens.profile.controller import ProfileController
 from bff.screens.purchases.controller import PurchasesController
 from bff.session.controller import SessionController
 
 APP_SCREEN_CONTROLLERS = [SessionController, HeaderController, MyPremisesController, ProfileController,
-                          PremiseScreenController, MyOrdersController, PurchasesController, MyDataController,
+                          PremiseScreenController, PremiseDocumentController, MyOrdersController, PurchasesController,
+                          MyDataController,
                           AppOrderController, InboxController, PremiseRequestController]

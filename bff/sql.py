@@ -1,7 +1,9 @@
 """Hot screen reads: one statement, its JSON built by PostgreSQL, decoded by msgspec straight into
-the screen's Struct. The statement runs through asyncpg on the request's own connection (so it
-sees what the request wrote and joins the tests' transaction), without SQLAlchemy's statement
-layer, which costs more than the query itself at the app's request rates."""
+the screen's Struct. The statement goes through asyncpg without SQLAlchemy's statement layer,
+which costs more than the query itself at the app's request rates: on the runtime's read pool
+(no transaction around it: one statement is one snapshot) unless the request's session has
+already begun a transaction (it wrote, or it is a test's session joining the test's transaction),
+then on the session's own connection so that it reads what was written."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ async def fetch_json(db: AsyncSession, sql: str, *args) -> str | None:
     """The single value of `sql`, JSON as text: statements end in `::text`, since the json codec
     SQLAlchemy installs on the connection would parse it with the slow stdlib decoder (asyncpg caches
     the prepared statement per connection)."""
+    reads = db.info.get("reads")
+    if reads is not None and not db.in_transaction():
+        return await reads.fetchval(sql, *args)
     connection = await db.connection()
     raw = await connection.get_raw_connection()
     return await raw.driver_connection.fetchval(sql, *args)

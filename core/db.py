@@ -35,8 +35,9 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
-def session_factory(bind) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(bind, expire_on_commit=False)
+def session_factory(bind, *, reads=None) -> async_sessionmaker[AsyncSession]:
+    """`reads` (a core.reads.ReadPool) rides in every session's `info`, for bff/sql.py."""
+    return async_sessionmaker(bind, expire_on_commit=False, info={"reads": reads} if reads is not None else None)
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:

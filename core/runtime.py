@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core import embedded
 from core.clock import Clock, SystemClock
 from core.db import create_engine, session_factory
+from core.reads import ReadPool
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import SmsProvider, make_sms_provider
@@ -28,9 +29,14 @@ class Runtime:
     tokens: TokenCodec
     sms: SmsProvider
     extras: dict[str, object] = field(default_factory=dict)
+    # Screen reads outside transactions; None: they go through the request's session (tests,
+    # whose sessions join one rolled-back transaction).
+    reads: ReadPool | None = None
 
     async def close(self) -> None:
         await self.redis.aclose()
+        if self.reads is not None:
+            await self.reads.close()
         await self.engine.dispose()
 
 
@@ -50,11 +56,13 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
     engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
     redis = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=5,
                               socket_connect_timeout=5, health_check_interval=30)
+    reads = ReadPool(database_url, pool_size or settings.db_pool_size)
     return Runtime(
         settings=settings,
         clock=clock,
         engine=engine,
-        sessionmaker=session_factory(engine),
+        sessionmaker=session_factory(engine, reads=reads),
+        reads=reads,
         redis=redis,
         tokens=TokenCodec(settings.verification_secrets, clock),
         sms=make_sms_provider(settings.sms_provider, settings.sms_webhook_url),

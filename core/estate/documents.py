@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients.rules import not_in_future
 from core.clock import Clock
 from core.db import after_commit
-from core.errors import InvalidInput, TooLarge
-from core.models import Document, Premise
+from core.errors import InvalidInput, NotFound, TooLarge
+from core.models import Account, Client, Document, Premise, PremiseLink
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
@@ -94,6 +94,19 @@ async def add_document(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, 
     await storage.put(document.storage_key, upload.stream)
     db.add(document)
     await db.flush()
+    return document
+
+
+async def resident_document(db: AsyncSession, account_id: uuid.UUID, document_id: uuid.UUID) -> Document:
+    """A public document of a premise the account is linked to; any other is as unknown as a
+    missing one (404), whoever owns it."""
+    linked = (select(PremiseLink.id).join(Client, Client.id == PremiseLink.client_id)
+              .join(Account, Account.phone == Client.phone)
+              .where(Account.id == account_id, PremiseLink.premise_id == Document.premise_id))
+    document = await db.scalar(select(Document).where(Document.id == document_id, Document.is_public,
+                                                      linked.exists()))
+    if document is None:
+        raise NotFound("Документ не найден")
     return document
 
 

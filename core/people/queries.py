@@ -95,18 +95,12 @@ async def premise_members(db: AsyncSession, premise_id: uuid.UUID) -> list[Premi
     return [PremiseMember(link, client, account) for link, client, account in rows]
 
 
-async def people_count(db: AsyncSession, account_id: uuid.UUID, premise_id: uuid.UUID | None) -> int:
-    """The count of the Profile's People block: the people the People screen of that premise
-    shows (the account itself included, as the screen lists it too). A premise the account is not
-    linked to counts 0. Without a premise (PEOPLE-VIEW-03: no premises, the block leads to the
-    guest list) it is the number of the account's guests."""
-    if premise_id is None:
-        return await db.scalar(select(func.count()).select_from(Guest).where(Guest.account_id == account_id)) or 0
-    mine = (select(PremiseLink.id).join(Client, Client.id == PremiseLink.client_id)
-            .join(Account, Account.phone == Client.phone)
-            .where(Account.id == account_id, PremiseLink.premise_id == premise_id))
-    return await db.scalar(select(func.count()).select_from(PremiseLink).where(
-        PremiseLink.premise_id == premise_id, exists(mine))) or 0
+# The count of the Profile's People block, over bff/brands/context.py's `cur` (the selected
+# premise): the people the People screen of that premise shows, the account included. Without a
+# premise (PEOPLE-VIEW-03: the block leads to the guest list) the number of the account's guests.
+PEOPLE_COUNT_SQL = """CASE WHEN EXISTS (SELECT 1 FROM cur)
+  THEN (SELECT count(*) FROM premise_link pl WHERE pl.premise_id = (SELECT premise_id FROM cur))
+  ELSE (SELECT count(*) FROM guest g WHERE g.account_id = $1::uuid) END"""
 
 
 # ---- events (guests) --------------------------------------------------------------------------

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
-from litestar.openapi.datastructures import ResponseSpec
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Stream
@@ -17,19 +14,16 @@ from core.estate import documents as service
 from core.models import Document
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
-from core.storage import Storage, storage_of
+from core.storage import Storage
 from crm.documents.schemas import DocumentCard, DocumentList, UpdateDocumentRequest, UploadDocumentRequest
 from web.deps import PARTNER, PARTNER_SECURITY
+from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
 
 EDIT = {"permission": "premises.edit"}
 Multipart = Annotated[UploadDocumentRequest, Body(media_type=RequestEncodingType.MULTI_PART)]
-
-
-async def provide_storage(runtime: Runtime) -> Storage:
-    return storage_of(runtime)
 
 
 def document_card(document: Document) -> DocumentCard:
@@ -39,16 +33,10 @@ def document_card(document: Document) -> DocumentCard:
                         download_url=f"/crm/v1/documents/{document.id}/file", created_at=document.created_at)
 
 
-def content_disposition(file_name: str) -> str:
-    """An ASCII fallback for old clients and the real (often Cyrillic) name per RFC 6266/5987."""
-    fallback = file_name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
-
-
 class DocumentController(Controller):
     path = "/crm/v1"
     tags = ["CRM: documents"]
-    dependencies = {**PARTNER, "storage": Provide(provide_storage)}
+    dependencies = {**PARTNER, **STORAGE}
     security = PARTNER_SECURITY
 
     @post("/premises/{premise_id:str}/documents", operation_id="UploadPremiseDocument", opt=EDIT,
@@ -78,15 +66,10 @@ class DocumentController(Controller):
         return document_card(await service.get_document(db, actor, path_id(document_id)))
 
     @get("/documents/{document_id:str}/file", operation_id="DownloadDocument",
-         responses={**problems(400, 401, 404),
-                    200: ResponseSpec(data_container=bytes, media_type="*/*", generate_examples=False,
-                                      description="The stored file, with its own content type")})
+         responses={**problems(400, 401, 404), **FILE_RESPONSE})
     async def download(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                        storage: Storage) -> Stream:
-        document = await service.get_document(db, actor, path_id(document_id))
-        return Stream(storage.open(document.storage_key), media_type=document.content_type, headers={
-            "Content-Disposition": content_disposition(document.file_name), "Content-Length": str(document.size),
-            "X-Content-Type-Options": "nosniff"})
+        return download(storage, await service.get_document(db, actor, path_id(document_id)))
 
     @patch("/documents/{document_id:str}", operation_id="UpdateDocument", opt=EDIT,
            responses=problems(400, 401, 403, 404))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch, put
-from litestar.di import Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Stream
@@ -16,9 +15,9 @@ from bff.screens.my_data.schemas import MyDataScreen, UpdateMeRequest, UploadPho
 from core.auth.service import ResidentPrincipal
 from core.errors import NotFound
 from core.residents import my_data
-from core.runtime import Runtime
-from core.storage import Storage, storage_of
+from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.files import STORAGE
 from web.ids import path_id
 from web.problems import problems
 from web.schemas import changes_of
@@ -26,14 +25,10 @@ from web.schemas import changes_of
 PhotoUpload = Annotated[UploadPhotoRequest, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-async def provide_storage(runtime: Runtime) -> Storage:
-    return storage_of(runtime)
-
-
 class MyDataController(Controller):
     path = "/app/v1"
     tags = ["App: my data"]
-    dependencies = {**RESIDENT, "storage": Provide(provide_storage)}
+    dependencies = {**RESIDENT, **STORAGE}
     security = RESIDENT_SECURITY
 
     @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401))

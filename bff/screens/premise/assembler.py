@@ -24,7 +24,8 @@ SELECT json_build_object(
       'starts_on', i.starts_on, 'ends_on', i.ends_on) ORDER BY i.ends_on DESC, i.id)
     FROM insurance i WHERE i.premise_id = p.id), '[]'::json),
   'documents', COALESCE((SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'description', d.description,
-      'date', d.date, 'file_name', d.file_name, 'size', d.size) ORDER BY d.date DESC NULLS LAST, d.created_at DESC, d.id)
+      'date', d.date, 'file_name', d.file_name, 'size', d.size,
+      'download_url', '/app/v1/documents/' || d.id || '/file') ORDER BY d.date DESC NULLS LAST, d.created_at DESC, d.id)
     FROM document d WHERE d.premise_id = p.id AND d.is_public), '[]'::json))::text
 FROM premise p JOIN estate_object o ON o.id = p.object_id
 WHERE p.id = $2::uuid AND EXISTS (

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.premise.assembler import premise_screen
 from bff.screens.premise.schemas import PremiseScreen
 from core.auth.service import ResidentPrincipal
+from core.estate.documents import resident_document
+from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
 from web.problems import problems
 
@@ -21,3 +25,18 @@ class PremiseScreenController(Controller):
     async def premise(self, resident: ResidentPrincipal, premise_id: str, db: AsyncSession) -> PremiseScreen:
         """APP-PREM-06: address, technical data, insurance (from the API only) and public documents."""
         return await premise_screen(db, resident.account_id, path_id(premise_id))
+
+
+class PremiseDocumentController(Controller):
+    path = "/app/v1/documents"
+    tags = ["App: screens"]
+    dependencies = {**RESIDENT, **STORAGE}
+    security = RESIDENT_SECURITY
+
+    @get("/{document_id:str}/file", operation_id="DownloadPremiseDocument",
+         responses={**problems(401, 404), **FILE_RESPONSE})
+    async def download(self, resident: ResidentPrincipal, document_id: str, db: AsyncSession,
+                       storage: Storage) -> Stream:
+        """APP-PREM-06: a public document of one of the account's premises (the `download_url` of
+        My Premise's documents)."""
+        return download(storage, await resident_document(db, resident.account_id, path_id(document_id)))

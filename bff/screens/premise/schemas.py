@@ -37,6 +37,7 @@ class DocumentItem(Output, kw_only=True):
     date: dt.date | None = None
     file_name: str
     size: int
+    download_url: str
 
 
 class PremiseScreen(Output, kw_only=True):

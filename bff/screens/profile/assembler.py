@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import BRAND_JSON, CONTEXT
@@ -10,7 +8,7 @@ from bff.screens.profile.schemas import (AccountBlock, CurrentPremise, Entries, 
 from bff.screens.purchases.lots import BRAND_LOTS, LOT_JSON
 from bff.sql import address, fetch_view
 from core.auth.service import ResidentPrincipal
-from core.people.queries import people_count
+from core.people.queries import PEOPLE_COUNT_SQL as PEOPLE_COUNT
 from core.residents import rules
 
 SQL = CONTEXT + f"""
@@ -25,15 +23,14 @@ SELECT json_build_object(
       FROM cur JOIN premise p ON p.id = cur.premise_id JOIN estate_object o ON o.id = p.object_id),
   'lots', COALESCE((SELECT json_agg({LOT_JSON} ORDER BY x.updated_at DESC, x.id)
       FROM (SELECT * FROM ({BRAND_LOTS}) l ORDER BY l.updated_at DESC, l.id LIMIT {rules.PROFILE_LOTS}) x), '[]'::json),
-  'lots_total', (SELECT count(*) FROM ({BRAND_LOTS}) l))::text"""
+  'lots_total', (SELECT count(*) FROM ({BRAND_LOTS}) l),
+  'people', {PEOPLE_COUNT})::text"""
 
 
 async def profile_screen(db: AsyncSession, resident: ResidentPrincipal) -> ProfileScreen:
     row = await fetch_view(db, ProfileRow, SQL, resident.account_id, resident.session_id, resident.app_id)
     products = row.products
     current = row.current
-    # The People block counts what the People screen of the selected premise lists.
-    people = await people_count(db, resident.account_id, uuid.UUID(current.id) if current else None)
     a = row.account
     for lot in row.lots:
         lot.stage_label = rules.LOT_STAGE_LABELS.get(lot.stage, lot.stage)
@@ -48,6 +45,6 @@ async def profile_screen(db: AsyncSession, resident: ResidentPrincipal) -> Profi
         entries=Entries(my_orders=rules.has_my_orders(products), subscription="subscription" in products,
                         premise_info=current is not None, insurance="insurance" in products,
                         pets="pets" in products, transport="transport" in products),
-        people=PeopleBlock(count=people, premise_id=current.id if current else None),
+        people=PeopleBlock(count=row.people, premise_id=current.id if current else None),
         purchases=PurchasesBlock(items=row.lots, total=row.lots_total) if "showcase" in products else None,
     )

@@ -80,3 +80,4 @@ class ProfileRow(Output, kw_only=True):
     current: ProfilePremiseRow | None = None
     lots: list[LotItem]
     lots_total: int
+    people: int

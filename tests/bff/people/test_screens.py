@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy import select
 
 from core.models import Account
-from core.people.queries import people_count
 from tests.bff.people.conftest import add, adult, people_screen
 from tests.support import bearer, create_brand, expect, login_resident
 
@@ -16,9 +15,15 @@ async def _account(db, phone: str) -> uuid.UUID:
     return await db.scalar(select(Account.id).where(Account.phone == phone))
 
 
+async def _profile_people(http, headers) -> dict:
+    """The Profile's People block: it counts what the People screen of the selected premise shows."""
+    block = expect(await http.get("/app/v1/screens/profile", headers=headers), 200)["people"]
+    return {"count": block["count"], "premise_id": block["premise_id"]}
+
+
 async def test_people_view_01_people_of_a_premise_grouped_by_role(http, db, estate, owner):
     """Rule: PEOPLE-VIEW-01"""
-    unconfirmed = await estate.person(estate.premise_id, "unconfirmed_owner", depends_on=owner.client_id,
+    await estate.person(estate.premise_id, "unconfirmed_owner", depends_on=owner.client_id,
                                       last_name="Белов", first_name="Борис")
     await estate.person(estate.premise_id, "representative", depends_on=owner.client_id, login=False,
                         last_name="Орлов", first_name="Олег")
@@ -39,8 +44,8 @@ async def test_people_view_01_people_of_a_premise_grouped_by_role(http, db, esta
     assert expect(await http.get("/app/v1/screens/people", headers=owner.headers), 200) == screen
     # The Profile's block counts what the screen shows.
     shown = sum(len(g["people"]) for g in screen["groups"])
-    assert await people_count(db, await _account(db, owner.phone), uuid.UUID(estate.premise_id)) == shown == 5
-    assert await people_count(db, await _account(db, unconfirmed.phone), uuid.UUID(other)) == 0
+    assert (await _profile_people(http, owner.headers)) == {"count": shown, "premise_id": estate.premise_id}
+    assert shown == 5
 
 
 async def test_people_view_01_all_people_with_shared_counts_and_guests(http, events_estate, foreign_partner):
@@ -119,7 +124,7 @@ async def test_people_view_03_empty_and_partial_states(http, db, estate, events_
          "can_manage": True, "rent_day": None}]}]
     all_people = expect(await http.get("/app/v1/screens/people/all", headers=headers), 200)
     assert all_people["tabs"] == [] and [p["is_guest"] for p in all_people["people"]] == [True]
-    assert await people_count(db, await _account(db, phone), None) == 1
+    assert (await _profile_people(http, headers)) == {"count": 1, "premise_id": None}
     # Without premises and without events: no guests either.
     lonely = bearer((await login_resident(http, "+79175550078"))["access_token"])
     assert expect(await http.get("/app/v1/screens/people", headers=lonely), 200)["empty_state"] == "nothing_to_add"
@@ -141,4 +146,5 @@ async def test_people_view_01_default_premise_in_a_branded_app_is_that_brands_fi
     screen = expect(await http.get("/app/v1/screens/people", headers=headers), 200)
     assert screen["premise_id"] == branded
     shown = sum(len(g["people"]) for g in screen["groups"])
-    assert await people_count(db, await _account(db, owner.phone), uuid.UUID(branded)) == shown == 2
+    assert (await _profile_people(http, headers)) == {"count": shown, "premise_id": branded}
+    assert shown == 2

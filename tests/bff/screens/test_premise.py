@@ -58,3 +58,31 @@ async def test_app_prem_06_someone_elses_premise_is_unknown(http):
     stranger = await app_login(http, next_phone())
     expect(await http.get(f"/app/v1/screens/premises/{premise}", headers=stranger), 404)
     expect(await http.get("/app/v1/screens/premises/not-an-id", headers=stranger), 404)
+
+
+async def test_app_prem_06_resident_downloads_public_documents_of_own_premises_only(http):
+    """Rule: APP-PREM-06 — a document of My Premise downloads from its `download_url`; a hidden
+    document, another resident's premise's document or an unknown id is 404."""
+    phone, stranger_phone = next_phone(), next_phone()
+    a = await make_partner(http, "pm-docs")
+    premise = await give_premise(http, a, phone, "12")
+    other = await give_premise(http, a, stranger_phone, "13")
+    body = "Акт приёмки %PDF".encode()
+    plan = {"file": ("План квартиры.pdf", b"%PDF-1.4 " + body, "application/pdf")}
+    expect(await http.post(f"/crm/v1/premises/{premise}/documents", headers=a.staff, files=plan,
+                           data={"name": "План"}), 201)
+    hidden = expect(await http.post(f"/crm/v1/premises/{premise}/documents", headers=a.staff, files=plan,
+                                    data={"name": "Внутренний", "is_public": "false"}), 201)["id"]
+    foreign = expect(await http.post(f"/crm/v1/premises/{other}/documents", headers=a.staff, files=plan,
+                                     data={"name": "Чужой"}), 201)["id"]
+    auth = await app_login(http, phone)
+
+    [document] = expect(await http.get(f"/app/v1/screens/premises/{premise}", headers=auth), 200)["documents"]
+    response = await http.get(document["download_url"], headers=auth)
+    assert response.status_code == 200 and response.content == b"%PDF-1.4 " + body
+    assert response.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''%D0%9F%D0%BB%D0%B0%D0%BD" in response.headers["content-disposition"]
+    for document_id in (hidden, foreign, "00000000-0000-4000-8000-000000000000"):
+        missing = await http.get(f"/app/v1/documents/{document_id}/file", headers=auth)
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    assert (await http.get(document["download_url"])).status_code == 401
