@@ -6,19 +6,19 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bff.people.schemas import (AccessesScreen, AccessItem, AllPeopleItem, AllPeopleScreen, PeopleGroup,
+from bff.brands.context import CONTEXT
+from bff.people.schemas import (AccessesScreen, AccessItem, AllPeopleItem, AllPeopleScreen, PeopleGroup, PeopleRow,
                                 PeopleScreen, PeopleScreenPerson, PersonCard, PersonPremise, PersonPremises,
                                 SavedPeople, SavedPerson)
-from core.enums import UNIFIED_APP_ID
+from bff.sql import address, fetch_view
+from core.errors import NotFound
 from core.estate.premises import full_address
-from core.models import DeviceSession
 from core.people import queries, rules
-from core.people.queries import Person, display_name
+from core.people.queries import EVENTS_IN_CONTEXT_SQL, Person, display_name
 from core.people.service import Viewer, can_add_guests
-from core.residents.access import PremiseAccess, account_phone, accesses, premise_access
+from core.residents.access import account_phone, accesses, premise_access
 
 # The "invite to the app" link a person card shares (PEOPLE-CARD-01).
 INVITE_LINK = "https://domiland.ru/app"
@@ -32,51 +32,61 @@ def _empty_state(can_people: bool, can_guests: bool) -> str:
     return "add_guests" if can_guests else "nothing_to_add"
 
 
-async def _current_premise(db: AsyncSession, viewer: Viewer, mine: list[PremiseAccess]) -> uuid.UUID | None:
-    """APP-PREM-02, as the Profile's People block counts it: the session's premise; until the
-    resident switches, the first in list order — in a branded app the first of that brand, none if
-    it has none there."""
-    if viewer.app_id != UNIFIED_APP_ID:
-        app_brand = await queries.brand_id_of_app(db, viewer.app_id)
-        brands = await queries.premise_brands(db, [a.premise_id for a in mine])
-        mine = [a for a in mine if app_brand is not None and brands.get(a.premise_id) == app_brand]
-    current = await db.scalar(select(DeviceSession.current_premise_id).where(DeviceSession.id == viewer.session_id))
-    if current is not None and any(a.premise_id == current for a in mine):
-        return current
-    return mine[0].premise_id if mine else None
+_CARD = """json_build_object('id', {c}.id, 'type', {type}, 'organization_name', {org}, 'last_name', {c}.last_name,
+  'first_name', {c}.first_name, 'middle_name', {c}.middle_name, 'child_name', {c}.child_name, 'phone', {c}.phone)"""
+
+# PEOPLE-VIEW-01/03 in one statement over the app context (bff/brands/context.py). $4: the premise
+# asked for, else the context's current premise (the one the Profile's People block counts); none
+# at all: the account's guests.
+PEOPLE_SQL = CONTEXT + f""", target AS (
+  SELECT m.premise_id, m.role, m.partner_id FROM mine m
+  WHERE m.premise_id = COALESCE($4::uuid, (SELECT premise_id FROM cur)) ORDER BY m.pos LIMIT 1
+)
+SELECT json_build_object(
+  'premise', (SELECT json_build_object('id', t.premise_id, 'role', t.role, 'address', {address('p')},
+                 'events', COALESCE('events' = ANY(pa.products), false))
+              FROM target t JOIN premise p ON p.id = t.premise_id JOIN partner pa ON pa.id = t.partner_id),
+  'members', (SELECT COALESCE(json_agg(json_build_object(
+        'card', {_CARD.format(c="c", type="c.type", org="c.organization_name")},
+        'account', CASE WHEN a.id IS NOT NULL THEN json_build_object('name', a.name, 'last_name', a.last_name,
+                     'first_name', a.first_name, 'middle_name', a.middle_name, 'photo_url', a.photo_url) END,
+        'role', pl.role, 'rent_day', pl.rent_day, 'added_by_account_id', pl.added_by_account_id,
+        'is_me', EXISTS (SELECT 1 FROM mine WHERE mine.client_id = c.id)) ORDER BY pl.linked_at, pl.id), '[]'::json)
+      FROM target t JOIN premise_link pl ON pl.premise_id = t.premise_id JOIN client c ON c.id = pl.client_id
+      LEFT JOIN account a ON a.phone = c.phone),
+  'guests', CASE WHEN $4::uuid IS NULL AND NOT EXISTS (SELECT 1 FROM cur) THEN COALESCE(
+      (SELECT json_agg({_CARD.format(c="g", type="NULL", org="NULL")} ORDER BY g.created_at, g.id)
+       FROM guest g WHERE g.account_id = $1::uuid), '[]'::json) END,
+  'events_in_context', {EVENTS_IN_CONTEXT_SQL.format(app='$3::text')})::text"""
 
 
 async def people_screen(db: AsyncSession, viewer: Viewer, premise_id: uuid.UUID | None) -> PeopleScreen:
     """PEOPLE-VIEW-01/03: the People of a premise (the current one when none is named)."""
-    mine = await accesses(db, viewer.account_id)
-    if premise_id is None:
-        premise_id = await _current_premise(db, viewer, mine)
-    if premise_id is None:
-        guests = await queries.guests_of(db, viewer.account_id)
-        events = await can_add_guests(db, viewer, mine)
-        people = [PeopleScreenPerson(person_id=str(g.id), name=display_name(g, None), can_manage=True) for g in guests]
+    row = await fetch_view(db, PeopleRow, PEOPLE_SQL, viewer.account_id, viewer.session_id, viewer.app_id, premise_id)
+    premise = row.premise
+    if premise is None and premise_id is not None:
+        raise NotFound("Помещение не найдено")
+    events = row.events_in_context
+    if premise is None:
+        people = [PeopleScreenPerson(person_id=g.id, name=display_name(g, None), can_manage=True)
+                  for g in row.guests or []]
         return PeopleScreen(premise_id=None, groups=[PeopleGroup(role=rules.GUEST, people=people)] if people else [],
                             can_add_people=False, can_add_guests=events, tabs=[],
                             empty_state=None if people else _empty_state(False, events))
-    access = await premise_access(db, viewer.account_id, premise_id)
-    members = await queries.premise_members(db, premise_id)
-    my_cards = {a.client_id for a in mine}
+    viewer_id = str(viewer.account_id)
     by_role: dict[str, list[PeopleScreenPerson]] = {}
-    for m in members:
-        by_role.setdefault(m.link.role, []).append(PeopleScreenPerson(
-            person_id=str(m.client.id), name=display_name(m.client, m.account),
-            photo_url=m.account.photo_url if m.account else None, is_me=m.client.id in my_cards,
-            can_manage=rules.may_manage_link(link_added_by_account=m.link.added_by_account_id,
-                                             viewer_account=viewer.account_id),
-            rent_day=m.link.rent_day))
+    for m in row.members or []:
+        by_role.setdefault(m.role, []).append(PeopleScreenPerson(
+            person_id=m.card.id, name=display_name(m.card, m.account),
+            photo_url=m.account.photo_url if m.account else None, is_me=m.is_me,
+            can_manage=rules.may_manage_link(link_added_by_account=m.added_by_account_id, viewer_account=viewer_id),
+            rent_day=m.rent_day))
     groups = [PeopleGroup(role=role, people=by_role[role]) for role in rules.GROUP_ORDER if role in by_role]
-    can_people = rules.can_add_people(access.role)
-    events = await queries.premise_has_events(db, premise_id)
-    alone = all(m.client.id in my_cards for m in members)
-    premise = (await queries.premises_by_id(db, [premise_id]))[premise_id]
-    return PeopleScreen(premise_id=str(premise_id), address=full_address(premise), groups=groups,
-                        can_add_people=can_people, can_add_guests=events, tabs=["people", "accesses"],
-                        empty_state=_empty_state(can_people, events) if alone else None)
+    can_people = rules.can_add_people(premise.role)
+    alone = all(m.is_me for m in row.members or [])
+    return PeopleScreen(premise_id=premise.id, address=premise.address, groups=groups,
+                        can_add_people=can_people, can_add_guests=premise.events, tabs=["people", "accesses"],
+                        empty_state=_empty_state(can_people, premise.events) if alone else None)
 
 
 async def all_people_screen(db: AsyncSession, viewer: Viewer) -> AllPeopleScreen:
@@ -91,7 +101,7 @@ async def all_people_screen(db: AsyncSession, viewer: Viewer) -> AllPeopleScreen
     guests = sorted((AllPeopleItem(person_id=str(g.id), name=display_name(g, None), shared_premises=0, is_guest=True)
                      for g in await queries.guests_of(db, viewer.account_id)), key=lambda p: p.name.casefold())
     can_people = any(rules.can_add_people(a.role) for a in mine)
-    events = await can_add_guests(db, viewer, mine)
+    events = await can_add_guests(db, viewer)
     everyone = people + guests
     return AllPeopleScreen(people=everyone, can_add_guests=events, can_add_people=can_people,
                            tabs=["people", "accesses"] if mine else [],

@@ -163,3 +163,49 @@ class PersonPremise(Output, kw_only=True):
 
 class PersonPremises(Output, kw_only=True):
     items: list[PersonPremise]
+
+
+# ---- rows of the People screen's one statement (bff/people/assembler.py) ----------------------
+
+class PeopleAccountRow(Output, kw_only=True):
+    name: str | None = None
+    last_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    photo_url: str | None = None
+
+
+class PeopleCardRow(Output, kw_only=True):
+    """A client card or a guest, with what core.people.queries.display_name reads."""
+
+    id: str
+    type: str | None = None
+    organization_name: str | None = None
+    last_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    child_name: str | None = None
+    phone: str | None = None
+
+
+class PeopleMemberRow(Output, kw_only=True):
+    card: PeopleCardRow
+    account: PeopleAccountRow | None = None
+    role: str
+    rent_day: int | None = None
+    added_by_account_id: str | None = None
+    is_me: bool
+
+
+class PeoplePremiseRow(Output, kw_only=True):
+    id: str
+    role: str
+    address: str
+    events: bool
+
+
+class PeopleRow(Output, kw_only=True):
+    premise: PeoplePremiseRow | None = None
+    members: list[PeopleMemberRow] | None = None
+    guests: list[PeopleCardRow] | None = None
+    events_in_context: bool

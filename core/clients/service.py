@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, any_, bindparam, delete, exists, func, literal, literal_column, or_, select, true, union
+from sqlalchemy import and_, bindparam, delete, exists, func, literal, literal_column, or_, select, true, union
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -9,12 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select, union
+from sqlalchemy import exists, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.service import full_name
 from core.errors import NotFound
-from core.models import Account, Brand, Client, DeviceSession, EstateObject, Guest, Partner, Premise, PremiseLink
+from core.models import Account, Client, Guest, Premise, PremiseLink
 from core.people import rules
 from core.residents.access import PremiseAccess, accesses
 
@@ -105,28 +105,31 @@ PEOPLE_COUNT_SQL = """CASE WHEN EXISTS (SELECT 1 FROM cur)
 
 # ---- events (guests) --------------------------------------------------------------------------
 
-async def premise_has_events(db: AsyncSession, premise_id: uuid.UUID) -> bool:
-    products = await db.scalar(select(Partner.products).join(Premise, Premise.partner_id == Partner.id)
-                               .where(Premise.id == premise_id))
-    return "events" in (products or [])
+# Whether the app the resident is in offers events (and so guests): a branded app by its brand's
+# partner; the unified app by the session's current premise, else by any partner the account has
+# a premise with. Over two CTEs, `s` (the session's current_premise_id) and `mine` (the account's
+# links: premise_id, partner_id), as bff/brands/context.py has them; {app} is the app id parameter.
+EVENTS_IN_CONTEXT_SQL = """(SELECT CASE
+  WHEN x.partner_id IS NOT NULL
+    THEN COALESCE((SELECT 'events' = ANY(pa.products) FROM partner pa WHERE pa.id = x.partner_id), false)
+  ELSE COALESCE(
+    (SELECT COALESCE('events' = ANY(pa.products), false)
+     FROM s JOIN mine m ON m.premise_id = s.current_premise_id JOIN partner pa ON pa.id = m.partner_id LIMIT 1),
+    EXISTS (SELECT 1 FROM mine m JOIN partner pa ON pa.id = m.partner_id WHERE 'events' = ANY(pa.products)))
+  END FROM (SELECT (SELECT partner_id FROM brand WHERE slug = {app}) AS partner_id) x)"""
+
+_EVENTS_IN_CONTEXT = text("""WITH s AS (
+  SELECT current_premise_id FROM device_session WHERE id = :session_id AND account_id = :account_id
+), mine AS (
+  SELECT pl.premise_id, pl.partner_id FROM account a JOIN client c ON c.phone = a.phone
+  JOIN premise_link pl ON pl.client_id = c.id WHERE a.id = :account_id
+)
+SELECT """ + EVENTS_IN_CONTEXT_SQL.format(app="CAST(:app_id AS text)"))
 
 
-async def events_in_context(db: AsyncSession, *, account_id: uuid.UUID, session_id: uuid.UUID, app_id: str,
-                            premises: list[PremiseAccess]) -> bool:
-    """Whether the app the resident is in offers events (and so guests): a branded app by its
-    brand's partner; the unified app by the session's current premise, else by any partner the
-    account has a premise with."""
-    brand_partner = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
-    if brand_partner is not None:
-        partner_ids = [brand_partner]
-    else:
-        current = await db.scalar(select(DeviceSession.current_premise_id).where(DeviceSession.id == session_id))
-        current_partner = next((a.partner_id for a in premises if a.premise_id == current), None)
-        partner_ids = [current_partner] if current_partner else list({a.partner_id for a in premises})
-    if not partner_ids:
-        return False
-    rows = await db.scalars(select(Partner.products).where(Partner.id.in_(partner_ids)))
-    return any("events" in (products or []) for products in rows)
+async def events_in_context(db: AsyncSession, *, account_id: uuid.UUID, session_id: uuid.UUID, app_id: str) -> bool:
+    return bool(await db.scalar(_EVENTS_IN_CONTEXT, {"account_id": account_id, "session_id": session_id,
+                                                     "app_id": app_id}))
 
 
 # ---- everyone the account shares premises with --------------------------------------------------
@@ -269,21 +272,6 @@ async def shared_premises(db: AsyncSession, account_id: uuid.UUID, person: Perso
         .order_by(PremiseLink.linked_at, PremiseLink.id)
     )).all()
     return [SharedPremise(premise, link) for premise, link in rows]
-
-
-async def premise_brands(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """The brand of each premise: its object's brand, else its partner's default brand."""
-    if not premise_ids:
-        return {}
-    rows = await db.execute(
-        select(Premise.id, func.coalesce(EstateObject.brand_id, Partner.default_brand_id))
-        .join(EstateObject, EstateObject.id == Premise.object_id).join(Partner, Partner.id == Premise.partner_id)
-        .where(Premise.id.in_(premise_ids)))
-    return {premise_id: brand_id for premise_id, brand_id in rows.all()}
-
-
-async def brand_id_of_app(db: AsyncSession, app_id: str) -> uuid.UUID | None:
-    return await db.scalar(select(Brand.id).where(Brand.slug == app_id))
 
 
 async def premises_by_id(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, Premise]:

@@ -55,9 +55,9 @@ def _clean_names(values: dict) -> dict:
     return {name: client_rules.full_name_part(values.get(name), name) for name in NAME_FIELDS}
 
 
-async def can_add_guests(db: AsyncSession, viewer: Viewer, premises: list[PremiseAccess]) -> bool:
+async def can_add_guests(db: AsyncSession, viewer: Viewer) -> bool:
     return await queries.events_in_context(db, account_id=viewer.account_id, session_id=viewer.session_id,
-                                           app_id=viewer.app_id, premises=premises)
+                                           app_id=viewer.app_id)
 
 
 async def add_person(db: AsyncSession, now: datetime, viewer: Viewer, new: NewPerson) -> uuid.UUID:
@@ -75,9 +75,7 @@ async def add_person(db: AsyncSession, now: datetime, viewer: Viewer, new: NewPe
         if new.premise_id is not None:
             raise InvalidInput.field("premise_id", "Гость не получает доступ к помещению")
         rules.check_rent_day(new.role, new.rent_day)
-        from core.residents.access import accesses
-
-        rules.check_guests_available(await can_add_guests(db, viewer, await accesses(db, viewer.account_id)))
+        rules.check_guests_available(await can_add_guests(db, viewer))
         guest = Guest(account_id=viewer.account_id, phone=phone, gender=new.gender, birth_date=new.birth_date,
                       **names)
         db.add(guest)
