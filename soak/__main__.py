@@ -1,12 +1,15 @@
 """`python -m soak`: SOAK_SECONDS of mixed app and CRM traffic at SOAK_RPS requests a second
 against one `bff serve` and two `bff worker`s, all on loopback with a database, a Redis and a
 fake FCM of their own. At a third of the run the Redis is killed and started again on the same
-port; at two thirds, while a mailing is going out, a worker is killed with SIGKILL (the other
-takes its claims over when their lease ends; a replacement starts a little later). Then the
-outbox is drained and what the fake FCM received is compared with what was requested.
+port; at two thirds, while a mailing is going out and the fake FCM answers slowly, a worker is
+killed with SIGKILL mid-batch (the other takes its claims over when their lease ends; a
+replacement starts a little later). Then the outbox is drained and what the fake FCM received
+is compared with what was requested.
 
 Exit status 1 when a push was lost, shown twice, sent without being asked for (or for a
-refused request), or the outbox did not drain; 2 when the stack could not be set up.
+refused request), or the outbox did not drain; 2 when the stack could not be set up; 130 when
+interrupted (Ctrl-C, SIGTERM). Whatever happens, every process started is stopped and the
+database dropped.
 
 Knobs (environment):
     SOAK_SECONDS        length of the traffic run                       600
@@ -34,13 +37,14 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from soak import report, seed
 from soak.stack import Stack
 from soak.traffic import Traffic
 
 RECOVERY_SECONDS = 10.0  # how long after a fault its window stays open in the figures
+SLOW_FCM_SECONDS = 1.5  # how long the fake FCM takes per message while a worker is killed
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +70,9 @@ class Knobs:
 class Faults:
     """The scheduled faults (and the mailings placed around them), with their windows."""
 
-    def __init__(self, stack: Stack, traffic: Traffic, knobs: Knobs) -> None:
-        self.stack, self.traffic, self.knobs = stack, traffic, knobs
+    def __init__(self, stack: Stack, traffic: Traffic, knobs: Knobs, engine: AsyncEngine) -> None:
+        self.stack, self.traffic, self.knobs, self.engine = stack, traffic, knobs, engine
         self.windows: list[report.Window] = []
-        self.resent_before_kill = 0
 
     async def _until(self, at: float) -> None:
         await asyncio.sleep(max(0.0, at - self.traffic.now()))
@@ -90,25 +93,36 @@ class Faults:
         self.windows.append(report.Window("Redis down", down, up))
         self.windows.append(report.Window("after Redis came back", up, up + RECOVERY_SECONDS))
 
-        # The second goes to everyone; a worker is killed once FCM sees the first of it, so the
-        # worker is likely to hold a claimed batch.
+        # The second goes to everyone while FCM answers slowly (as it sometimes does), so both
+        # workers hold claimed batches whose answers have not come back when one is killed: its
+        # claims return when their lease ends and go out again under the same collapse key.
         await self._until(2 * third - 1.0)
+        await asyncio.to_thread(self.stack.fcm_command, f"delay {SLOW_FCM_SECONDS}")
         marker = await self.traffic.mailing(2)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and int(await asyncio.to_thread(self.stack.fcm_command,
                                                                           f"count {marker}")) == 0:
             await asyncio.sleep(0.02)
+        await asyncio.sleep(SLOW_FCM_SECONDS / 3)
+        in_flight = await _sending(self.engine)
         victim = next(name for name, p in self.stack.workers.items() if p.poll() is None)
         killed = self.traffic.now()
         self.stack.kill_worker(victim)
-        self.traffic.note(f"{victim} killed (SIGKILL) while {marker} was going out")
+        await asyncio.to_thread(self.stack.fcm_command, f"delay {self.knobs.fcm_delay}")
+        self.traffic.note(f"{victim} killed (SIGKILL) while {marker} was going out "
+                          f"({in_flight} deliveries claimed by the workers at that moment)")
         await asyncio.sleep(self.knobs.lease + 5.0)
         replacement = self.stack.start_worker()
         self.traffic.note(f"{replacement} started to replace {victim}")
         self.windows.append(report.Window(f"{victim} killed", killed, killed + self.knobs.lease + RECOVERY_SECONDS))
 
 
-async def _outbox(engine) -> dict:
+async def _sending(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return await conn.scalar(text("SELECT count(*) FROM push_delivery WHERE status = 'sending'"))
+
+
+async def _outbox(engine: AsyncEngine) -> dict:
     async with engine.connect() as conn:
         waiting = (await conn.execute(text("""
             SELECT (SELECT count(*) FROM push_message WHERE fanned_out_at IS NULL),
@@ -122,7 +136,7 @@ async def _outbox(engine) -> dict:
     return {"waiting": tuple(waiting), "statuses": statuses, "resends": resends, "throttled": throttled}
 
 
-async def _drain(engine, bound: float) -> tuple[bool, float, dict]:
+async def _drain(engine: AsyncEngine, bound: float) -> tuple[bool, float, dict]:
     started = time.monotonic()
     while True:
         state = await _outbox(engine)
@@ -173,7 +187,7 @@ async def soak(knobs: Knobs) -> int:
                   f"{len(world.addresses)} premises, {len(world.orders)} open requests", flush=True)
             traffic = Traffic(http, world, rng)
             traffic.started = time.monotonic()
-            faults = Faults(stack, traffic, knobs)
+            faults = Faults(stack, traffic, knobs, engine)
             fault_task = asyncio.create_task(faults.run())
             watch_task = asyncio.create_task(_watch(stack, traffic))
             try:

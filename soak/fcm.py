@@ -4,6 +4,7 @@ message, plus the notification body, which the soak's markers live in for order 
 
 Commands, one a line on stdin, each answered by one line on stdout:
     count TEXT       messages answered "ok" whose title or body contains TEXT
+    delay SECONDS    from now on, answer each message this much later; answers "ok"
     dump PATH        every message received (JSON list) written to PATH; answers "ok"
 End of input stops the server."""
 
@@ -48,6 +49,9 @@ def main() -> None:
         command, _, argument = line.strip().partition(" ")
         if command == "count":
             print(fake.count(argument), flush=True)
+        elif command == "delay":
+            fake.delay = float(argument)
+            print("ok", flush=True)
         elif command == "dump":
             with open(argument, "w", encoding="utf-8") as out:
                 json.dump(fake.records(), out, ensure_ascii=False)
