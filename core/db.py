@@ -35,9 +35,11 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
-def session_factory(bind, *, reads=None) -> async_sessionmaker[AsyncSession]:
-    """`reads` (a core.reads.ReadPool) rides in every session's `info`, for bff/sql.py."""
-    return async_sessionmaker(bind, expire_on_commit=False, info={"reads": reads} if reads is not None else None)
+def session_factory(bind, *, reads=None, clock=None, **options) -> async_sessionmaker[AsyncSession]:
+    """Every session's `info` carries the runtime's clock (what services stamp rows with, e.g. the
+    push outbox) and read pool (a core.reads.ReadPool, for bff/sql.py)."""
+    info = {key: value for key, value in (("reads", reads), ("clock", clock)) if value is not None}
+    return async_sessionmaker(bind, expire_on_commit=False, info=info or None, **options)
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:

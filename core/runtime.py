@@ -61,7 +61,7 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         settings=settings,
         clock=clock,
         engine=engine,
-        sessionmaker=session_factory(engine, reads=reads),
+        sessionmaker=session_factory(engine, reads=reads, clock=clock),
         reads=reads,
         redis=redis,
         tokens=TokenCodec(settings.verification_secrets, clock),

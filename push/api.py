@@ -20,21 +20,15 @@ from push import rules
 from push.config import DEFAULT_THROTTLES
 from push.rules import Throttle
 
-__all__ = ["enqueue_push", "notification_link", "order_link", "people_link", "premise_link", "use_clock"]
+__all__ = ["enqueue_push", "notification_link", "order_link", "people_link", "premise_link"]
 
 people_link = rules.people_link
 order_link = rules.order_link
 notification_link = rules.notification_link
 premise_link = rules.premise_link
 
-_clock: Clock = SystemClock()
+_SYSTEM_CLOCK = SystemClock()
 _throttles: dict[str, Throttle] = dict(DEFAULT_THROTTLES)
-
-
-def use_clock(clock: Clock) -> None:
-    """The clock the outbox stamps messages with (tests move a ManualClock)."""
-    global _clock
-    _clock = clock
 
 
 def use_throttles(throttles: dict[str, Throttle]) -> None:
@@ -43,7 +37,8 @@ def use_throttles(throttles: dict[str, Throttle]) -> None:
 
 
 def clock_of(db: AsyncSession) -> Clock:
-    return db.info.get("clock") or _clock
+    """The runtime's clock, which its sessions carry (core.db.session_factory)."""
+    return db.info.get("clock") or _SYSTEM_CLOCK
 
 
 async def enqueue_push(db: AsyncSession, *, account_id: uuid.UUID, type: str, title: str, body: str,

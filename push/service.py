@@ -29,7 +29,6 @@ async def make_transport(rt: Runtime, config: PushConfig) -> Transport:
 
 async def open_push(rt: Runtime, config: PushConfig | None = None) -> Deliverer:
     config = config or rt.extras.get("push_config") or push_config(rt.settings)
-    api.use_clock(rt.clock)
     api.use_throttles(config.throttles)
     transport = rt.extras.get("push_transport") or await make_transport(rt, config)
     return Deliverer(rt, transport, config)

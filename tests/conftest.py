@@ -15,17 +15,16 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from core.clock import ManualClock
-from core.db import async_url, create_engine
+from core.db import async_url, create_engine, session_factory
 from core.migrate import upgrade_async
 from core.models import Base
 from core.runtime import Runtime, database_url_of, redis_url_of
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import DebugSmsProvider
-from push import api as push_api
 from web.app import create_app
 
 ADMIN_TOKEN = "test-platform-admin-token-0123456789abcdef"
@@ -118,9 +117,8 @@ def clock() -> ManualClock:
 async def runtime(base_settings: Settings, database: str, clock: ManualClock) -> AsyncIterator[Runtime]:
     engine = create_engine(database, pool_size=5)
     redis = aioredis.from_url(base_settings.redis_url, decode_responses=True)
-    rt = Runtime(settings=base_settings, clock=clock, engine=engine, sessionmaker=async_sessionmaker(engine),
+    rt = Runtime(settings=base_settings, clock=clock, engine=engine, sessionmaker=session_factory(engine, clock=clock),
                  redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider())
-    push_api.use_clock(clock)
     yield rt
     await rt.close()
 
@@ -154,7 +152,7 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
     if "committed" in request.keywords:
         # Real commits on separate connections (concurrency, several processes); the tables are
         # emptied afterwards instead of rolled back.
-        runtime.sessionmaker = async_sessionmaker(runtime.engine, expire_on_commit=False)
+        runtime.sessionmaker = session_factory(runtime.engine, clock=clock)
         try:
             yield
         finally:
@@ -164,8 +162,7 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
         return
     connection = await runtime.engine.connect()
     outer = await connection.begin()
-    runtime.sessionmaker = async_sessionmaker(bind=connection, expire_on_commit=False,
-                                              join_transaction_mode="create_savepoint")
+    runtime.sessionmaker = session_factory(connection, clock=clock, join_transaction_mode="create_savepoint")
     try:
         yield
     finally:

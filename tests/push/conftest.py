@@ -22,8 +22,7 @@ _phones = iter(range(1000, 9999))
 
 
 @pytest.fixture(autouse=True)
-def outbox_clock(clock):
-    api.use_clock(clock)
+def outbox_throttles():
     api.use_throttles(DEFAULT_THROTTLES)
     yield
 
