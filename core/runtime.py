@@ -6,6 +6,10 @@ import logging
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import embedded
@@ -50,12 +54,20 @@ def redis_url_of(settings: Settings) -> str:
     return settings.redis_url or embedded.embedded_redis_url(settings.var_dir)
 
 
+def connect_redis(url: str) -> aioredis.Redis:
+    """A pooled client. A connection that sat idle through a Redis restart fails on its next use;
+    such a command is retried once on a fresh connection instead of failing the request (without
+    it, requests minutes after a restart still answered 503)."""
+    return aioredis.from_url(url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5,
+                             health_check_interval=30, retry=Retry(NoBackoff(), 1),
+                             retry_on_error=[RedisConnectionError, RedisTimeoutError])
+
+
 def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None) -> Runtime:
     database_url, redis_url = database_url_of(settings), redis_url_of(settings)
     clock = clock or SystemClock()
     engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
-    redis = aioredis.from_url(redis_url, decode_responses=True, socket_timeout=5,
-                              socket_connect_timeout=5, health_check_interval=30)
+    redis = connect_redis(redis_url)
     reads = ReadPool(database_url, pool_size or settings.db_pool_size)
     return Runtime(
         settings=settings,

@@ -121,3 +121,33 @@ async def test_push_05_redis_restarted_mid_run_loses_nothing(own_database, base_
 
 async def _now(value):
     return value
+
+
+async def test_idle_connections_after_a_redis_restart_do_not_fail_requests(tmp_path):
+    """After Redis restarts, every pooled connection is dead; the runtime's client (core.runtime.
+    connect_redis) retries such a command once on a fresh connection, so no request fails for it."""
+    from core.runtime import connect_redis
+
+    port = _free_port()
+    server = _start_redis(port, str(tmp_path))
+    client = connect_redis(f"redis://127.0.0.1:{port}/0")
+
+    async def request(n: int) -> list:
+        pipe = client.pipeline(transaction=False)
+        pipe.get(f"sess:{n}")
+        pipe.incr(f"rate:{n}")
+        return await pipe.execute()
+
+    try:
+        await asyncio.gather(*(request(n) for n in range(20)))  # twenty pooled connections
+        assert len(client.connection_pool._available_connections) >= 2
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        server = _start_redis(port, str(tmp_path))
+        answers = await asyncio.gather(*(request(n) for n in range(20)), return_exceptions=True)
+        assert [a for a in answers if isinstance(a, BaseException)] == []
+        assert [a[1] for a in answers] == [1] * 20  # a fresh Redis: each counter counted once
+    finally:
+        await client.aclose()
+        server.send_signal(signal.SIGKILL)
+        server.wait()
