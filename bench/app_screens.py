@@ -2,7 +2,8 @@
 Premises, People and My Orders for residents holding 1, 5 and 30 premises of the 500,000-client
 partner (bench/dataset.py), 32 concurrent keep-alive connections against one uvicorn process, and
 in the same run a baseline endpoint reading one row by primary key with a raw asyncpg query.
-Each screen's throughput is reported as a ratio to the baseline. Target: >= 0.5 x, p99 < 25 ms.
+Each screen's throughput is reported as a ratio to the baseline. Target: >= 0.5 x, p99 < 25 ms. Run twice:
+with the screen cache as served (core/screen_cache.py) and with it off (SCREEN_CACHE_SECONDS=0).
 
     python -m bench app_screens
     BENCH_SECONDS=3 BENCH_CLIENTS=20000 BENCH_PREMISES=8000 python -m bench app_screens   # quick
@@ -212,13 +213,22 @@ SCREENS = {
 }
 
 
-async def run(argv: list[str]) -> list[tuple[str, dict]]:
+# The screens as served (reads cached in Redis, renewed by every write) and with the cache off
+# (every request runs the screen's one statement), each against its own baseline run.
+MODES = {"screen cache on": {}, "screen cache off": {"SCREEN_CACHE_SECONDS": "0"}}
+
+
+async def run(argv: list[str]) -> dict[str, list[tuple[str, dict]]]:
     dataset = await build(**params_from_env(argv))
     await _orders(dataset)
+    return {mode: await _run_mode(dataset, extra) for mode, extra in MODES.items()}
+
+
+async def _run_mode(dataset: Dataset, extra: dict[str, str]) -> list[tuple[str, dict]]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": dataset.database_url, "SMS_PROVIDER": "debug", "APP_ENV": "development",
            "WORKER_IN_PROCESS": "false", "APP_REQUESTS_PER_MINUTE": "100000000", "LOG_LEVEL": "WARNING",
-           "OTP_PER_PHONE_HOUR": "1000", "LOGIN_PER_PHONE_HOUR": "1000"}
+           "OTP_PER_PHONE_HOUR": "1000", "LOGIN_PER_PHONE_HOUR": "1000", **extra}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "bench.app_screens:bench_app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop"
@@ -254,9 +264,13 @@ def _has(module: str) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    results = asyncio.run(run(argv))
+    for mode, results in asyncio.run(run(argv)).items():
+        _print(mode, results)
+
+
+def _print(mode: str, results: list[tuple[str, dict]]) -> None:
     base = statistics.fmean([r["rps"] for name, r in results if name.startswith("baseline")])
-    print(f"{CONNECTIONS} connections, {SECONDS:.0f} s per endpoint, one server process; "
+    print(f"{mode}: {CONNECTIONS} connections, {SECONDS:.0f} s per endpoint, one server process; "
           f"baseline {base:,.0f} req/s (mean of the two baseline runs)")
     print(f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'errors':>6}  verdict")
     for name, r in results:

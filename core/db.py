@@ -35,10 +35,12 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
-def session_factory(bind, *, reads=None, clock=None, **options) -> async_sessionmaker[AsyncSession]:
+def session_factory(bind, *, reads=None, clock=None, screens=None, **options) -> async_sessionmaker[AsyncSession]:
     """Every session's `info` carries the runtime's clock (what services stamp rows with, e.g. the
-    push outbox) and read pool (a core.reads.ReadPool, for bff/sql.py)."""
-    info = {key: value for key, value in (("reads", reads), ("clock", clock)) if value is not None}
+    push outbox), its read pool (a core.reads.ReadPool, for bff/sql.py) and its screen cache (a
+    core.screen_cache.ScreenCache, which the session's writes invalidate on commit)."""
+    info = {key: value for key, value in (("reads", reads), ("clock", clock), ("screens", screens))
+            if value is not None}
     return async_sessionmaker(bind, expire_on_commit=False, info=info or None, **options)
 
 

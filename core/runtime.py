@@ -16,6 +16,7 @@ from core import embedded
 from core.clock import Clock, SystemClock
 from core.db import create_engine, session_factory
 from core.reads import ReadPool
+from core.screen_cache import ScreenCache
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import SmsProvider, make_sms_provider
@@ -73,7 +74,8 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         settings=settings,
         clock=clock,
         engine=engine,
-        sessionmaker=session_factory(engine, reads=reads, clock=clock),
+        sessionmaker=session_factory(engine, reads=reads, clock=clock, screens=(
+            ScreenCache(redis, settings.screen_cache_seconds) if settings.screen_cache_seconds > 0 else None)),
         reads=reads,
         redis=redis,
         tokens=TokenCodec(settings.verification_secrets, clock),

@@ -51,6 +51,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     app_requests_per_minute: int = 600
     # Connections per process (and half as many more at peaks).
     db_pool_size: int = 20
+    # Lifetime of a cached app screen read (core/screen_cache.py; writes renew them anyway); 0: off.
+    screen_cache_seconds: int = 60
     var_dir: str = "var"
     max_body_size: int = 25 * 1024 * 1024
     log_level: str = "INFO"
@@ -98,6 +100,7 @@ _ENV_NAMES = {
     "login_per_phone_hour": "LOGIN_PER_PHONE_HOUR",
     "staff_login_failures": "STAFF_LOGIN_FAILURES",
     "app_requests_per_minute": "APP_REQUESTS_PER_MINUTE",
+    "screen_cache_seconds": "SCREEN_CACHE_SECONDS",
     "db_pool_size": "DB_POOL_SIZE",
     "var_dir": "VAR_DIR",
     "max_body_size": "MAX_BODY_SIZE",

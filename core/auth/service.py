@@ -19,6 +19,7 @@ from core.errors import NotAuthenticated, RateLimited
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import normalize_phone
 from core.runtime import Runtime
+from core.screen_cache import UNAFFECTED
 from core.security import new_secret, sha256_hex
 
 SESSION_CACHE_TTL = 300
@@ -235,11 +236,13 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
     ratelimit.check(rt, rule, requests, window_ends)
     if touch:
         now = rt.clock.now()
+        # Activity stamps no screen shows: they leave the cached screens valid.
         touched = (await db.execute(
             update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now)
             .returning(DeviceSession.app_version, DeviceSession.os_notifications_enabled,
-                       DeviceSession.notification_types))).first()
-        await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now))
+                       DeviceSession.notification_types), execution_options={UNAFFECTED: True})).first()
+        await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now),
+                         execution_options={UNAFFECTED: True})
         if touched is not None:
             # The push monitor counts users who opened the app, per day and app version (PUSH-07).
             await _record_visit(db, account_id, touched[0], now,
