@@ -3,8 +3,7 @@ the screen's Struct. The statement goes through asyncpg without SQLAlchemy's sta
 which costs more than the query itself at the app's request rates: on the runtime's read pool
 (no transaction around it: one statement is one snapshot) unless the request's session has
 already begun a transaction (it wrote, or it is a test's session joining the test's transaction),
-then on the session's own connection so that it reads what was written. Reads on the pool go
-through the screen cache (core/screen_cache.py) when the runtime has one."""
+then on the session's own connection so that it reads what was written."""
 
 from __future__ import annotations
 
@@ -22,10 +21,7 @@ async def fetch_json(db: AsyncSession, sql: str, *args) -> str | None:
     the prepared statement per connection)."""
     reads = db.info.get("reads")
     if reads is not None and not db.in_transaction():
-        screens = db.info.get("screens")
-        if screens is None:
-            return await reads.fetchval(sql, *args)
-        return await screens.read(sql, args, lambda: reads.fetchval(sql, *args))
+        return await reads.fetchval(sql, *args)
     connection = await db.connection()
     raw = await connection.get_raw_connection()
     return await raw.driver_connection.fetchval(sql, *args)

@@ -1,11 +1,12 @@
-"""A cache of the app screens' reads (bff/sql.py), invalidated by every committed write to what
+"""A cache of the app screens' answers (bff/cache.py), invalidated by every committed write to what
 screens show.
 
-Each cached read is stored with the data generation it was read under: a random token in Redis
-that any transaction writing to a table the screens read replaces once it has committed. A read
-takes the generation before it queries, so a write committed meanwhile leaves the entry already
-stale and it is never served. A generation that could not be replaced (Redis away at that
-moment) is covered by the entries' short lifetime.
+Each answer is stored with the data generation it was read under: a random token in Redis that
+any transaction writing to a table the screens read replaces once it has committed. A request
+takes the generation (with the cached answer, in the round trip that checks its session) before
+it queries, so a write committed meanwhile leaves what it stores already stale, never served. A
+generation that could not be replaced (Redis away at that moment) is covered by the answers'
+short lifetime.
 
 Writes are seen where they all pass, the ORM session: a flush of mapped objects, and DML
 statements run through a session (Core or text) by the table they write. Tables no screen reads
@@ -19,7 +20,6 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -47,46 +47,50 @@ _WRITES = re.compile(r"\bINSERT\s+INTO\s+\"?(\w+)|\bUPDATE\s+\"?(\w+)\"?(?:\s+(?
 
 
 class ScreenCache:
+    """Whole app screen answers in Redis, each stored with the data generation it was read under."""
+
     def __init__(self, redis: aioredis.Redis, ttl: int = ENTRY_TTL_SECONDS) -> None:
         self.redis = redis
         self.ttl = ttl
 
-    async def read(self, sql: str, args: tuple, load: Callable[[], Awaitable[str | None]]) -> str | None:
-        key = "screen:" + hashlib.blake2b(f"{sql}\x00{args!r}".encode(), digest_size=16).hexdigest()
+    @staticmethod
+    def answer_key(session_id: uuid.UUID, path: str, query: str) -> str:
+        """A screen's answer depends on the session (its account, app and context) and the URL."""
+        digest = hashlib.blake2b(f"{path}?{query}".encode(), digest_size=12).hexdigest()
+        return f"screen:{session_id}:{digest}"
+
+    @staticmethod
+    def valid(generation: str | None, entry: str | None) -> str | None:
+        """The cached answer, if it was read under the current generation."""
+        if generation is None or entry is None:
+            return None
+        stamp, _, body = entry.partition("\n")
+        return body if stamp == generation else None
+
+    async def generation(self) -> str | None:
+        """The current generation, made when there is none (a new or flushed Redis)."""
         try:
-            generation, entry = await self.redis.mget(GENERATION_KEY, key)
+            await self.redis.set(GENERATION_KEY, uuid.uuid4().hex, nx=True)
+            return await self.redis.get(GENERATION_KEY)
         except RedisError:
-            return await load()
+            return None
+
+    async def store(self, key: str, generation: str | None, body: str) -> None:
+        """`generation` must have been read before the data of `body` was."""
         if generation is None:
-            generation = await self._new_generation(only_if_missing=True)
-        elif entry is not None:
-            stamp, _, value = entry.partition("\n")
-            if stamp == generation:
-                return value[1:] if value.startswith("=") else None
-        value = await load()
-        if generation is not None:
-            try:
-                await self.redis.set(key, f"{generation}\n" + ("=" + value if value is not None else "-"), ex=self.ttl)
-            except RedisError:
-                pass
-        return value
+            return
+        try:
+            await self.redis.set(key, f"{generation}\n{body}", ex=self.ttl)
+        except RedisError:
+            pass
 
     async def invalidate(self) -> None:
-        """After a committed write: every entry read before it is stale."""
-        await self._new_generation(only_if_missing=False)
-
-    async def _new_generation(self, *, only_if_missing: bool) -> str | None:
-        token = uuid.uuid4().hex
+        """After a committed write: every answer read before it is stale."""
         try:
-            if only_if_missing:
-                await self.redis.set(GENERATION_KEY, token, nx=True)
-                return await self.redis.get(GENERATION_KEY)
-            await self.redis.set(GENERATION_KEY, token)
-            return token
+            await self.redis.set(GENERATION_KEY, uuid.uuid4().hex)
         except RedisError as exc:
             log.warning("the screens' data generation could not be renewed (%s); cached screens expire "
                         "within %d s", type(exc).__name__, self.ttl)
-            return None
 
 
 def _mark(session: Session) -> None:

@@ -16,6 +16,7 @@ from core.db import commit
 from core.errors import NotAuthenticated, PermissionDenied
 from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
+from core.screen_cache import GENERATION_KEY, ScreenCache
 from core.security import constant_time_equals
 
 
@@ -44,7 +45,8 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
         finally:
             _request_scope.reset(token)
             session = holder.pop("session", None)
-            if session is not None:
+            if session is not None and session.in_transaction():
+                # A session that never began a transaction holds no connection: nothing to close.
                 await session.close()
 
     return middleware
@@ -63,7 +65,7 @@ async def provide_db(state: State) -> AsyncSession:
 async def commit_request_session(response: Response) -> Response:
     holder = _request_scope.get()
     session = holder.get("session") if holder else None
-    if session is not None:
+    if session is not None and session.in_transaction():
         await commit(session)
     return response
 
@@ -80,7 +82,14 @@ async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession)
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
-    return await authenticate(runtime, db, token)
+    prefetch = None
+    if request.route_handler.opt.get("screen_cache") and db.info.get("screens") is not None:
+        # A cacheable screen: its cached answer and the data generation come with the session check.
+        path, query = request.url.path, request.url.query or ""
+
+        def prefetch(session_id):
+            return [GENERATION_KEY, ScreenCache.answer_key(session_id, path, query)]
+    return await authenticate(runtime, db, token, prefetch=prefetch)
 
 
 async def provide_optional_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from bff.people import assembler
 from bff.people.schemas import (AccessesScreen, AddPersonRequest, AddPremisePersonRequest, AllPeopleScreen,
                                 PeopleScreen, PersonCard, PersonCreated, PersonPremises, PremisePersonLink,
                                 SavedPeople, UpdatePersonRequest, UpdatePremisePersonRequest)
+from bff.cache import SCREEN_CACHE, screen_answer
 from core.auth.service import ResidentPrincipal
 from core.people import queries, service
 from core.people.service import NewPerson, Viewer
@@ -40,11 +41,13 @@ class PeopleController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/screens/people", operation_id="GetPeopleScreen", responses=problems(401, 404))
-    async def people_screen(self, resident: ResidentPrincipal, db: AsyncSession,
-                            premise_id: PremiseQuery = None) -> PeopleScreen:
+    @get("/screens/people", operation_id="GetPeopleScreen", responses=problems(401, 404), opt=SCREEN_CACHE)
+    async def people_screen(self, request: Request, resident: ResidentPrincipal, db: AsyncSession,
+                            premise_id: PremiseQuery = None) -> Response[PeopleScreen]:
         """PEOPLE-VIEW-01/03: people of a premise grouped by role (the current premise by default)."""
-        return await assembler.people_screen(db, _viewer(resident), _premise_query(premise_id))
+        premise = _premise_query(premise_id)
+        return await screen_answer(request, db, resident,
+                                   lambda: assembler.people_screen(db, _viewer(resident), premise))
 
     @get("/screens/people/all", operation_id="GetAllPeopleScreen", responses=problems(401))
     async def all_people_screen(self, resident: ResidentPrincipal, db: AsyncSession) -> AllPeopleScreen:

@@ -4,9 +4,11 @@ reuse detection, and the per-request check that a session is still alive."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis.commands.core import AsyncScript
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +58,8 @@ class ResidentPrincipal:
     account_id: uuid.UUID
     session_id: uuid.UUID
     app_id: str
+    # Values of the keys `authenticate` was asked to read in its Redis round trip.
+    prefetched: tuple[str | None, ...] = ()
 
 
 TOO_MANY_CODES = "Слишком много запросов кода. Повторите позже"
@@ -205,11 +209,28 @@ async def deactivate_session(rt: Runtime, db: AsyncSession, session_id: uuid.UUI
     return bool(result.rowcount)
 
 
+# The per-request check in one command: the session's cached state, the request counter of the
+# rate window (kept two windows), the touch mark (set when missing) and any prefetched keys.
+_SESSION_CHECK = """
+local state = redis.call('GET', KEYS[1])
+local requests = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], 120)
+local touch = redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1])
+local out = {state, requests, touch and 1 or 0}
+for i = 4, #KEYS do out[i] = redis.call('GET', KEYS[i]) end
+return out
+"""
+_session_check = AsyncScript(None, _SESSION_CHECK.encode())  # run with each runtime's client; loaded on first use
+
+
 def _session_key(session_id: uuid.UUID) -> str:
     return f"sess:{session_id}"
 
 
-async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> ResidentPrincipal:
+async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
+                       prefetch: Callable[[uuid.UUID], list[str]] | None = None) -> ResidentPrincipal:
+    """The session behind an access token, if it is alive. `prefetch` names further Redis keys
+    (given the session id) to read in the same round trip (a cached screen, say)."""
     claims = rt.tokens.verify(access_token, "access")
     try:
         session_id = uuid.UUID(claims["sid"])
@@ -219,12 +240,10 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
     # One Redis round trip: the session's cached state, the request-rate counter, the touch mark.
     rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
-    pipe = rt.redis.pipeline(transaction=False)
-    pipe.get(_session_key(session_id))
-    pipe.incr(rate_key)
-    pipe.expire(rate_key, 120)
-    pipe.set(f"touch:{session_id}", "1", nx=True, ex=TOUCH_INTERVAL)
-    state, requests, _, touch = await pipe.execute()
+    extra = prefetch(session_id) if prefetch is not None else []
+    state, requests, touch, *fetched = await _session_check(
+        keys=[_session_key(session_id), rate_key, f"touch:{session_id}", *extra], args=[TOUCH_INTERVAL],
+        client=rt.redis)
     if state is None:
         deactivated_at = (await db.execute(
             select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
@@ -247,7 +266,8 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str) -> Resi
             # The push monitor counts users who opened the app, per day and app version (PUSH-07).
             await _record_visit(db, account_id, touched[0], now,
                                 push_enabled=_push_enabled(touched[1], touched[2]))
-    return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")))
+    return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
+                             prefetched=tuple(fetched))
 
 
 async def logout(rt: Runtime, db: AsyncSession, principal: ResidentPrincipal) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, patch, put
+from litestar import Controller, Request, Response, get, patch, put
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Stream
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.my_data.assembler import my_data_of, my_data_screen
 from bff.screens.my_data.schemas import MyDataScreen, UpdateMeRequest, UploadPhotoRequest
+from bff.cache import SCREEN_CACHE, screen_answer
 from core.auth.service import ResidentPrincipal
 from core.errors import NotFound
 from core.residents import my_data
@@ -31,9 +32,10 @@ class MyDataController(Controller):
     dependencies = {**RESIDENT, **STORAGE}
     security = RESIDENT_SECURITY
 
-    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401))
-    async def screen(self, resident: ResidentPrincipal, db: AsyncSession) -> MyDataScreen:
-        return await my_data_screen(db, resident.account_id)
+    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401), opt=SCREEN_CACHE)
+    async def screen(self, request: Request, resident: ResidentPrincipal,
+                     db: AsyncSession) -> Response[MyDataScreen]:
+        return await screen_answer(request, db, resident, lambda: my_data_screen(db, resident.account_id))
 
     @patch("/me", operation_id="UpdateMe", responses=problems(401, 403))
     async def update_me(self, resident: ResidentPrincipal, data: UpdateMeRequest, db: AsyncSession) -> MyDataScreen:

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.my_orders.assembler import my_orders_screen
 from bff.screens.my_orders.schemas import MyOrdersScreen
+from bff.cache import SCREEN_CACHE, screen_answer
 from core.auth.service import ResidentPrincipal
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id
@@ -21,15 +22,15 @@ class MyOrdersController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/my-orders", operation_id="GetMyOrdersScreen", responses=problems(401, 404))
-    async def my_orders(self, resident: ResidentPrincipal, db: AsyncSession,
+    @get("/my-orders", operation_id="GetMyOrdersScreen", responses=problems(401, 404), opt=SCREEN_CACHE)
+    async def my_orders(self, request: Request, resident: ResidentPrincipal, db: AsyncSession,
                         tab: Literal["requests", "services", "events"] | None = None,
                         sort: Literal["default", "newest", "oldest"] = "default",
                         premise_id: Annotated[str | None, Parameter(max_length=64)] = None,
-                        limit: Limit = DEFAULT_LIMIT) -> MyOrdersScreen:
+                        limit: Limit = DEFAULT_LIMIT) -> Response[MyOrdersScreen]:
         """APP-ORD-01..03: tabs by product, active/archive groups, the three sorts, unseen changes,
         per premise (the current one unless `premise_id`); at most `limit` orders per group, each
         group with its total."""
-        return await my_orders_screen(db, resident, tab=tab, sort=sort,
-                                      premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
-                                      limit=limit)
+        premise = parse_id(premise_id, "premise_id") if premise_id else None
+        return await screen_answer(request, db, resident, lambda: my_orders_screen(
+            db, resident, tab=tab, sort=sort, premise_id=premise, limit=limit))

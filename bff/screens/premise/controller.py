@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.premise.assembler import premise_screen
 from bff.screens.premise.schemas import PremiseScreen
+from bff.cache import SCREEN_CACHE, screen_answer
 from core.auth.service import ResidentPrincipal
 from core.estate.documents import resident_document
 from core.storage import Storage
@@ -21,10 +22,12 @@ class PremiseScreenController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(401, 404))
-    async def premise(self, resident: ResidentPrincipal, premise_id: str, db: AsyncSession) -> PremiseScreen:
+    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(401, 404), opt=SCREEN_CACHE)
+    async def premise(self, request: Request, resident: ResidentPrincipal, premise_id: str,
+                      db: AsyncSession) -> Response[PremiseScreen]:
         """APP-PREM-06: address, technical data, insurance (from the API only) and public documents."""
-        return await premise_screen(db, resident.account_id, path_id(premise_id))
+        premise = path_id(premise_id)
+        return await screen_answer(request, db, resident, lambda: premise_screen(db, resident.account_id, premise))
 
 
 class PremiseDocumentController(Controller):
