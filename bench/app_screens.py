@@ -48,7 +48,6 @@ def bench_app():
     import asyncpg
     from litestar import get
 
-    from core.db import async_url
     from core.settings import load_settings
     from web.app import create_app
 
@@ -61,9 +60,9 @@ def bench_app():
         if "pool" not in pool:
             async with lock:  # the first requests arrive together: one pool, not one each
                 if "pool" not in pool:
-                    from bench.dataset import _connect_args
+                    from core.reads import connect_args
 
-                    pool["pool"] = await asyncpg.create_pool(**_connect_args(async_url(settings.database_url)),
+                    pool["pool"] = await asyncpg.create_pool(**connect_args(settings.database_url),
                                                              min_size=10, max_size=10)
         row = await pool["pool"].fetchrow("SELECT id, name, kind FROM partner WHERE id = $1", uuid.UUID(partner_id))
         return BaselineRow(id=str(row["id"]), name=row["name"], kind=row["kind"])

@@ -30,9 +30,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 
 from core.db import async_url
+from core.reads import connect_args
 
 DEFAULT_DATABASE = "bench_crm"
 CHUNK = 20_000
@@ -219,15 +220,8 @@ def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def _connect_args(url: str) -> dict:
-    parsed: URL = make_url(url)
-    args = {"user": parsed.username, "password": parsed.password, "database": parsed.database,
-            "host": parsed.query.get("host") or parsed.host, "port": parsed.port}
-    return {k: v for k, v in args.items() if v is not None}
-
-
 async def connect(url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(**_connect_args(url), timeout=10, command_timeout=3600)
+    return await asyncpg.connect(**connect_args(url), timeout=10, command_timeout=3600)
 
 
 def migrations_fingerprint() -> str:
