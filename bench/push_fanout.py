@@ -226,10 +226,17 @@ async def _pipeline(url: str, base_url: str, key: str, n: int, count: int) -> tu
                 left = await conn.scalar(text("""SELECT count(*) FROM mailing_recipient WHERE status = 'pending'"""))
                 done = await conn.scalar(text("SELECT count(*) FROM push_delivery WHERE status = 'sent'"))
             if not left and done >= n:
+                wall_end = time.time()
                 break
             if any(proc.poll() is not None for proc in procs):
                 raise RuntimeError("a bench worker exited")
         elapsed = time.perf_counter() - started
+        async with engine.connect() as conn:
+            first, last = (await conn.execute(text(
+                "SELECT min(sent_at), max(sent_at) FROM push_delivery WHERE status = 'sent'"))).one()
+        span = (last - first).total_seconds()
+        print(f"      first push accepted {elapsed - (wall_end - first.timestamp()):.1f} s after the mailing "
+              f"was created; {n / span if span else float('nan'):,.0f}/s from the first push to the last", flush=True)
     finally:
         for proc in procs:
             if proc.poll() is None:
