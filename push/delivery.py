@@ -224,8 +224,12 @@ class Deliverer:
             await commit(db)
         return batch
 
+    def _sendable(self, item: Claimed) -> bool:
+        """Recipients allowed it and there is a token (the recorder needs none)."""
+        return item.push is not None and bool(item.token or self.record_only)
+
     async def send_batch(self, batch: list[Claimed]) -> list[SendResult]:
-        to_send = [item.push for item in batch if item.push is not None and (item.token or self.record_only)]
+        to_send = [item.push for item in batch if self._sendable(item)]
         return await self.transport.send(to_send) if to_send else []
 
     async def write_outcomes(self, batch: list[Claimed], results: list[SendResult]) -> None:
@@ -233,7 +237,7 @@ class Deliverer:
         out = Outcomes()
         answers = iter(results)
         for item in batch:
-            if item.push is not None and (item.token or self.record_only):
+            if self._sendable(item):
                 decide(item, next(answers), now, self.config, out, self.rng)
             else:
                 out.add(item, "skipped", error=item.skip or "no_token", next_at=now)
@@ -249,12 +253,15 @@ class Deliverer:
                 await commit(db)
             log.info("returned %d claimed deliveries to the queue", len(batch))
 
-    async def prepare(self) -> list[Claimed]:
-        """Everything before a send: fan mailings and notifications out, claim a batch."""
+    async def fan_out(self) -> int:
+        """Mailings into notifications, notifications into per-session deliveries."""
         from push.mailings import fan_out_mailing_chunk
 
-        await fan_out_mailing_chunk(self.rt, self.config)
-        await self.fan_out_once()
+        return await fan_out_mailing_chunk(self.rt, self.config) + await self.fan_out_once()
+
+    async def prepare(self) -> list[Claimed]:
+        """Everything before a send: the fan-outs, then claim a batch."""
+        await self.fan_out()
         return await self.claim_batch()
 
     async def deliver_once(self) -> int:
@@ -266,12 +273,7 @@ class Deliverer:
 
     async def step(self) -> int:
         """One round of every kind of work; 0 when there was nothing to do."""
-        from push.mailings import fan_out_mailing_chunk
-
-        work = await fan_out_mailing_chunk(self.rt, self.config)
-        work += await self.fan_out_once()
-        work += await self.deliver_once()
-        return work
+        return await self.fan_out() + await self.deliver_once()
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Work until nothing is due now (tests and the bench)."""

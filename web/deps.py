@@ -46,7 +46,7 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
             _request_scope.reset(token)
             session = holder.pop("session", None)
             if session is not None and session.in_transaction():
-                # A session that never began a transaction holds no connection: nothing to close.
+                # Without an open transaction (none begun, or committed) a session holds no connection.
                 await session.close()
 
     return middleware
