@@ -7,36 +7,20 @@ import re
 
 import pytest
 
-from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
-from tests.support import api_key_headers, expect, login_resident
+from tests.crm.estate import partner_with_staff
+from tests.crm.walk import everything_routes_name, fill_path
+from tests.support import api_key_headers, expect
 
 NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me")
 
 
 async def _world(http, staff) -> dict[str, str]:
-    obj = await make_object(http, staff, "Тайный ЖК")
-    premise = await make_premise(http, staff, obj, "77", street="Секретная", house="13")
-    client = await make_client(http, staff, "Секретова", "Тайна", "+79167770077", email="secret@example.com")
-    await link(http, staff, premise, client)
-    account = expect(await http.post(f"/crm/v1/premises/{premise}/accounts", headers=staff,
-                                     json={"number": "SECRET-1"}), 201)["id"]
-    order = expect(await http.post("/crm/v1/orders", headers=staff, json={
-        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Секретная заявка",
-        "status": "waiting"}), 201)["id"]
-    document = expect(await http.post(f"/crm/v1/premises/{premise}/documents", headers=staff, data={
-        "name": "Секретный акт", "description": "", "date": "2026-01-01"},
-        files={"file": ("act.pdf", b"%PDF-1.4 secret", "application/pdf")}), 201)["id"]
-    session = (await login_resident(http, "+79167770077"))["session_id"]
-    job = expect(await http.post("/crm/v1/import/premises/file", headers=staff,
-                                 files={"file": ("secret.xml", b"<import/>", "application/xml")}), 202)["id"]
-    mailing = expect(await http.post("/crm/v1/mailings", headers=staff, json={
-        "channel": "push", "title": "Секретная рассылка", "body": "Текст", "filter": {"client_ids": [client]}}),
-        201)["id"]
-    lead = expect(await http.post("/crm/v1/leads", headers=staff, json={
-        "phone": "+79167770078", "name": "Секретный лид"}), 201)["id"]
-    return {"request_id": lead, "object_id": obj, "premise_id": premise, "client_id": client, "account_id": account,
-            "personal_account_id": account, "order_id": order, "document_id": document, "session_id": session,
-            "mailing_id": mailing, "job_id": job}
+    ids = await everything_routes_name(
+        http, staff, label="Секретный", premise={"number": "77", "street": "Секретная", "house": "13"},
+        client={"last_name": "Секретова", "first_name": "Тайна", "phone": "+79167770077",
+                "email": "secret@example.com"},
+        lead={"phone": "+79167770078", "name": "Секретный лид"}, account_number="SECRET-1", file_name="secret.xml")
+    return {**ids, "request_id": ids.pop("lead_id"), "personal_account_id": ids["account_id"]}
 
 
 def _routes(app) -> list[tuple[str, str]]:
@@ -50,18 +34,6 @@ def _routes(app) -> list[tuple[str, str]]:
     return found
 
 
-def _fill(path: str, ids: dict[str, str]) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name == "kind":
-            return "premises"
-        if name in ids:
-            return ids[name]
-        raise AssertionError(f"the isolation walk does not know the path parameter {name!r} of {path}")
-
-    return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
-
-
 @pytest.mark.parametrize("actor", ["staff", "api_key"])
 async def test_staff_04_every_route_hides_another_partners_data(http, app, actor):
     """Rule: STAFF-04 — another partner's ids answer 404 (in paths) or a refusal (in bodies); no
@@ -72,14 +44,14 @@ async def test_staff_04_every_route_hides_another_partners_data(http, app, actor
               for key, kind in (("premise_id", "premises"), ("client_id", "clients"), ("object_id", "objects"))}
     intruder_partner, intruder_staff = await partner_with_staff(http, name="УК Чужая")
     headers = intruder_staff if actor == "staff" else await api_key_headers(http, intruder_partner)
-    secrets = ("Секретова", "Тайна", "9167770077", "secret@example.com", "SECRET-1", "Тайный ЖК", "Секретная заявка",
-               "Секретный акт", "Секретная рассылка", "secret.xml", "Секретный лид", "9167770078", *ids.values())
+    secrets = ("Секретова", "Тайна", "9167770077", "secret@example.com", "SECRET-1", "ЖК Секретный", "Заявка Секретный",
+               "Акт Секретный", "Рассылка Секретный", "secret.xml", "Секретный лид", "9167770078", *ids.values())
     body = {**ids, "type": "apartment", "street": "Ленина", "house": "1", "number": "1", "name": "Чужой",
             "address": "ул. 1", "role": "owner", "title": "Заявка", "status": "waiting", "kind": "requests",
             "period": "2026-10-01", "amount_due": "10.00", "body": "Текст", "first_name": "Анна", "phone": "+79160000000"}
     walked = 0
     for path, method in _routes(app):
-        url = _fill(path, ids)
+        url = fill_path(path, ids, "isolation")
         response = await http.request(method, url, headers=headers, json=body if method in ("POST", "PATCH", "PUT")
                                        else None)
         walked += 1

@@ -18,8 +18,9 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from core.models import Base, RegistrationRequest
-from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
-from tests.support import ALL_PERMISSIONS, expect, login_resident, staff_headers
+from tests.crm.estate import partner_with_staff
+from tests.crm.walk import everything_routes_name, fill_path
+from tests.support import ALL_PERMISSIONS, expect, staff_headers
 
 # (method, path) -> the permission the route needs.
 PERMISSION_OF: dict[tuple[str, str], str] = {
@@ -115,33 +116,18 @@ def test_staff_01_every_route_that_needs_a_permission_is_walked(app):
 async def _world(http, db) -> tuple[str, dict, dict[str, str]]:
     """A partner with everything a route can name, built by a staff member with every permission."""
     partner, staff = await partner_with_staff(http, name="УК Права")
-    obj = await make_object(http, staff, "ЖК Проверочный")
-    premise = await make_premise(http, staff, obj, "7")
-    client = await make_client(http, staff, LAST, FIRST, PHONE, middle_name=MIDDLE, email=EMAIL)
-    await link(http, staff, premise, client)
-    account = expect(await http.post(f"/crm/v1/premises/{premise}/accounts", headers=staff,
-                                     json={"number": "PERM-1"}), 201)["id"]
-    order = expect(await http.post("/crm/v1/orders", headers=staff, json={
-        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Течёт кран",
-        "status": "waiting"}), 201)["id"]
-    document = expect(await http.post(f"/crm/v1/premises/{premise}/documents", headers=staff, data={
-        "name": "Акт приёмки", "description": "", "date": "2026-01-01"},
-        files={"file": ("act.pdf", b"%PDF-1.4 act", "application/pdf")}), 201)["id"]
-    session = (await login_resident(http, PHONE))["session_id"]
-    job = expect(await http.post("/crm/v1/import/premises/file", headers=staff,
-                                 files={"file": ("premises.xml", b"<import/>", "application/xml")}), 202)["id"]
-    mailing = expect(await http.post("/crm/v1/mailings", headers=staff, json={
-        "channel": "push", "title": "Отключение воды", "body": "Завтра", "filter": {"client_ids": [client]}}),
-        201)["id"]
-    expect(await http.post("/crm/v1/leads", headers=staff, json={"phone": LEAD_PHONE, "name": LEAD_NAME}), 201)
+    ids = await everything_routes_name(
+        http, staff, label="Проверочный",
+        client={"last_name": LAST, "first_name": FIRST, "middle_name": MIDDLE, "phone": PHONE, "email": EMAIL},
+        lead={"phone": LEAD_PHONE, "name": LEAD_NAME}, account_number="PERM-1", file_name="premises.xml")
+    del ids["lead_id"]
     request = RegistrationRequest(partner_id=uuid.UUID(partner), kind="premise_request", phone=PHONE,
                                   address="ул. Ленина, 5", number="7", role="owner",
                                   details={"last_name": LAST, "first_name": FIRST})
     db.add(request)
     await db.flush()
-    ids = {"object_id": obj, "premise_id": premise, "client_id": client, "account_id": account,
-           "order_id": order, "document_id": document, "session_id": session, "job_id": job,
-           "mailing_id": mailing, "request_id": str(request.id)}
+    ids["request_id"] = str(request.id)
+    obj, client = ids["object_id"], ids["client_id"]
     body = {**ids, "object_ids": [obj], "client_ids": [client], "type": "apartment", "street": "Ленина",
             "house": "5", "number": "8", "name": "Новое имя", "address": "ул. Ленина, 5", "role": "owner",
             "title": "Заявка", "status": "waiting", "kind": "requests", "period": "2026-10-01",
@@ -149,18 +135,6 @@ async def _world(http, db) -> tuple[str, dict, dict[str, str]]:
             "first_name": "Анна", "last_name": "Новая", "phone": "+79160000000", "note": "изменено",
             "items": [], "clients": [], "premises": [], "comment": "нет", "reason": "нет"}
     return partner, staff, {**ids, "body": body}
-
-
-def _fill(path: str, ids: dict) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name == "kind":
-            return "premises"
-        if name not in ids:
-            raise AssertionError(f"the permission walk does not know the path parameter {name!r} of {path}")
-        return ids[name]
-
-    return re.sub(r"\{(\w+)\}", value, path)
 
 
 async def _snapshot(db) -> dict[str, str]:
@@ -186,7 +160,7 @@ async def test_staff_01_a_role_without_the_permission_is_refused_and_changes_not
     before = await _snapshot(db)
     multipart = {(method, path) for method, path, handler in _handlers(app) if _takes_files(handler)}
     for method, path in routes:
-        url = _fill(path, world)
+        url = fill_path(path, world, "permission")
         if (method, path) in multipart:
             response = await http.request(method, url, headers=lacking, data=UPLOAD_FORM,
                                           files={"file": ("new.pdf", b"%PDF-1.4 new", "application/pdf")})
@@ -232,7 +206,7 @@ async def test_staff_02_no_read_route_shows_what_the_role_may_not_see(http, db, 
     for method, path, _ in _handlers(app):
         if method != "GET" or not path.startswith("/crm/v1") or path.startswith(NOT_PARTNER_SCOPED):
             continue
-        url = _fill(path, world)
+        url = fill_path(path, world, "permission")
         queries = [{}] + ([{"q": q} for q in searches["q"]] if "{" not in path else [])
         for params in queries:
             response = await http.get(url, headers=reader, params=params)

@@ -1,0 +1,51 @@
+"""What the route walks share (tests/crm/test_isolation.py, tests/crm/test_permissions.py): one
+partner holding one of everything a CRM route can name, and a route path filled with its ids."""
+
+from __future__ import annotations
+
+import re
+
+from tests.crm.estate import link, make_client, make_object, make_premise
+from tests.support import expect, login_resident
+
+
+async def everything_routes_name(http, staff, *, label: str, client: dict, lead: dict, account_number: str,
+                                 file_name: str, premise: dict | None = None) -> dict[str, str]:
+    """Built through the API by `staff` (every permission): an object and a premise, `client`
+    linked to it and logged in (its session), a personal account, an order, a document, a file
+    import job, a mailing to the client and a lead. Texts carry `label`."""
+    obj = await make_object(http, staff, f"ЖК {label}")
+    premise_id = await make_premise(http, staff, obj, **(premise or {"number": "7"}))
+    client_id = await make_client(http, staff, **client)
+    await link(http, staff, premise_id, client_id)
+    account = expect(await http.post(f"/crm/v1/premises/{premise_id}/accounts", headers=staff,
+                                     json={"number": account_number}), 201)["id"]
+    order = expect(await http.post("/crm/v1/orders", headers=staff, json={
+        "kind": "requests", "premise_id": premise_id, "client_id": client_id, "title": f"Заявка {label}",
+        "status": "waiting"}), 201)["id"]
+    document = expect(await http.post(f"/crm/v1/premises/{premise_id}/documents", headers=staff, data={
+        "name": f"Акт {label}", "description": "", "date": "2026-01-01"},
+        files={"file": ("act.pdf", b"%PDF-1.4 act", "application/pdf")}), 201)["id"]
+    session = (await login_resident(http, client["phone"]))["session_id"]
+    job = expect(await http.post("/crm/v1/import/premises/file", headers=staff,
+                                 files={"file": (file_name, b"<import/>", "application/xml")}), 202)["id"]
+    mailing = expect(await http.post("/crm/v1/mailings", headers=staff, json={
+        "channel": "push", "title": f"Рассылка {label}", "body": "Текст", "filter": {"client_ids": [client_id]}}),
+        201)["id"]
+    lead_id = expect(await http.post("/crm/v1/leads", headers=staff, json=lead), 201)["id"]
+    return {"object_id": obj, "premise_id": premise_id, "client_id": client_id, "account_id": account,
+            "order_id": order, "document_id": document, "session_id": session, "job_id": job,
+            "mailing_id": mailing, "lead_id": lead_id}
+
+
+def fill_path(path: str, ids: dict, walk: str) -> str:
+    """`path` with each `{name}` / `{name:type}` replaced by `ids[name]` (`kind` by `premises`)."""
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "kind":
+            return "premises"
+        if name not in ids:
+            raise AssertionError(f"the {walk} walk does not know the path parameter {name!r} of {path}")
+        return ids[name]
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
