@@ -30,7 +30,7 @@ async def screen_answer(request: Request, db: AsyncSession, resident: ResidentPr
         return Response(cached, media_type=MediaType.JSON)
     if generation is None:
         generation = await screens.generation()
-    body = encode_json(await build()).decode()
+    body = encode_json(await build())
     await screens.store(ScreenCache.answer_key(resident.session_id, request.url.path, request.url.query or ""),
                         generation, body)
     return Response(body, media_type=MediaType.JSON)

@@ -22,6 +22,7 @@ import re
 import uuid
 
 import redis.asyncio as aioredis
+from redis.client import NEVER_DECODE
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -59,28 +60,31 @@ class ScreenCache:
         digest = hashlib.blake2b(f"{path}?{query}".encode(), digest_size=12).hexdigest()
         return f"screen:{session_id}:{digest}"
 
+    # Generations and answers are raw bytes (an answer is sent as it is stored), read without the
+    # client's decoding.
+
     @staticmethod
-    def valid(generation: str | None, entry: str | None) -> str | None:
+    def valid(generation: bytes | None, entry: bytes | None) -> bytes | None:
         """The cached answer, if it was read under the current generation."""
         if generation is None or entry is None:
             return None
-        stamp, _, body = entry.partition("\n")
+        stamp, _, body = entry.partition(b"\n")
         return body if stamp == generation else None
 
-    async def generation(self) -> str | None:
+    async def generation(self) -> bytes | None:
         """The current generation, made when there is none (a new or flushed Redis)."""
         try:
             await self.redis.set(GENERATION_KEY, uuid.uuid4().hex, nx=True)
-            return await self.redis.get(GENERATION_KEY)
+            return await self.redis.execute_command("GET", GENERATION_KEY, **{NEVER_DECODE: True})
         except RedisError:
             return None
 
-    async def store(self, key: str, generation: str | None, body: str) -> None:
+    async def store(self, key: str, generation: bytes | None, body: bytes) -> None:
         """`generation` must have been read before the data of `body` was."""
         if generation is None:
             return
         try:
-            await self.redis.set(key, f"{generation}\n{body}", ex=self.ttl)
+            await self.redis.set(key, generation + b"\n" + body, ex=self.ttl)
         except RedisError:
             pass
 

@@ -3,12 +3,15 @@ reuse detection, and the per-request check that a session is still alive."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from redis.commands.core import AsyncScript
+import redis.asyncio as aioredis
+from redis.client import NEVER_DECODE
+from redis.exceptions import NoScriptError
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +62,7 @@ class ResidentPrincipal:
     session_id: uuid.UUID
     app_id: str
     # Values of the keys `authenticate` was asked to read in its Redis round trip.
-    prefetched: tuple[str | None, ...] = ()
+    prefetched: tuple[bytes | None, ...] = ()  # raw Redis values
 
 
 TOO_MANY_CODES = "Слишком много запросов кода. Повторите позже"
@@ -220,7 +223,17 @@ local out = {state, requests, touch and 1 or 0}
 for i = 4, #KEYS do out[i] = redis.call('GET', KEYS[i]) end
 return out
 """
-_session_check = AsyncScript(None, _SESSION_CHECK.encode())  # run with each runtime's client; loaded on first use
+_SESSION_CHECK_SHA = hashlib.sha1(_SESSION_CHECK.encode()).hexdigest()
+
+
+async def _session_check(redis: aioredis.Redis, keys: list[str], *args) -> list:
+    """Run the check by its digest (loading it on first use), answers left as bytes: a prefetched
+    screen answer goes out as it is, neither decoded nor encoded again."""
+    try:
+        return await redis.execute_command("EVALSHA", _SESSION_CHECK_SHA, len(keys), *keys, *args,
+                                           **{NEVER_DECODE: True})
+    except NoScriptError:
+        return await redis.execute_command("EVAL", _SESSION_CHECK, len(keys), *keys, *args, **{NEVER_DECODE: True})
 
 
 def _session_key(session_id: uuid.UUID) -> str:
@@ -242,15 +255,14 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
     extra = prefetch(session_id) if prefetch is not None else []
     state, requests, touch, *fetched = await _session_check(
-        keys=[_session_key(session_id), rate_key, f"touch:{session_id}", *extra], args=[TOUCH_INTERVAL],
-        client=rt.redis)
+        rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL)
     if state is None:
         deactivated_at = (await db.execute(
             select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
         )).first()
-        state = "1" if deactivated_at is not None and deactivated_at[0] is None else "0"
+        state = b"1" if deactivated_at is not None and deactivated_at[0] is None else b"0"
         await rt.redis.set(_session_key(session_id), state, ex=SESSION_CACHE_TTL)
-    if state != "1":
+    if state != b"1":
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
     ratelimit.check(rt, rule, requests, window_ends)
     if touch:
