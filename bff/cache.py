@@ -1,8 +1,9 @@
-"""Cached screen answers (core/screen_cache.py): a screen route with `opt=SCREEN_CACHE` gets, in
-the Redis round trip that checks the session, its last answer for this session and URL and the
-data generation; when the answer was read under the current generation it is sent as it is, no
-database touched. Otherwise the screen is built, sent, and stored under the generation read
-before its data was."""
+"""Cached screen answers (core/screen_cache.py): a screen route with `opt=SCREEN_CACHE` has its
+last answer for this session and URL checked in the Redis round trip that checks the session; an
+answer read under the current generations of its scopes is sent as it is, no database touched.
+Otherwise the screen is built, sent, and stored with the generations read before its data was:
+the global and account ones (with the check), then those of the partners the account's screens
+read (its client cards' partners, its app's and its chosen brand's partners)."""
 
 from __future__ import annotations
 
@@ -14,23 +15,44 @@ from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.service import ResidentPrincipal
-from core.screen_cache import ScreenCache
+from bff.sql import fetch_value
+from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope, partner_scope
 
 SCREEN_CACHE = {"screen_cache": True}
+
+# The partners whose data the account's screens read (bff/brands/context.py: `cards`, `app`, `pick`).
+PARTNERS_SQL = """
+SELECT COALESCE(array_agg(DISTINCT x.partner_id::text), '{}') FROM (
+  SELECT c.partner_id FROM account a JOIN client c ON c.phone = a.phone WHERE a.id = $1::uuid
+  UNION ALL SELECT b.partner_id FROM brand b WHERE b.slug = $3::text
+  UNION ALL SELECT b.partner_id FROM device_session s JOIN brand b ON b.id = s.current_brand_id WHERE s.id = $2::uuid
+) x"""
 
 
 async def screen_answer(request: Request, db: AsyncSession, resident: ResidentPrincipal,
                         build: Callable[[], Awaitable[object]]) -> Response:
     screens: ScreenCache | None = db.info.get("screens")
-    if screens is None or len(resident.prefetched) != 2:
+    if screens is None or not resident.screen_check:
         return Response(await build(), media_type=MediaType.JSON)
-    generation, entry = resident.prefetched
-    cached = ScreenCache.valid(generation, entry)
-    if cached is not None:
-        return Response(cached, media_type=MediaType.JSON)
-    if generation is None:
-        generation = await screens.generation()
+    answer, *read = resident.screen_check
+    if answer is not None:
+        return Response(answer, media_type=MediaType.JSON)
+    stamps = await _stamps(db, screens, resident, read)
     body = encode_json(await build())
-    await screens.store(ScreenCache.answer_key(resident.session_id, request.url.path, request.url.query or ""),
-                        generation, body)
+    if stamps is not None:
+        await screens.store(ScreenCache.answer_key(resident.session_id, request.url.path, request.url.query or ""),
+                            stamps, body)
     return Response(body, media_type=MediaType.JSON)
+
+
+async def _stamps(db: AsyncSession, screens: ScreenCache, resident: ResidentPrincipal,
+                  read: list[bytes | None]) -> dict[str, bytes] | None:
+    """The generations an answer built now is stamped with; None: it is not to be stored."""
+    if len(read) != 2 or None in read:
+        return None
+    partners = await fetch_value(db, PARTNERS_SQL, resident.account_id, resident.session_id, resident.app_id)
+    keys = [partner_scope(p) for p in partners]
+    generations = await screens.generations(keys)
+    if generations is None or None in generations:
+        return None
+    return {GENERATION_KEY: read[0], account_scope(resident.account_id): read[1], **dict(zip(keys, generations))}

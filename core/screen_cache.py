@@ -1,18 +1,35 @@
 """A cache of the app screens' answers (bff/cache.py), invalidated by every committed write to what
-screens show.
+the screens show, and only for the accounts whose screens show it.
 
-Each answer is stored with the data generation it was read under: a random token in Redis that
-any transaction writing to a table the screens read replaces once it has committed. A request
-takes the generation (with the cached answer, in the round trip that checks its session) before
-it queries, so a write committed meanwhile leaves what it stores already stale, never served. A
-generation that could not be replaced (Redis away at that moment) is covered by the answers'
-short lifetime.
+Generations. A generation is a random token in Redis, one per scope of data:
 
-Writes are seen where they all pass, the ORM session: a flush of mapped objects, and DML
-statements run through a session (Core or text) by the table they write. Tables no screen reads
-(the push outbox, audit, mailings' bookkeeping, …) are listed below; every other table counts, so
-a new table is covered until someone decides otherwise. A statement may declare itself harmless
-with the execution option `screens_unaffected` (the per-request "last seen" stamps)."""
+- `screens:partner:<id>`: what one partner holds (its premises, objects, orders, brands, ...). Only
+  accounts with a client card in that partner see it, or whose app or chosen brand is that
+  partner's.
+- `screens:account:<id>`: what belongs to one account alone (its device sessions and their
+  context, its inbox, its guests, its requests to add a premise).
+- `screens:generation`, the global one: what does not tell its scope (an account's own profile,
+  which co-residents see on the People screen, a card's phone, which decides whose screens read a
+  partner, rows without a partner, statements with no declared scope).
+
+A transaction that wrote replaces the generations of the scopes it wrote once it has committed.
+
+Answers. Each answer is stored with the generations it was read under: the global one, its
+account's and those of its account's partners. It is served only while all of them are unchanged;
+the check runs in Redis, in the round trip that checks the request's session. Every generation is
+read before the data it stamps: the global and account ones by that same round trip, the partners'
+after the account's partners are looked up (a new card, which could add a partner, renews the
+global generation, read before the look-up). A write committed meanwhile leaves what is stored
+already stale, never served. A generation that could not be replaced (Redis away at that moment)
+is covered by the answers' short lifetime.
+
+Writes are seen where they all pass, the ORM session: a flush of mapped objects (by each object's
+table and its partner or account) and DML statements run through a session (Core or text) by the
+table they write, in the global scope unless the statement declares its scopes
+(`execution_options=scoped(account=...)`). Tables no screen reads (the push outbox, audit,
+mailings' bookkeeping, ...) are listed below; every other table counts, so a new table is covered
+until someone decides otherwise. A statement may declare itself harmless with the execution option
+`screens_unaffected` (the per-request "last seen" stamps)."""
 
 from __future__ import annotations
 
@@ -24,7 +41,7 @@ import uuid
 import redis.asyncio as aioredis
 from redis.client import NEVER_DECODE
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -32,7 +49,17 @@ log = logging.getLogger(__name__)
 
 GENERATION_KEY = "screens:generation"
 ENTRY_TTL_SECONDS = 60
+# A generation outlives every answer stamped with it; one that expired fails their check.
+GENERATION_TTL_SECONDS = 86_400
 UNAFFECTED = "screens_unaffected"
+SCOPES = "screens_scopes"
+
+# Rows that decide which partners an account's screens read (bff/cache.py), by the column they are
+# found by: writing one renews the global generation.
+_FOUND_BY = {"client": "phone", "brand": "slug"}
+
+# Tables whose rows only their own account's screens read: their writes renew that account alone.
+ACCOUNT_TABLES = frozenset({"device_session", "guest", "notification", "registration_request"})
 
 # Tables no screen reads: writing them leaves the screens as they were.
 UNREAD_TABLES = frozenset({
@@ -47,8 +74,63 @@ _WRITES = re.compile(r"\bINSERT\s+INTO\s+\"?(\w+)|\bUPDATE\s+\"?(\w+)\"?(?:\s+(?
                      r"|\bDELETE\s+FROM\s+\"?(\w+)", re.I)
 
 
+def partner_scope(partner_id) -> str:
+    return f"screens:partner:{partner_id}"
+
+
+def account_scope(account_id) -> str:
+    return f"screens:account:{account_id}"
+
+
+def scoped(*, account=None, partner=None) -> dict:
+    """Execution options of a DML statement that writes only this account's or partner's data."""
+    scopes = {account_scope(account)} if account is not None else set()
+    if partner is not None:
+        scopes.add(partner_scope(partner))
+    return {SCOPES: frozenset(scopes)}
+
+
+# The screen part of the request's session check (core/auth/service.py), run in Redis after it:
+# KEYS[4] the answer, KEYS[5] and KEYS[6] the global and the account generation; ARGV[2] a fresh
+# token. An entry is "<key> <generation> ...\n<answer>"; its generation keys are read from the
+# entry itself (not passed in KEYS: the cache runs on one Redis, not a cluster). Answers
+# out[4] = the answer or false; on a miss, out[5] and out[6] = the two generations, made when
+# missing.
+CHECK_LUA = """
+local entry = redis.call('GET', KEYS[4])
+local answer = false
+if entry then
+  local cut = string.find(entry, '\\n', 1, true)
+  if cut then
+    answer = string.sub(entry, cut + 1)
+    for key, stamp in string.gmatch(string.sub(entry, 1, cut - 1), '(%S+) (%S+)') do
+      if redis.call('GET', key) ~= stamp then answer = false break end
+    end
+  end
+end
+out[4] = answer
+if not answer then
+  for i = 5, 6 do
+    redis.call('SET', KEYS[i], ARGV[2], 'NX', 'EX', TTL)
+    out[i] = redis.call('GET', KEYS[i])
+  end
+end
+""".replace("TTL", str(GENERATION_TTL_SECONDS))
+
+_ENSURE_LUA = """
+local out = {}
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[1], 'NX', 'EX', TTL)
+  out[i] = redis.call('GET', KEYS[i])
+end
+return out
+""".replace("TTL", str(GENERATION_TTL_SECONDS))
+
+
 class ScreenCache:
-    """Whole app screen answers in Redis, each stored with the data generation it was read under."""
+    """Whole app screen answers in Redis, each stored with the generations it was read under.
+    Generations and answers are raw bytes (an answer is sent as it is stored), read without the
+    client's decoding."""
 
     def __init__(self, redis: aioredis.Redis, ttl: int = ENTRY_TTL_SECONDS) -> None:
         self.redis = redis
@@ -60,51 +142,62 @@ class ScreenCache:
         digest = hashlib.blake2b(f"{path}?{query}".encode(), digest_size=12).hexdigest()
         return f"screen:{session_id}:{digest}"
 
-    # Generations and answers are raw bytes (an answer is sent as it is stored), read without the
-    # client's decoding.
-
     @staticmethod
-    def valid(generation: bytes | None, entry: bytes | None) -> bytes | None:
-        """The cached answer, if it was read under the current generation."""
-        if generation is None or entry is None:
-            return None
-        stamp, _, body = entry.partition(b"\n")
-        return body if stamp == generation else None
+    def check_keys(session_id: uuid.UUID, account_id: uuid.UUID, path: str, query: str) -> list[str]:
+        """KEYS[4..6] of CHECK_LUA."""
+        return [ScreenCache.answer_key(session_id, path, query), GENERATION_KEY, account_scope(account_id)]
 
-    async def generation(self) -> bytes | None:
-        """The current generation, made when there is none (a new or flushed Redis)."""
+    async def generations(self, keys: list[str]) -> list[bytes] | None:
+        """The current generations of `keys`, made where missing; None when Redis is away."""
+        if not keys:
+            return []
         try:
-            await self.redis.set(GENERATION_KEY, uuid.uuid4().hex, nx=True)
-            return await self.redis.execute_command("GET", GENERATION_KEY, **{NEVER_DECODE: True})
+            return await self.redis.execute_command("EVAL", _ENSURE_LUA, len(keys), *keys, new_token(),
+                                                    **{NEVER_DECODE: True})
         except RedisError:
             return None
 
-    async def store(self, key: str, generation: bytes | None, body: bytes) -> None:
-        """`generation` must have been read before the data of `body` was."""
-        if generation is None:
-            return
+    async def store(self, key: str, stamps: dict[str, bytes], body: bytes) -> None:
+        """`stamps` (generation key: generation) must have been read before the data of `body` was."""
+        header = b" ".join(name.encode() + b" " + stamp for name, stamp in stamps.items())
         try:
-            await self.redis.set(key, generation + b"\n" + body, ex=self.ttl)
+            await self.redis.set(key, header + b"\n" + body, ex=self.ttl)
         except RedisError:
             pass
 
-    async def invalidate(self) -> None:
-        """After a committed write: every answer read before it is stale."""
+    async def invalidate(self, scopes: set[str]) -> None:
+        """After a committed write: every answer read before it in these scopes is stale."""
+        if not scopes:
+            return
         try:
-            await self.redis.set(GENERATION_KEY, uuid.uuid4().hex)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for scope in scopes:
+                    pipe.set(scope, new_token(), ex=GENERATION_TTL_SECONDS)
+                await pipe.execute()
         except RedisError as exc:
-            log.warning("the screens' data generation could not be renewed (%s); cached screens expire "
+            log.warning("the screens' data generations could not be renewed (%s); cached screens expire "
                         "within %d s", type(exc).__name__, self.ttl)
 
 
-def _mark(session: Session) -> None:
-    """Renew the generation once this transaction has committed (core.db.commit runs it)."""
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _mark(session: Session, scopes: set[str] | frozenset[str] | None) -> None:
+    """Renew the generations of `scopes` (None: the global one) once this transaction has
+    committed (core.db.commit runs what waits for it)."""
     cache = session.info.get("screens")
     if cache is None:
         return
-    callbacks = session.info.setdefault("after_commit", [])
-    if cache.invalidate not in callbacks:
-        callbacks.append(cache.invalidate)
+    pending = session.info.get("screen_scopes")
+    if pending is None:
+        pending = session.info["screen_scopes"] = set()
+
+        async def renew() -> None:
+            await cache.invalidate(session.info.pop("screen_scopes", set()))
+
+        session.info.setdefault("after_commit", []).append(renew)
+    pending.update(scopes if scopes is not None else (GENERATION_KEY,))
 
 
 def written_tables(statement) -> set[str]:
@@ -116,13 +209,38 @@ def written_tables(statement) -> set[str]:
     return {next(name for name in match.groups() if name).lower() for match in _WRITES.finditer(text)}
 
 
+def _values(state, name: str) -> set:
+    """The values an attribute had and has in this flush."""
+    history = state.attrs[name].history
+    return {v for v in (*history.added, *history.unchanged, *history.deleted) if v is not None}
+
+
+def object_scopes(session: Session, obj) -> set[str] | None:
+    """The scopes a flushed object's write touches: an empty set for a table no screen reads, None
+    for the global scope."""
+    table = getattr(getattr(obj, "__table__", None), "name", None)
+    if table in UNREAD_TABLES:
+        return set()
+    state = inspect(obj)
+    columns = state.mapper.columns
+    found_by = _FOUND_BY.get(table)
+    if found_by and (obj in session.new or obj in session.deleted or state.attrs[found_by].history.has_changes()):
+        return None  # whose screens read its partner changes
+    if table == "partner":
+        return {partner_scope(obj.id)}
+    if table in ACCOUNT_TABLES:
+        return {account_scope(v) for v in _values(state, "account_id")} or None
+    if "partner_id" in columns:
+        return {partner_scope(v) for v in _values(state, "partner_id")} or None
+    return None
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:  # noqa: ARG001
     for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(getattr(obj, "__table__", None), "name", None)
-        if table not in UNREAD_TABLES:
-            _mark(session)
-            return
+        scopes = object_scopes(session, obj)
+        if scopes is None or scopes:
+            _mark(session, scopes)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -130,4 +248,4 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
     if state.is_select or state.execution_options.get(UNAFFECTED):
         return
     if written_tables(state.statement) - UNREAD_TABLES:
-        _mark(state.session)
+        _mark(state.session, state.execution_options.get(SCOPES))

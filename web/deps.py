@@ -16,7 +16,7 @@ from core.db import commit
 from core.errors import NotAuthenticated, PermissionDenied
 from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
-from core.screen_cache import GENERATION_KEY, ScreenCache
+from core.screen_cache import ScreenCache
 from core.security import constant_time_equals
 
 
@@ -84,14 +84,14 @@ async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession)
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
-    prefetch = None
+    screen = None
     if request.route_handler.opt.get("screen_cache") and db.info.get("screens") is not None:
-        # A cacheable screen: its cached answer and the data generation come with the session check.
+        # A cacheable screen: its cached answer is checked with the session (bff/cache.py).
         path, query = request.url.path, request.url.query or ""
 
-        def prefetch(session_id):
-            return [GENERATION_KEY, ScreenCache.answer_key(session_id, path, query)]
-    return await authenticate(runtime, db, token, prefetch=prefetch)
+        def screen(session_id, account_id):
+            return ScreenCache.check_keys(session_id, account_id, path, query)
+    return await authenticate(runtime, db, token, screen=screen)
 
 
 async def provide_optional_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal | None:

@@ -24,7 +24,7 @@ from core.errors import NotAuthenticated, RateLimited
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import normalize_phone
 from core.runtime import Runtime
-from core.screen_cache import UNAFFECTED
+from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token
 from core.security import new_secret, sha256_hex
 
 SESSION_CACHE_TTL = 300
@@ -62,7 +62,9 @@ class ResidentPrincipal:
     session_id: uuid.UUID
     app_id: str
     # Values of the keys `authenticate` was asked to read in its Redis round trip.
-    prefetched: tuple[bytes | None, ...] = ()  # raw Redis values
+    # CHECK_LUA's outcome for a cacheable screen: (answer | None, global and account generations
+    # on a miss), raw Redis values.
+    screen_check: tuple[bytes | None, ...] = ()
 
 
 TOO_MANY_CODES = "Слишком много запросов кода. Повторите позже"
@@ -213,21 +215,24 @@ async def deactivate_session(rt: Runtime, db: AsyncSession, session_id: uuid.UUI
 
 
 # The per-request check in one command: the session's cached state, the request counter of the
-# rate window (kept two windows), the touch mark (set when missing) and any prefetched keys.
+# rate window (kept two windows), the touch mark (set when missing) and, for a cacheable screen,
+# the screen cache's check (core/screen_cache.py) of its answer.
 _SESSION_CHECK = """
 local state = redis.call('GET', KEYS[1])
 local requests = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], 120)
 local touch = redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1])
 local out = {state, requests, touch and 1 or 0}
-for i = 4, #KEYS do out[i] = redis.call('GET', KEYS[i]) end
+if #KEYS > 3 then
+""" + CHECK_LUA + """
+end
 return out
 """
 _SESSION_CHECK_SHA = hashlib.sha1(_SESSION_CHECK.encode()).hexdigest()
 
 
 async def _session_check(redis: aioredis.Redis, keys: list[str], *args) -> list:
-    """Run the check by its digest (loading it on first use), answers left as bytes: a prefetched
+    """Run the check by its digest (loading it on first use), answers left as bytes: a cached
     screen answer goes out as it is, neither decoded nor encoded again."""
     try:
         return await redis.execute_command("EVALSHA", _SESSION_CHECK_SHA, len(keys), *keys, *args,
@@ -241,9 +246,10 @@ def _session_key(session_id: uuid.UUID) -> str:
 
 
 async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
-                       prefetch: Callable[[uuid.UUID], list[str]] | None = None) -> ResidentPrincipal:
-    """The session behind an access token, if it is alive. `prefetch` names further Redis keys
-    (given the session id) to read in the same round trip (a cached screen, say)."""
+                       screen: Callable[[uuid.UUID, uuid.UUID], list[str]] | None = None) -> ResidentPrincipal:
+    """The session behind an access token, if it is alive. `screen` gives (from the session and
+    account ids) the keys of a cached screen answer to check in the same round trip
+    (ScreenCache.check_keys); its outcome is the principal's `screen_check`."""
     claims = rt.tokens.verify(access_token, "access")
     try:
         session_id = uuid.UUID(claims["sid"])
@@ -253,9 +259,10 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
     # One Redis round trip: the session's cached state, the request-rate counter, the touch mark.
     rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
-    extra = prefetch(session_id) if prefetch is not None else []
+    extra = screen(session_id, account_id) if screen is not None else []
     state, requests, touch, *fetched = await _session_check(
-        rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL)
+        rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL,
+        *((new_token(),) if extra else ()))
     if state is None:
         deactivated_at = (await db.execute(
             select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
@@ -279,7 +286,7 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
             await _record_visit(db, account_id, touched[0], now,
                                 push_enabled=_push_enabled(touched[1], touched[2]))
     return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
-                             prefetched=tuple(fetched))
+                             screen_check=tuple(fetched))
 
 
 async def logout(rt: Runtime, db: AsyncSession, principal: ResidentPrincipal) -> None:

@@ -15,6 +15,7 @@ from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.models import Account, Brand, Client, DeviceSession, EstateObject, Partner, Premise, PremiseLink
 from core.residents import rules
 from core.residents.access import premise_access
+from core.screen_cache import scoped
 
 BRAND_NOT_FOUND = "Бренд не найден"
 
@@ -42,7 +43,8 @@ async def switch_premise(db: AsyncSession, principal: ResidentPrincipal, premise
         if brand_id is None or brand_id != app_brand:
             raise RuleViolation(rules.OTHER_BRAND_PREMISE, code="premise_of_other_brand")
         values = {"current_premise_id": premise_id}
-    await db.execute(update(DeviceSession).where(DeviceSession.id == principal.session_id).values(**values))
+    await db.execute(update(DeviceSession).where(DeviceSession.id == principal.session_id).values(**values),
+                     execution_options=scoped(account=principal.account_id))
 
 
 async def switch_brand(db: AsyncSession, principal: ResidentPrincipal, slug: str) -> None:
@@ -70,4 +72,5 @@ async def switch_brand(db: AsyncSession, principal: ResidentPrincipal, slug: str
         if not registered:
             raise NotFound(BRAND_NOT_FOUND)
     await db.execute(update(DeviceSession).where(DeviceSession.id == principal.session_id)
-                     .values(current_brand_id=brand.id, current_premise_id=first))
+                     .values(current_brand_id=brand.id, current_premise_id=first),
+                     execution_options=scoped(account=principal.account_id))

@@ -11,6 +11,7 @@ from core.clock import Clock
 from core.errors import NotFound
 from core.models import Notification
 from core.pagination import keyset, page
+from core.screen_cache import scoped
 
 
 async def list_inbox(db: AsyncSession, account_id: uuid.UUID, *, premise_id: uuid.UUID | None, unread_only: bool,
@@ -41,5 +42,6 @@ async def mark_read(db: AsyncSession, clock: Clock, account_id: uuid.UUID, notif
 
 async def mark_all_read(db: AsyncSession, clock: Clock, account_id: uuid.UUID) -> int:
     result = await db.execute(update(Notification).where(Notification.account_id == account_id,
-                                                         Notification.read_at.is_(None)).values(read_at=clock.now()))
+                                                         Notification.read_at.is_(None)).values(read_at=clock.now()),
+                              execution_options=scoped(account=account_id))
     return result.rowcount or 0

@@ -1,6 +1,7 @@
 """The screen cache (core/screen_cache.py, bff/cache.py) as served: answers stored in Redis under
-the data generation, which every committed write to what screens show renews. Each test runs on
-committed data with the runtime wired as `open_runtime` wires it."""
+the generations of their scopes (global, account, partners), which every committed write to what
+screens show renews for the scopes it wrote. Each test runs on committed data with the runtime
+wired as `open_runtime` wires it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from core.reads import ReadPool
 from core.screen_cache import GENERATION_KEY, ScreenCache
 from tests.bff.screens.test_my_premises import _bill
 from tests.bff.screens.world import app_login, client_in, expect, give_premise, make_partner, next_phone
+from tests.crm.estate import link
 
 
 class CountingPool(ReadPool):
@@ -37,8 +39,8 @@ async def served(runtime, base_settings):
         await reads.close()
 
 
-async def _resident(http):
-    phone = next_phone()
+async def _resident(http, phone: str | None = None):
+    phone = phone or next_phone()
     partner = await make_partner(http, f"cache-{phone[-4:]}")
     premise = await give_premise(http, partner, phone, "7")
     return partner, premise, await client_in(http, partner, phone), await app_login(http, phone)
@@ -46,6 +48,17 @@ async def _resident(http):
 
 async def _screen(http, auth, path="/app/v1/screens/my-premises") -> dict:
     return expect(await http.get(path, headers=auth), 200)
+
+
+async def _generations(runtime) -> dict[str, str]:
+    keys = sorted(await runtime.redis.keys("screens:*"))
+    return dict(zip(keys, await runtime.redis.mget(keys)))
+
+
+async def _served_from_cache(http, served, auth, path="/app/v1/screens/my-premises") -> bool:
+    queries = served.queries
+    await _screen(http, auth, path)
+    return served.queries == queries
 
 
 @pytest.mark.committed
@@ -104,7 +117,8 @@ async def test_writes_screens_do_not_show_and_rollbacks_keep_the_generation(http
     _, premise, _, auth = await _resident(http)
     await _screen(http, auth)
     await _screen(http, auth)  # cached
-    generation = await runtime.redis.get(GENERATION_KEY)
+    generations = await _generations(runtime)
+    assert GENERATION_KEY in generations and len(generations) >= 3  # global, account, partner
     queries = served.queries
     async with runtime.sessionmaker() as db:
         await db.execute(text("UPDATE push_delivery SET attempts = attempts WHERE false"))
@@ -114,6 +128,70 @@ async def test_writes_screens_do_not_show_and_rollbacks_keep_the_generation(http
         await db.rollback()
     await runtime.redis.delete(*await runtime.redis.keys("touch:*"))
     await _screen(http, auth)  # this one stamps the session's activity (and reads in that transaction)
-    assert await runtime.redis.get(GENERATION_KEY) == generation
+    assert await _generations(runtime) == generations
     await _screen(http, auth)
     assert served.queries == queries  # still the cached read
+
+
+@pytest.mark.committed
+async def test_a_partners_writes_renew_only_the_screens_that_read_that_partner(http, served):
+    """Rule: APP-PREM-01 — a CRM write of one partner renews its residents' screens and leaves the
+    cached screens of another partner's residents valid."""
+    partner_a, _, _, auth_a = await _resident(http)
+    _, _, _, auth_b = await _resident(http)
+    for auth in (auth_a, auth_b):
+        await _screen(http, auth)
+        assert await _served_from_cache(http, served, auth)
+    expect(await http.patch(f"/crm/v1/objects/{partner_a.objects['ЖК Солнечный']}", headers=partner_a.staff,
+                            json={"name": "ЖК Новый"}), 200)
+    assert await _served_from_cache(http, served, auth_b)
+    assert not await _served_from_cache(http, served, auth_a)
+    assert (await _screen(http, auth_a))["items"][0]["object_name"] == "ЖК Новый"
+
+
+@pytest.mark.committed
+async def test_a_card_in_another_partner_brings_that_partner_into_the_screens(http, served):
+    """Rule: APP-PREM-01 — a new client card of the account's phone in a partner its screens did
+    not read renews them; from then on that partner's writes renew them too."""
+    phone = next_phone()
+    _, _, _, auth = await _resident(http, phone)
+    other = await make_partner(http, f"cache-other-{phone[-4:]}")
+    await _screen(http, auth)
+    assert await _served_from_cache(http, served, auth)
+    await client_in(http, other, phone)                        # the card alone: nothing shown changes
+    assert not await _served_from_cache(http, served, auth)
+    assert await _served_from_cache(http, served, auth)
+    premise = await give_premise(http, other, phone, "15")     # that partner's write: renews the screen
+    assert [item["id"] for item in (await _screen(http, auth))["items"]][-1] == premise
+
+
+@pytest.mark.committed
+async def test_a_co_residents_own_data_renews_the_people_screen(http, served):
+    """Rule: APP-DATA-01, APP-PREM-01 — another account's name, shown on the People screen of the
+    accounts it shares a premise with, is fresh there once that account edits it."""
+    partner, premise, _, auth = await _resident(http)
+    neighbour_phone = next_phone()
+    await link(http, partner.staff, premise, await client_in(http, partner, neighbour_phone, "Петрова"), "owner")
+    neighbour = await app_login(http, neighbour_phone)
+    path = f"/app/v1/screens/people?premise_id={premise}"
+    await _screen(http, auth, path)
+    assert await _served_from_cache(http, served, auth, path)
+    expect(await http.patch("/app/v1/me", headers=neighbour, json={"first_name": "Варвара"}), 200)
+    names = [person["name"] for group in (await _screen(http, auth, path))["groups"] for person in group["people"]]
+    assert any("Варвара" in name for name in names), names
+
+
+@pytest.mark.committed
+async def test_a_context_switch_renews_only_that_accounts_screens(http, served):
+    """Rule: APP-PREM-02 — switching the current premise renews the switching account's screens
+    and leaves another account's cached screens valid."""
+    phone = next_phone()
+    partner, first, _, auth = await _resident(http, phone)
+    second = await give_premise(http, partner, phone, "8")
+    _, _, _, other = await _resident(http)
+    for who in (auth, other):
+        await _screen(http, who, "/app/v1/screens/profile")
+    assert (await _screen(http, auth, "/app/v1/screens/profile"))["current_premise"]["id"] == first
+    expect(await http.post("/app/v1/session/premise", headers=auth, json={"premise_id": second}), 200)
+    assert await _served_from_cache(http, served, other, "/app/v1/screens/profile")
+    assert (await _screen(http, auth, "/app/v1/screens/profile"))["current_premise"]["id"] == second
