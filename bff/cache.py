@@ -1,6 +1,7 @@
-"""Cached screen answers (core/screen_cache.py): a screen route with `opt=SCREEN_CACHE` has its
-last answer for this session and URL checked in the Redis round trip that checks the session; an
-answer read under the current generations of its scopes is sent as it is, no database touched.
+"""Cached screen answers (core/screen_cache.py). A screen route with `dependencies=SCREEN_RESIDENT`
+(web/deps.py) that answers with `screen_answer` has its last answer for this session and URL
+checked in the Redis round trip that checks the session; an answer read under the current
+generations of its scopes is sent as it is, no database session made.
 Otherwise the screen is built, sent, and stored with the generations read before its data was:
 the global and account ones (with the check), then those of the partners the account's screens
 read (its client cards' partners, its app's and its chosen brand's partners)."""
@@ -14,11 +15,10 @@ from litestar.enums import MediaType
 from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.service import ResidentPrincipal
 from bff.sql import fetch_value
+from core.auth.service import ResidentPrincipal
 from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope, partner_scope
-
-SCREEN_CACHE = {"screen_cache": True}
+from web.deps import request_session
 
 # The partners whose data the account's screens read (bff/brands/context.py: `cards`, `app`, `pick`).
 PARTNERS_SQL = """
@@ -29,16 +29,17 @@ SELECT COALESCE(array_agg(DISTINCT x.partner_id::text), '{}') FROM (
 ) x"""
 
 
-async def screen_answer(request: Request, db: AsyncSession, resident: ResidentPrincipal,
-                        build: Callable[[], Awaitable[object]]) -> Response:
+async def screen_answer(request: Request, resident: ResidentPrincipal,
+                        build: Callable[[AsyncSession], Awaitable[object]]) -> Response:
+    """The answer of a screen `build` makes with the request's database session."""
+    if resident.screen_check and resident.screen_check[0] is not None:
+        return Response(resident.screen_check[0], media_type=MediaType.JSON)  # no database session made
+    db = request_session(request.app.state.runtime)
     screens: ScreenCache | None = db.info.get("screens")
     if screens is None or not resident.screen_check:
-        return Response(await build(), media_type=MediaType.JSON)
-    answer, *read = resident.screen_check
-    if answer is not None:
-        return Response(answer, media_type=MediaType.JSON)
-    stamps = await _stamps(db, screens, resident, read)
-    body = encode_json(await build())
+        return Response(await build(db), media_type=MediaType.JSON)
+    stamps = await _stamps(db, screens, resident, resident.screen_check[1:])
+    body = encode_json(await build(db))
     if stamps is not None:
         await screens.store(ScreenCache.answer_key(resident.session_id, request.url.path, request.url.query or ""),
                             stamps, body)
@@ -46,7 +47,7 @@ async def screen_answer(request: Request, db: AsyncSession, resident: ResidentPr
 
 
 async def _stamps(db: AsyncSession, screens: ScreenCache, resident: ResidentPrincipal,
-                  read: list[bytes | None]) -> dict[str, bytes] | None:
+                  read: tuple[bytes | None, ...]) -> dict[str, bytes] | None:
     """The generations an answer built now is stamped with; None: it is not to be stored."""
     if len(read) != 2 or None in read:
         return None

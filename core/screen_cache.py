@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import re
 import uuid
 
@@ -180,10 +181,12 @@ class ScreenCache:
 
 
 def new_token() -> str:
-    return uuid.uuid4().hex
+    """A generation: 128 random bits (a generation is compared, never guessed at: no need for the
+    system's entropy, which costs a system call on every screen request)."""
+    return f"{random.getrandbits(128):032x}"
 
 
-def _mark(session: Session, scopes: set[str] | frozenset[str] | None) -> None:
+def renew_screens(session: Session, scopes: set[str] | frozenset[str] | None = None) -> None:
     """Renew the generations of `scopes` (None: the global one) once this transaction has
     committed (core.db.commit runs what waits for it)."""
     cache = session.info.get("screens")
@@ -240,7 +243,7 @@ def _after_flush(session: Session, flush_context) -> None:  # noqa: ARG001
     for obj in (*session.new, *session.dirty, *session.deleted):
         scopes = object_scopes(session, obj)
         if scopes is None or scopes:
-            _mark(session, scopes)
+            renew_screens(session, scopes)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -248,4 +251,4 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
     if state.is_select or state.execution_options.get(UNAFFECTED):
         return
     if written_tables(state.statement) - UNREAD_TABLES:
-        _mark(state.session, state.execution_options.get(SCOPES))
+        renew_screens(state.session, state.execution_options.get(SCOPES))

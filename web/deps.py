@@ -52,9 +52,9 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def provide_db(runtime: Runtime) -> AsyncSession:
-    # Taking the runtime (not the app state) chains the dependencies: Litestar resolves
-    # dependencies of one level together in a task group, which costs more than they do.
+def request_session(runtime: Runtime) -> AsyncSession:
+    """The request's database session, made on first use: a request that needs no database (a
+    cached screen) makes none."""
     holder = _request_scope.get()
     if holder is None:
         raise RuntimeError("the session middleware is not installed")
@@ -62,6 +62,12 @@ async def provide_db(runtime: Runtime) -> AsyncSession:
     if session is None:
         session = holder["session"] = runtime.sessionmaker()
     return session
+
+
+async def provide_db(runtime: Runtime) -> AsyncSession:
+    # Taking the runtime (not the app state) chains the dependencies: Litestar resolves
+    # dependencies of one level together in a task group, which costs more than they do.
+    return request_session(runtime)
 
 
 async def commit_request_session(response: Response) -> Response:
@@ -84,19 +90,32 @@ async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession)
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
+    return await authenticate(runtime, lambda: db, token)
+
+
+async def provide_screen_resident(request: Request, runtime: Runtime) -> ResidentPrincipal:
+    """The resident of a cacheable screen (bff/cache.py): the cached answer is checked with the
+    session, and a database session is made only when something needs one."""
+    token = bearer_token(request)
+    if token is None:
+        raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
     screen = None
-    if request.route_handler.opt.get("screen_cache") and db.info.get("screens") is not None:
-        # A cacheable screen: its cached answer is checked with the session (bff/cache.py).
+    if screens_cached(runtime):
         path, query = request.url.path, request.url.query or ""
 
         def screen(session_id, account_id):
             return ScreenCache.check_keys(session_id, account_id, path, query)
-    return await authenticate(runtime, db, token, screen=screen)
+    return await authenticate(runtime, lambda: request_session(runtime), token, screen=screen)
+
+
+def screens_cached(runtime: Runtime) -> bool:
+    """Whether the runtime's sessions carry a screen cache (core.db.session_factory)."""
+    return (runtime.sessionmaker.kw.get("info") or {}).get("screens") is not None
 
 
 async def provide_optional_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal | None:
     token = bearer_token(request)
-    return None if token is None else await authenticate(runtime, db, token)
+    return None if token is None else await authenticate(runtime, lambda: db, token)
 
 
 async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) -> PartnerPrincipal:
@@ -122,6 +141,7 @@ async def provide_admin(request: Request, runtime: Runtime) -> bool:
 
 COMMON = {"runtime": Provide(provide_runtime), "db": Provide(provide_db)}
 RESIDENT = {"resident": Provide(provide_resident)}
+SCREEN_RESIDENT = {"resident": Provide(provide_screen_resident)}  # for cacheable screens
 OPTIONAL_RESIDENT = {"resident": Provide(provide_optional_resident)}
 PARTNER = {"actor": Provide(provide_partner)}
 ADMIN = {"admin": Provide(provide_admin)}

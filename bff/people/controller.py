@@ -14,12 +14,12 @@ from bff.people import assembler
 from bff.people.schemas import (AccessesScreen, AddPersonRequest, AddPremisePersonRequest, AllPeopleScreen,
                                 PeopleScreen, PersonCard, PersonCreated, PersonPremises, PremisePersonLink,
                                 SavedPeople, UpdatePersonRequest, UpdatePremisePersonRequest)
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from core.people import queries, service
 from core.people.service import NewPerson, Viewer
 from core.runtime import Runtime
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import changes_of
@@ -41,13 +41,14 @@ class PeopleController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/screens/people", operation_id="GetPeopleScreen", responses=problems(401, 404), opt=SCREEN_CACHE)
-    async def people_screen(self, request: Request, resident: ResidentPrincipal, db: AsyncSession,
+    @get("/screens/people", operation_id="GetPeopleScreen", responses=problems(401, 404),
+         dependencies=SCREEN_RESIDENT)
+    async def people_screen(self, request: Request, resident: ResidentPrincipal,
                             premise_id: PremiseQuery = None) -> Response[PeopleScreen]:
         """PEOPLE-VIEW-01/03: people of a premise grouped by role (the current premise by default)."""
         premise = _premise_query(premise_id)
-        return await screen_answer(request, db, resident,
-                                   lambda: assembler.people_screen(db, _viewer(resident), premise))
+        return await screen_answer(request, resident,
+                                   lambda db: assembler.people_screen(db, _viewer(resident), premise))
 
     @get("/screens/people/all", operation_id="GetAllPeopleScreen", responses=problems(401))
     async def all_people_screen(self, resident: ResidentPrincipal, db: AsyncSession) -> AllPeopleScreen:

@@ -24,7 +24,7 @@ from core.errors import NotAuthenticated, RateLimited
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import normalize_phone
 from core.runtime import Runtime
-from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token
+from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
 from core.security import new_secret, sha256_hex
 
 SESSION_CACHE_TTL = 300
@@ -126,9 +126,16 @@ async def _upsert_account(db: AsyncSession, phone: str, now: datetime) -> uuid.U
             index_elements=[Account.phone],
             set_={"last_visit_at": now, "first_login_at": func.coalesce(Account.first_login_at, now)},
         )
-        .returning(Account.id, Account.first_name)
+        # The subquery reads the snapshot the statement started from: the first login before it.
+        .returning(Account.id, Account.first_name,
+                   select(Account.first_login_at).where(Account.phone == phone).scalar_subquery())
     )
-    account_id, first_name = (await db.execute(stmt)).one()
+    # A returning account's login only stamps its last visit, which no screen shows; its first
+    # login (or a new account) is seen by the screens of the people it shares premises with.
+    account_id, first_name, logged_in_before = (
+        await db.execute(stmt, execution_options={UNAFFECTED: True})).one()
+    if logged_in_before is None:
+        renew_screens(db)
     if first_name is None:
         # The app-side name starts as the name staff gave the newest card with this phone.
         card = (await db.execute(
@@ -245,11 +252,13 @@ def _session_key(session_id: uuid.UUID) -> str:
     return f"sess:{session_id}"
 
 
-async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
+async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_token: str, *,
                        screen: Callable[[uuid.UUID, uuid.UUID], list[str]] | None = None) -> ResidentPrincipal:
-    """The session behind an access token, if it is alive. `screen` gives (from the session and
-    account ids) the keys of a cached screen answer to check in the same round trip
-    (ScreenCache.check_keys); its outcome is the principal's `screen_check`."""
+    """The session behind an access token, if it is alive. `session` gives the request's database
+    session, asked for only when the database is needed (a session state Redis forgot, the
+    activity stamps). `screen` gives (from the session and account ids) the keys of a cached
+    screen answer to check in the same round trip (ScreenCache.check_keys); its outcome is the
+    principal's `screen_check`."""
     claims = rt.tokens.verify(access_token, "access")
     try:
         session_id = uuid.UUID(claims["sid"])
@@ -264,7 +273,7 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
         rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL,
         *((new_token(),) if extra else ()))
     if state is None:
-        deactivated_at = (await db.execute(
+        deactivated_at = (await session().execute(
             select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
         )).first()
         state = b"1" if deactivated_at is not None and deactivated_at[0] is None else b"0"
@@ -273,6 +282,7 @@ async def authenticate(rt: Runtime, db: AsyncSession, access_token: str, *,
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
     ratelimit.check(rt, rule, requests, window_ends)
     if touch:
+        db = session()
         now = rt.clock.now()
         # Activity stamps no screen shows: they leave the cached screens valid.
         touched = (await db.execute(

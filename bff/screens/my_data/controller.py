@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.my_data.assembler import my_data_of, my_data_screen
 from bff.screens.my_data.schemas import MyDataScreen, UpdateMeRequest, UploadPhotoRequest
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from core.errors import NotFound
 from core.residents import my_data
 from core.storage import Storage
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import STORAGE
 from web.ids import path_id
 from web.problems import problems
@@ -32,10 +32,10 @@ class MyDataController(Controller):
     dependencies = {**RESIDENT, **STORAGE}
     security = RESIDENT_SECURITY
 
-    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401), opt=SCREEN_CACHE)
-    async def screen(self, request: Request, resident: ResidentPrincipal,
-                     db: AsyncSession) -> Response[MyDataScreen]:
-        return await screen_answer(request, db, resident, lambda: my_data_screen(db, resident.account_id))
+    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401),
+         dependencies=SCREEN_RESIDENT)
+    async def screen(self, request: Request, resident: ResidentPrincipal) -> Response[MyDataScreen]:
+        return await screen_answer(request, resident, lambda db: my_data_screen(db, resident.account_id))
 
     @patch("/me", operation_id="UpdateMe", responses=problems(401, 403))
     async def update_me(self, resident: ResidentPrincipal, data: UpdateMeRequest, db: AsyncSession) -> MyDataScreen:

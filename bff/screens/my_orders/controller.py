@@ -4,13 +4,12 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.my_orders.assembler import my_orders_screen
 from bff.screens.my_orders.schemas import MyOrdersScreen
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.ids import parse_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Limit
@@ -22,8 +21,9 @@ class MyOrdersController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/my-orders", operation_id="GetMyOrdersScreen", responses=problems(401, 404), opt=SCREEN_CACHE)
-    async def my_orders(self, request: Request, resident: ResidentPrincipal, db: AsyncSession,
+    @get("/my-orders", operation_id="GetMyOrdersScreen", responses=problems(401, 404),
+         dependencies=SCREEN_RESIDENT)
+    async def my_orders(self, request: Request, resident: ResidentPrincipal,
                         tab: Literal["requests", "services", "events"] | None = None,
                         sort: Literal["default", "newest", "oldest"] = "default",
                         premise_id: Annotated[str | None, Parameter(max_length=64)] = None,
@@ -32,5 +32,5 @@ class MyOrdersController(Controller):
         per premise (the current one unless `premise_id`); at most `limit` orders per group, each
         group with its total."""
         premise = parse_id(premise_id, "premise_id") if premise_id else None
-        return await screen_answer(request, db, resident, lambda: my_orders_screen(
+        return await screen_answer(request, resident, lambda db: my_orders_screen(
             db, resident, tab=tab, sort=sort, premise_id=premise, limit=limit))

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.my_premises.assembler import my_premises_screen
 from bff.screens.my_premises.schemas import MyPremisesScreen
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.problems import problems
 
 
@@ -17,9 +16,9 @@ class MyPremisesController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/my-premises", operation_id="GetMyPremisesScreen", responses=problems(401), opt=SCREEN_CACHE)
-    async def my_premises(self, request: Request, resident: ResidentPrincipal,
-                          db: AsyncSession) -> Response[MyPremisesScreen]:
+    @get("/my-premises", operation_id="GetMyPremisesScreen", responses=problems(401),
+         dependencies=SCREEN_RESIDENT)
+    async def my_premises(self, request: Request, resident: ResidentPrincipal) -> Response[MyPremisesScreen]:
         """APP-PREM-01/03/05: the account's premises in every partner (earliest linked first), its
         pending requests to add one, the brands to switch to (unified app) and quick pay."""
-        return await screen_answer(request, db, resident, lambda: my_premises_screen(db, resident))
+        return await screen_answer(request, resident, lambda db: my_premises_screen(db, resident))

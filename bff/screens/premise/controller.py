@@ -6,11 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.premise.assembler import premise_screen
 from bff.screens.premise.schemas import PremiseScreen
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from core.estate.documents import resident_document
 from core.storage import Storage
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
 from web.problems import problems
@@ -22,12 +22,12 @@ class PremiseScreenController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(401, 404), opt=SCREEN_CACHE)
-    async def premise(self, request: Request, resident: ResidentPrincipal, premise_id: str,
-                      db: AsyncSession) -> Response[PremiseScreen]:
+    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(401, 404),
+         dependencies=SCREEN_RESIDENT)
+    async def premise(self, request: Request, resident: ResidentPrincipal, premise_id: str) -> Response[PremiseScreen]:
         """APP-PREM-06: address, technical data, insurance (from the API only) and public documents."""
         premise = path_id(premise_id)
-        return await screen_answer(request, db, resident, lambda: premise_screen(db, resident.account_id, premise))
+        return await screen_answer(request, resident, lambda db: premise_screen(db, resident.account_id, premise))
 
 
 class PremiseDocumentController(Controller):

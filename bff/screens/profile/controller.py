@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.profile.assembler import profile_screen
 from bff.screens.profile.schemas import ProfileScreen
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.problems import problems
 
 
@@ -17,8 +16,8 @@ class ProfileController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/profile", operation_id="GetProfileScreen", responses=problems(401), opt=SCREEN_CACHE)
-    async def profile(self, request: Request, resident: ResidentPrincipal,
-                      db: AsyncSession) -> Response[ProfileScreen]:
+    @get("/profile", operation_id="GetProfileScreen", responses=problems(401),
+         dependencies=SCREEN_RESIDENT)
+    async def profile(self, request: Request, resident: ResidentPrincipal) -> Response[ProfileScreen]:
         """APP-PROFILE-01: entries by the brand's products, the selected premise, People and purchases."""
-        return await screen_answer(request, db, resident, lambda: profile_screen(db, resident))
+        return await screen_answer(request, resident, lambda db: profile_screen(db, resident))

@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Literal
 
 from litestar import Controller, Request, Response, get
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.purchases.assembler import purchases_screen
 from bff.screens.purchases.schemas import PurchasesScreen
-from bff.cache import SCREEN_CACHE, screen_answer
+from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.problems import problems
 
 
@@ -19,8 +18,9 @@ class PurchasesController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/purchases", operation_id="GetPurchasesScreen", responses=problems(401), opt=SCREEN_CACHE)
-    async def purchases(self, request: Request, resident: ResidentPrincipal, db: AsyncSession,
+    @get("/purchases", operation_id="GetPurchasesScreen", responses=problems(401),
+         dependencies=SCREEN_RESIDENT)
+    async def purchases(self, request: Request, resident: ResidentPrincipal,
                         tab: Literal["booking", "deal", "acceptance"] = "booking") -> Response[PurchasesScreen]:
         """APP-PURCH-01: lots of the current brand by stage; showcase brands to switch to (unified app)."""
-        return await screen_answer(request, db, resident, lambda: purchases_screen(db, resident, tab))
+        return await screen_answer(request, resident, lambda db: purchases_screen(db, resident, tab))

@@ -195,3 +195,17 @@ async def test_a_context_switch_renews_only_that_accounts_screens(http, served):
     expect(await http.post("/app/v1/session/premise", headers=auth, json={"premise_id": second}), 200)
     assert await _served_from_cache(http, served, other, "/app/v1/screens/profile")
     assert (await _screen(http, auth, "/app/v1/screens/profile"))["current_premise"]["id"] == second
+
+
+@pytest.mark.committed
+async def test_a_returning_login_leaves_the_screens_cached(http, served):
+    """Rule: APP-PREM-01 — logging in again only stamps the account's last visit, which no screen
+    shows; an account's first login is seen by the people it shares premises with."""
+    _, _, _, auth = await _resident(http)
+    await _screen(http, auth)
+    assert await _served_from_cache(http, served, auth)
+    newcomer = next_phone()
+    await app_login(http, newcomer)                                 # a first login
+    assert not await _served_from_cache(http, served, auth)
+    await app_login(http, newcomer)                                 # the same account again
+    assert await _served_from_cache(http, served, auth)
