@@ -40,11 +40,12 @@ import re
 import uuid
 
 import redis.asyncio as aioredis
-from redis.client import NEVER_DECODE
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import UpdateBase
+
+from core.redis_scripts import RawScript
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +119,14 @@ if not answer then
 end
 """.replace("TTL", str(GENERATION_TTL_SECONDS))
 
-_ENSURE_LUA = """
+_ensure = RawScript("""
 local out = {}
 for i = 1, #KEYS do
   redis.call('SET', KEYS[i], ARGV[1], 'NX', 'EX', TTL)
   out[i] = redis.call('GET', KEYS[i])
 end
 return out
-""".replace("TTL", str(GENERATION_TTL_SECONDS))
+""".replace("TTL", str(GENERATION_TTL_SECONDS)))
 
 
 class ScreenCache:
@@ -153,8 +154,7 @@ class ScreenCache:
         if not keys:
             return []
         try:
-            return await self.redis.execute_command("EVAL", _ENSURE_LUA, len(keys), *keys, new_token(),
-                                                    **{NEVER_DECODE: True})
+            return await _ensure(self.redis, keys, new_token())
         except RedisError:
             return None
 

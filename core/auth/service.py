@@ -3,15 +3,11 @@ reuse detection, and the per-request check that a session is still alive."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis.asyncio as aioredis
-from redis.client import NEVER_DECODE
-from redis.exceptions import NoScriptError
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +19,7 @@ from core.enums import NOTIFICATION_TYPES
 from core.errors import NotAuthenticated, RateLimited
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import normalize_phone
+from core.redis_scripts import RawScript
 from core.runtime import Runtime
 from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
 from core.security import new_secret, sha256_hex
@@ -235,17 +232,7 @@ if #KEYS > 3 then
 end
 return out
 """
-_SESSION_CHECK_SHA = hashlib.sha1(_SESSION_CHECK.encode()).hexdigest()
-
-
-async def _session_check(redis: aioredis.Redis, keys: list[str], *args) -> list:
-    """Run the check by its digest (loading it on first use), answers left as bytes: a cached
-    screen answer goes out as it is, neither decoded nor encoded again."""
-    try:
-        return await redis.execute_command("EVALSHA", _SESSION_CHECK_SHA, len(keys), *keys, *args,
-                                           **{NEVER_DECODE: True})
-    except NoScriptError:
-        return await redis.execute_command("EVAL", _SESSION_CHECK, len(keys), *keys, *args, **{NEVER_DECODE: True})
+_session_check = RawScript(_SESSION_CHECK)
 
 
 def _session_key(session_id: uuid.UUID) -> str:
