@@ -4,29 +4,40 @@ checked in the Redis round trip that checks the session; an answer read under th
 generations of its scopes is sent as it is, no database session made.
 Otherwise the screen is built, sent, and stored with the generations read before its data was:
 the global and account ones (with the check), then those of the partners the account's screens
-read (its client cards' partners, its app's and its chosen brand's partners)."""
+read (its client cards' partners, its app's and its chosen brand's partners) and of its cards."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+
+import msgspec
 
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bff.sql import fetch_value
+from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
-from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope, partner_scope
+from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope
 from web.deps import request_session
 
-# The partners whose data the account's screens read (bff/brands/context.py: `cards`, `app`, `pick`).
-PARTNERS_SQL = """
-SELECT COALESCE(array_agg(DISTINCT x.partner_id::text), '{}') FROM (
-  SELECT c.partner_id FROM account a JOIN client c ON c.phone = a.phone WHERE a.id = $1::uuid
-  UNION ALL SELECT b.partner_id FROM brand b WHERE b.slug = $3::text
-  UNION ALL SELECT b.partner_id FROM device_session s JOIN brand b ON b.id = s.current_brand_id WHERE s.id = $2::uuid
-) x"""
+# The account's client cards and the partners whose data its screens read (bff/brands/context.py:
+# `cards`, `app`, `pick`).
+READS_SQL = """
+WITH cards AS (SELECT c.id, c.partner_id FROM account a JOIN client c ON c.phone = a.phone WHERE a.id = $1::uuid)
+SELECT json_build_object(
+  'cards', COALESCE((SELECT json_agg(id) FROM cards), '[]'::json),
+  'partners', COALESCE((SELECT json_agg(DISTINCT x.partner_id) FROM (
+      SELECT partner_id FROM cards
+      UNION ALL SELECT b.partner_id FROM brand b WHERE b.slug = $3::text
+      UNION ALL SELECT b.partner_id FROM device_session s JOIN brand b ON b.id = s.current_brand_id
+        WHERE s.id = $2::uuid) x), '[]'::json))::text"""
+
+
+class _Reads(msgspec.Struct):
+    cards: list[str]
+    partners: list[str]
 
 
 async def screen_answer(request: Request, resident: ResidentPrincipal,
@@ -51,8 +62,8 @@ async def _stamps(db: AsyncSession, screens: ScreenCache, resident: ResidentPrin
     """The generations an answer built now is stamped with; None: it is not to be stored."""
     if len(read) != 2 or None in read:
         return None
-    partners = await fetch_value(db, PARTNERS_SQL, resident.account_id, resident.session_id, resident.app_id)
-    keys = [partner_scope(p) for p in partners]
+    reads = await fetch_view(db, _Reads, READS_SQL, resident.account_id, resident.session_id, resident.app_id)
+    keys = [*(partner_scope(p) for p in reads.partners), *(client_scope(c) for c in reads.cards)]
     generations = await screens.generations(keys)
     if generations is None or None in generations:
         return None

@@ -19,11 +19,6 @@ async def fetch_json(db: AsyncSession, sql: str, *args) -> str | None:
     """The single value of `sql`, JSON as text: statements end in `::text`, since the json codec
     SQLAlchemy installs on the connection would parse it with the slow stdlib decoder (asyncpg caches
     the prepared statement per connection)."""
-    return await fetch_value(db, sql, *args)
-
-
-async def fetch_value(db: AsyncSession, sql: str, *args):
-    """The single value of `sql`."""
     reads = db.info.get("reads")
     if reads is not None and not db.in_transaction():
         return await reads.fetchval(sql, *args)

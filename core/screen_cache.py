@@ -8,6 +8,9 @@ Generations. A generation is a random token in Redis, one per scope of data:
   partner's.
 - `screens:account:<id>`: what belongs to one account alone (its device sessions and their
   context, its inbox, its guests, its requests to add a premise).
+- `screens:client:<id>`: what only the account of one client card sees: the card's requests and
+  services (the orders staff work on all day, which would otherwise renew every screen of a
+  partner's residents).
 - `screens:generation`, the global one: what does not tell its scope (an account's own profile,
   which co-residents see on the People screen, a card's phone, which decides whose screens read a
   partner, rows without a partner, statements with no declared scope).
@@ -15,11 +18,11 @@ Generations. A generation is a random token in Redis, one per scope of data:
 A transaction that wrote replaces the generations of the scopes it wrote once it has committed.
 
 Answers. Each answer is stored with the generations it was read under: the global one, its
-account's and those of its account's partners. It is served only while all of them are unchanged;
-the check runs in Redis, in the round trip that checks the request's session. Every generation is
-read before the data it stamps: the global and account ones by that same round trip, the partners'
-after the account's partners are looked up (a new card, which could add a partner, renews the
-global generation, read before the look-up). A write committed meanwhile leaves what is stored
+account's and those of its account's partners and client cards. It is served only while all of
+them are unchanged; the check runs in Redis, in the round trip that checks the request's session.
+Every generation is read before the data it stamps: the global and account ones by that same
+round trip, the partners' and cards' after the account's cards are looked up (a new or lost card
+renews the global generation, read before the look-up). A write committed meanwhile leaves what is stored
 already stale, never served. A generation that could not be replaced (Redis away at that moment)
 is covered by the answers' short lifetime.
 
@@ -51,7 +54,8 @@ log = logging.getLogger(__name__)
 
 GENERATION_KEY = "screens:generation"
 ENTRY_TTL_SECONDS = 60
-# A generation outlives every answer stamped with it; one that expired fails their check.
+# Generations of idle accounts and partners leave Redis a day after their last renewal; answers
+# stamped with one that expired fail their check, and the next read makes a new one.
 GENERATION_TTL_SECONDS = 86_400
 UNAFFECTED = "screens_unaffected"
 SCOPES = "screens_scopes"
@@ -82,6 +86,10 @@ def partner_scope(partner_id) -> str:
 
 def account_scope(account_id) -> str:
     return f"screens:account:{account_id}"
+
+
+def client_scope(client_id) -> str:
+    return f"screens:client:{client_id}"
 
 
 def scoped(*, account=None, partner=None) -> dict:
@@ -233,6 +241,14 @@ def object_scopes(session: Session, obj) -> set[str] | None:
         return {partner_scope(obj.id)}
     if table in ACCOUNT_TABLES:
         return {account_scope(v) for v in _values(state, "account_id")} or None
+    if table == "client_order":
+        # Requests and services are shown only to their client's account; events (and orders of
+        # no client) to every resident of the partner (My Orders offers events when there are any).
+        clients = _values(state, "client_id")
+        scopes = {client_scope(v) for v in clients}
+        if not clients or "events" in _values(state, "kind"):
+            scopes |= {partner_scope(v) for v in _values(state, "partner_id")}
+        return scopes or None
     if "partner_id" in columns:
         return {partner_scope(v) for v in _values(state, "partner_id")} or None
     return None

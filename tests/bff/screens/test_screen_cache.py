@@ -209,3 +209,34 @@ async def test_a_returning_login_leaves_the_screens_cached(http, served):
     assert not await _served_from_cache(http, served, auth)
     await app_login(http, newcomer)                                 # the same account again
     assert await _served_from_cache(http, served, auth)
+
+
+@pytest.mark.committed
+async def test_an_order_renews_only_its_clients_screens_and_an_event_every_residents(http, served):
+    """Rule: APP-ORD-01, APP-ORD-03 — staff working on a request renew the My Orders screen of the
+    request's client only; a new event of the partner renews the screens of all its residents (My
+    Orders offers events once there are some)."""
+    phone, neighbour_phone = next_phone(), next_phone()
+    partner, premise, client, auth = await _resident(http, phone)
+    neighbour_premise = await give_premise(http, partner, neighbour_phone, "9")
+    neighbour = await app_login(http, neighbour_phone)
+    order = expect(await http.post("/crm/v1/orders", headers=partner.staff, json={
+        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Течёт кран",
+        "status": "waiting"}), 201)
+    orders = "/app/v1/screens/my-orders?tab=requests"
+    for who in (auth, neighbour):
+        await _screen(http, who, orders)
+        assert await _served_from_cache(http, served, who, orders)
+
+    expect(await http.patch(f"/crm/v1/orders/{order['id']}", headers=partner.staff,
+                            json={"status": "in_progress"}), 200)
+    assert await _served_from_cache(http, served, neighbour, orders)
+    (item,) = (await _screen(http, auth, orders))["groups"][0]["items"]
+    assert (item["status"], item["unseen_changes"]) == ("in_progress", True)
+
+    assert "events" not in (await _screen(http, neighbour, orders))["empty_state"]["buttons"]
+    expect(await http.post("/crm/v1/orders", headers=partner.staff, json={
+        "kind": "events", "premise_id": neighbour_premise, "client_id": await client_in(http, partner, neighbour_phone),
+        "title": "Субботник", "status": "planned"}), 201)
+    assert "events" in (await _screen(http, neighbour, orders))["empty_state"]["buttons"]
+    assert not await _served_from_cache(http, served, auth, orders)
