@@ -101,7 +101,7 @@ async def load_demo_data(rt: Runtime) -> str:
                                               number=f"{obj.name[-3:-1]}{n:06d}", legal_entity=partner.name)
                     db.add(account)
                     await db.flush()
-                    db.add(Bill(personal_account_id=account.id, period=date(2026, 10, 1),
+                    db.add(Bill(partner_id=partner.id, personal_account_id=account.id, period=date(2026, 10, 1),
                                 amount_due=Decimal(rng.randint(1500, 9000)) + Decimal("0.50")))
                 if n <= 2:
                     continue  # the demo resident owns these

@@ -19,13 +19,14 @@ from core.scope import owned
 async def upsert_bill(db: AsyncSession, actor: PartnerPrincipal, *, personal_account_id: uuid.UUID, period: date,
                       amount_due: Decimal, paid: Decimal | None) -> tuple[Bill, bool]:
     """One bill per personal account and month; the period is kept as the month's first day."""
-    await owned(db, actor, PersonalAccount, personal_account_id, field="personal_account_id")
+    account = await owned(db, actor, PersonalAccount, personal_account_id, field="personal_account_id")
     period = period.replace(day=1)
     bill = await db.scalar(select(Bill).where(Bill.personal_account_id == personal_account_id,
                                               Bill.period == period).with_for_update())
     created = bill is None
     if created:
-        bill = Bill(personal_account_id=personal_account_id, period=period, paid=Decimal("0.00"))
+        bill = Bill(partner_id=account.partner_id, personal_account_id=personal_account_id, period=period,
+                    paid=Decimal("0.00"))
         db.add(bill)
     bill.amount_due = amount_due
     if paid is not None:

@@ -47,14 +47,15 @@ async def test_crm_prem_02_floor_and_effective_online_payment(http):
 
 async def test_crm_prem_03_delete_premise_cascades(http, db):
     """Rule: CRM-PREM-03 — deleting a premise deletes its personal accounts and their bills."""
-    _, staff = await partner_with_staff(http)
+    partner_id, staff = await partner_with_staff(http)
     premise = await make_premise(http, staff, await make_object(http, staff))
     account = expect(await http.post(f"/crm/v1/premises/{premise}/accounts", headers=staff, json={"number": "1"}), 201)
     from datetime import date
     from decimal import Decimal
     import uuid
 
-    db.add(Bill(personal_account_id=uuid.UUID(account["id"]), period=date(2026, 10, 1), amount_due=Decimal("10")))
+    db.add(Bill(partner_id=uuid.UUID(partner_id), personal_account_id=uuid.UUID(account["id"]),
+                period=date(2026, 10, 1), amount_due=Decimal("10")))
     await db.flush()
     expect(await http.delete(f"/crm/v1/premises/{premise}", headers=staff), 204)
     assert (await http.get(f"/crm/v1/premises/{premise}", headers=staff)).status_code == 404

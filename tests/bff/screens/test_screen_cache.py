@@ -137,7 +137,7 @@ async def test_writes_screens_do_not_show_and_rollbacks_keep_the_generation(http
 async def test_a_partners_writes_renew_only_the_screens_that_read_that_partner(http, served):
     """Rule: APP-PREM-01 — a CRM write of one partner renews its residents' screens and leaves the
     cached screens of another partner's residents valid."""
-    partner_a, _, _, auth_a = await _resident(http)
+    partner_a, premise_a, _, auth_a = await _resident(http)
     _, _, _, auth_b = await _resident(http)
     for auth in (auth_a, auth_b):
         await _screen(http, auth)
@@ -147,6 +147,10 @@ async def test_a_partners_writes_renew_only_the_screens_that_read_that_partner(h
     assert await _served_from_cache(http, served, auth_b)
     assert not await _served_from_cache(http, served, auth_a)
     assert (await _screen(http, auth_a))["items"][0]["object_name"] == "ЖК Новый"
+
+    await _bill(http, partner_a, premise_a, "75.00", number="LS-A1")  # a row whose partner is its parent's
+    assert await _served_from_cache(http, served, auth_b)
+    assert (await _screen(http, auth_a))["items"][0]["bills_due"] == "75.00"
 
 
 @pytest.mark.committed
