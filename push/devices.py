@@ -17,6 +17,7 @@ from core.errors import NotFound
 from core.models import Account, AppVisit, Client, DeviceSession, NotificationSettingsEvent
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
+from core.screen_cache import UNAFFECTED
 from push import rules
 
 
@@ -37,8 +38,10 @@ async def update_device(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, ch
     if change.token_sent and change.fcm_token != session.fcm_token:
         if change.fcm_token:
             # A token belongs to one installation: the session it moves from stops receiving.
+            # (No screen shows a session's token: the cached screens stay valid.)
             await db.execute(update(DeviceSession).where(DeviceSession.fcm_token == change.fcm_token,
-                                                         DeviceSession.id != session_id).values(fcm_token=None))
+                                                         DeviceSession.id != session_id).values(fcm_token=None),
+                             execution_options={UNAFFECTED: True})
             await db.flush()
         session.fcm_token = change.fcm_token or None
 

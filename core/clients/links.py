@@ -14,6 +14,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.estate.premises import get_premise
 from core.models import PremiseLink
 from core.partners.service import PartnerPrincipal
+from core.screen_cache import scoped
 
 OWNER_ROLES = ("owner", "unconfirmed_owner")
 LINK_FIELDS = ("ddu_number", "ddu_date", "acceptance_act_number", "acceptance_act_date", "certificate_number",
@@ -113,4 +114,5 @@ async def remove_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uui
 
 async def _drop_dependants(db: AsyncSession, owner: PremiseLink) -> None:
     await db.execute(delete(PremiseLink).where(PremiseLink.premise_id == owner.premise_id,
-                                               PremiseLink.depends_on_client_id == owner.client_id))
+                                               PremiseLink.depends_on_client_id == owner.client_id),
+                     execution_options=scoped(partner=owner.partner_id))

@@ -32,6 +32,7 @@ from core.models import (Account, Client, ClientExternalId, ClientPhoneHistory, 
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
 from core.runtime import Runtime
+from core.screen_cache import scoped
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
@@ -483,7 +484,8 @@ async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Pre
     if removed_owners:
         await db.execute(delete(PremiseLink).where(
             PremiseLink.premise_id == premise.id, PremiseLink.keep_on_integration.is_(False),
-            (PremiseLink.client_id.in_(removed_owners)) | (PremiseLink.depends_on_client_id.in_(removed_owners))))
+            (PremiseLink.client_id.in_(removed_owners)) | (PremiseLink.depends_on_client_id.in_(removed_owners))),
+            execution_options=scoped(partner=premise.partner_id))
         existing = {cid: link for cid, link in existing.items()
                     if not (link.keep_on_integration is False and (cid in removed_owners
                                                                    or link.depends_on_client_id in removed_owners))}
