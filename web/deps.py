@@ -86,19 +86,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal:
+def resident_token(request: Request) -> str:
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
-    return await authenticate(runtime, lambda: db, token)
+    return token
+
+
+async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal:
+    return await authenticate(runtime, lambda: db, resident_token(request))
 
 
 async def provide_screen_resident(request: Request, runtime: Runtime) -> ResidentPrincipal:
     """The resident of a cacheable screen (bff/cache.py): the cached answer is checked with the
     session, and a database session is made only when something needs one."""
-    token = bearer_token(request)
-    if token is None:
-        raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
+    token = resident_token(request)
     screen = None
     if screens_cached(runtime):
         path, query = request.url.path, request.url.query or ""

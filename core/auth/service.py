@@ -58,7 +58,6 @@ class ResidentPrincipal:
     account_id: uuid.UUID
     session_id: uuid.UUID
     app_id: str
-    # Values of the keys `authenticate` was asked to read in its Redis round trip.
     # CHECK_LUA's outcome for a cacheable screen: (answer | None, global and account generations
     # on a miss), raw Redis values.
     screen_check: tuple[bytes | None, ...] = ()
@@ -252,7 +251,8 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError):
         raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
-    # One Redis round trip: the session's cached state, the request-rate counter, the touch mark.
+    # One Redis round trip: the session's cached state, the request-rate counter, the touch mark
+    # and the screen check.
     rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
     extra = screen(session_id, account_id) if screen is not None else []
