@@ -1,17 +1,16 @@
 """Cached screen answers (core/screen_cache.py). A screen route with `dependencies=SCREEN_RESIDENT`
 (web/deps.py) that answers with `screen_answer` has its last answer for this session and URL
 checked in the Redis round trip that checks the session; an answer read under the current
-generations of its scopes is sent as it is, no database session made.
-Otherwise the screen is built, sent, and stored with the generations read before its data was:
-the global and account ones (with the check), then those of the partners the account's screens
-read (its client cards' partners, its app's and its chosen brand's partners) and of its cards."""
+generations of its scopes is sent as it is, no database session made. Otherwise the screen is
+built, sent, and stored with the generations read before its data was: the global and account
+ones (with the check), then those of the partners the account's screens read (its client cards'
+partners, its app's and its chosen brand's partners) and of its cards."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 import msgspec
-
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.serialization import encode_json
