@@ -4,7 +4,8 @@ checked in the Redis round trip that checks the session; an answer read under th
 generations of its scopes is sent as it is, no database session made. Otherwise the screen is
 built, sent, and stored with the generations read before its data was: the global and account
 ones (with the check), then those of the partners the account's screens read (its client cards'
-partners, its app's and its chosen brand's partners) and of its cards."""
+partners, its app's and its chosen brand's partners) and of its cards, then those of the premises
+it reaches."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
-from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope
+from core.screen_cache import (GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope,
+                               premise_scope)
 from web.deps import request_session
 
 # The account's client cards and the partners whose data its screens read (bff/brands/context.py:
@@ -32,6 +34,13 @@ SELECT json_build_object(
       UNION ALL SELECT b.partner_id FROM brand b WHERE b.slug = $3::text
       UNION ALL SELECT b.partner_id FROM device_session s JOIN brand b ON b.id = s.current_brand_id
         WHERE s.id = $2::uuid) x), '[]'::json))::text"""
+
+
+# The premises the account reaches: read after its partners' generations (core/screen_cache.py).
+PREMISES_SQL = """
+SELECT COALESCE(json_agg(DISTINCT pl.premise_id), '[]'::json)::text
+FROM account a JOIN client c ON c.phone = a.phone JOIN premise_link pl ON pl.client_id = c.id
+WHERE a.id = $1::uuid"""
 
 
 class _Reads(msgspec.Struct):
@@ -61,9 +70,21 @@ async def _stamps(db: AsyncSession, screens: ScreenCache, resident: ResidentPrin
     """The generations an answer built now is stamped with; None: it is not to be stored."""
     if len(read) != 2 or None in read:
         return None
+    stamps = {GENERATION_KEY: read[0], account_scope(resident.account_id): read[1]}
     reads = await fetch_view(db, _Reads, READS_SQL, resident.account_id, resident.session_id, resident.app_id)
     keys = [*(partner_scope(p) for p in reads.partners), *(client_scope(c) for c in reads.cards)]
+    if not await _stamp(screens, stamps, keys):
+        return None
+    premises = await fetch_view(db, list[str], PREMISES_SQL, resident.account_id)
+    if not await _stamp(screens, stamps, [premise_scope(p) for p in premises]):
+        return None
+    return stamps
+
+
+async def _stamp(screens: ScreenCache, stamps: dict[str, bytes], keys: list[str]) -> bool:
+    """Add the current generations of `keys` to `stamps`; False when Redis could not tell them."""
     generations = await screens.generations(keys)
     if generations is None or None in generations:
-        return None
-    return {GENERATION_KEY: read[0], account_scope(resident.account_id): read[1], **dict(zip(keys, generations))}
+        return False
+    stamps.update(zip(keys, generations))
+    return True

@@ -11,6 +11,8 @@ Generations. A generation is a random token in Redis, one per scope of data:
 - `screens:client:<id>`: what only the account of one client card sees: the card's requests and
   services (the orders staff work on all day, which would otherwise renew every screen of a
   partner's residents).
+- `screens:premise:<id>`: what only the residents of one premise see: the premise, its people's
+  roles, its personal accounts and bills, meters, documents and insurance.
 - `screens:generation`, the global one: what does not tell its scope (an account's own profile,
   which co-residents see on the People screen, a card's phone, which decides whose screens read a
   partner, rows without a partner, statements with no declared scope).
@@ -18,11 +20,13 @@ Generations. A generation is a random token in Redis, one per scope of data:
 A transaction that wrote replaces the generations of the scopes it wrote once it has committed.
 
 Answers. Each answer is stored with the generations it was read under: the global one, its
-account's and those of its account's partners and client cards. It is served only while all of
-them are unchanged; the check runs in Redis, in the round trip that checks the request's session.
-Every generation is read before the data it stamps: the global and account ones by that same
-round trip, the partners' and cards' after the account's cards are looked up (a new or lost card
-renews the global generation, read before the look-up). A write committed meanwhile leaves what is stored
+account's and those of its account's partners, client cards and premises. It is served only while
+all of them are unchanged; the check runs in Redis, in the round trip that checks the request's
+session. Every generation is read before the data it stamps: the global and account ones by that
+same round trip; the partners' and cards' after the account's cards are looked up (a new or lost
+card renews the global generation, read before that look-up); the premises' after the account's
+premises are looked up (a new or lost link renews its partner's generation, read before that
+look-up). A write committed meanwhile leaves what is stored
 already stale, never served. A generation that could not be replaced (Redis away at that moment)
 is covered by the answers' short lifetime.
 
@@ -46,6 +50,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 
 from core.redis_scripts import RawScript
@@ -63,6 +68,12 @@ SCOPES = "screens_scopes"
 # Rows that decide which partners an account's screens read (bff/cache.py), by the column they are
 # found by: writing one renews the global generation.
 _FOUND_BY = {"client": "phone", "brand": "slug"}
+
+# Rows only the residents of their premise see, by the column naming the premise. A link is one
+# too while it keeps its premise and client; made, removed or moved, it changes who reaches which
+# premise, which is looked up after the partner's generation is read: it renews the partner.
+_PREMISE_COLUMN = {"premise": "id", "premise_link": "premise_id", "personal_account": "premise_id",
+                   "meter": "premise_id", "document": "premise_id", "insurance": "premise_id"}
 
 # Tables whose rows only their own account's screens read: their writes renew that account alone.
 ACCOUNT_TABLES = frozenset({"device_session", "guest", "notification", "registration_request"})
@@ -90,6 +101,10 @@ def account_scope(account_id) -> str:
 
 def client_scope(client_id) -> str:
     return f"screens:client:{client_id}"
+
+
+def premise_scope(premise_id) -> str:
+    return f"screens:premise:{premise_id}"
 
 
 def scoped(*, account=None, partner=None) -> dict:
@@ -249,9 +264,36 @@ def object_scopes(session: Session, obj) -> set[str] | None:
         if not clients or "events" in _values(state, "kind"):
             scopes |= {partner_scope(v) for v in _values(state, "partner_id")}
         return scopes or None
+    if table in _PREMISE_COLUMN:
+        premises = _premises(session, state, obj, table)
+        if premises:
+            return {premise_scope(v) for v in premises}
+    if table == "bill":
+        # A bill is its personal account's: the feed holds the account it checked (else: its partner).
+        account = _loaded(session, state, "personal_account", _values(state, "personal_account_id"))
+        if account is not None:
+            return {premise_scope(account.premise_id)}
     if "partner_id" in columns:
         return {partner_scope(v) for v in _values(state, "partner_id")} or None
     return None
+
+
+def _premises(session: Session, state, obj, table: str) -> set:
+    """The premises whose residents alone see this row's write; empty when that is not so."""
+    if obj in session.deleted and table in ("premise", "premise_link"):
+        return set()
+    if table == "premise_link" and (obj in session.new or state.attrs.premise_id.history.has_changes()
+                                    or state.attrs.client_id.history.has_changes()):
+        return set()
+    return _values(state, _PREMISE_COLUMN[table])
+
+
+def _loaded(session: Session, state, table: str, ids: set):
+    """The one row of `table` with an id in `ids` if the session holds it, without a query."""
+    if len(ids) != 1:
+        return None
+    mapper = next((m for m in state.mapper.registry.mappers if m.local_table.name == table), None)
+    return session.identity_map.get(identity_key(mapper.class_, next(iter(ids)))) if mapper else None
 
 
 @event.listens_for(Session, "after_flush")

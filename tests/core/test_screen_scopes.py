@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, update
 
 from core.models import Account, AuditRecord, Bill, Client, Meter, MeterReading, Notification, Order, Partner
-from core.screen_cache import (GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope, scoped)
+from core.screen_cache import (GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope, premise_scope,
+                               scoped)
 from tests.crm import factories as f
 
 GLOBAL = {GENERATION_KEY}
@@ -74,7 +75,10 @@ async def test_account_rows_bills_and_rows_no_screen_reads(db, world):
     bills = await f.personal_account(db, premise)
     db.info.pop("screen_scopes", None)
     bill = Bill(partner_id=partner.id, personal_account_id=bills.id, period=date(2026, 10, 1), amount_due=Decimal(1))
-    assert await _written(db, bill) == {partner_scope(partner.id)}
+    assert await _written(db, bill) == {premise_scope(premise.id)}     # the feed holds the account
+    db.expunge(bills)
+    bill.amount_due = Decimal(2)
+    assert await _written(db, bill) == {partner_scope(partner.id)}     # without it: the partner
     meter = Meter(partner_id=partner.id, premise_id=premise.id, kind="power")
     await _written(db, meter)
     reading = MeterReading(meter_id=meter.id, value=Decimal(1), taken_at=func.now())
@@ -89,3 +93,17 @@ async def test_statements_renew_globally_unless_they_declare_their_scope(db, wor
     await db.execute(update(Notification).where(Notification.account_id == account.id).values(read_at=func.now()),
                      execution_options=scoped(account=account.id))
     assert db.info.pop("screen_scopes") == {account_scope(account.id)}
+
+
+async def test_a_premise_and_its_links_renew_its_residents_unless_who_reaches_it_changes(db, world):
+    partner, premise, client, _ = world
+    premise.floor = 3
+    assert await _written(db, premise) == {premise_scope(premise.id)}
+    link = await f.link(db, premise, client)                                 # made: the partner
+    assert db.info.pop("screen_scopes") == {partner_scope(partner.id)}
+    link.staff_comment = "Ключи у консьержа"
+    assert await _written(db, link) == {premise_scope(premise.id)}          # kept: its premise
+    await db.delete(link)
+    assert await _written(db) == {partner_scope(partner.id)}                # removed: the partner
+    await db.delete(premise)
+    assert await _written(db) == {partner_scope(partner.id)}

@@ -244,3 +244,28 @@ async def test_an_order_renews_only_its_clients_screens_and_an_event_every_resid
         "title": "Субботник", "status": "planned"}), 201)
     assert "events" in (await _screen(http, neighbour, orders))["empty_state"]["buttons"]
     assert not await _served_from_cache(http, served, auth, orders)
+
+
+@pytest.mark.committed
+async def test_a_premises_writes_renew_only_its_residents_screens(http, served):
+    """Rule: APP-PREM-01, APP-PREM-05 — a bill or an edit of one premise renews the screens of the
+    people it is linked to and leaves the partner's other residents' screens cached; a premise
+    newly linked shows at once."""
+    phone, neighbour_phone = next_phone(), next_phone()
+    partner, premise, _, auth = await _resident(http, phone)
+    await give_premise(http, partner, neighbour_phone, "9")
+    neighbour = await app_login(http, neighbour_phone)
+    for who in (auth, neighbour):
+        await _screen(http, who)
+        assert await _served_from_cache(http, served, who)
+
+    await _bill(http, partner, premise, "320.00", number="LS-P1")
+    assert await _served_from_cache(http, served, neighbour)
+    assert (await _screen(http, auth))["items"][0]["bills_due"] == "320.00"
+
+    expect(await http.patch(f"/crm/v1/premises/{premise}", headers=partner.staff, json={"number": "7А"}), 200)
+    assert await _served_from_cache(http, served, neighbour)
+    assert "кв. 7А" in (await _screen(http, auth))["items"][0]["address"]
+
+    second = await give_premise(http, partner, phone, "11")
+    assert [item["id"] for item in (await _screen(http, auth))["items"]] == [premise, second]
