@@ -3,9 +3,9 @@ the screens show, and only for the accounts whose screens show it.
 
 Generations. A generation is a random token in Redis, one per scope of data:
 
-- `screens:partner:<id>`: what one partner holds (its premises, objects, orders, brands, ...). Only
-  accounts with a client card in that partner see it, or whose app or chosen brand is that
-  partner's.
+- `screens:partner:<id>`: what one partner holds beyond the narrower scopes below (its objects,
+  client cards, brands, lots, settings; links made or removed). Only accounts with a client card
+  in that partner see it, or whose app or chosen brand is that partner's.
 - `screens:account:<id>`: what belongs to one account alone (its device sessions and their
   context, its inbox, its guests, its requests to add a premise).
 - `screens:client:<id>`: what only the account of one client card sees: the card's requests and
@@ -26,9 +26,9 @@ session. Every generation is read before the data it stamps: the global and acco
 same round trip; the partners' and cards' after the account's cards are looked up (a new or lost
 card renews the global generation, read before that look-up); the premises' after the account's
 premises are looked up (a new or lost link renews its partner's generation, read before that
-look-up). A write committed meanwhile leaves what is stored
-already stale, never served. A generation that could not be replaced (Redis away at that moment)
-is covered by the answers' short lifetime.
+look-up). A write committed meanwhile leaves what is stored already stale, never served. A
+generation that could not be replaced (Redis away at that moment) is covered by the answers'
+short lifetime.
 
 Writes are seen where they all pass, the ORM session: a flush of mapped objects (by each object's
 table and its partner or account) and DML statements run through a session (Core or text) by the
@@ -53,6 +53,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 
+from core.models import PersonalAccount
 from core.redis_scripts import RawScript
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,8 @@ def object_scopes(session: Session, obj) -> set[str] | None:
             return {premise_scope(v) for v in premises}
     if table == "bill":
         # A bill is its personal account's: the feed holds the account it checked (else: its partner).
-        account = _loaded(session, state, "personal_account", _values(state, "personal_account_id"))
+        accounts = _values(state, "personal_account_id")
+        account = session.identity_map.get(identity_key(PersonalAccount, *accounts)) if len(accounts) == 1 else None
         if account is not None:
             return {premise_scope(account.premise_id)}
     if "partner_id" in columns:
@@ -286,14 +288,6 @@ def _premises(session: Session, state, obj, table: str) -> set:
                                     or state.attrs.client_id.history.has_changes()):
         return set()
     return _values(state, _PREMISE_COLUMN[table])
-
-
-def _loaded(session: Session, state, table: str, ids: set):
-    """The one row of `table` with an id in `ids` if the session holds it, without a query."""
-    if len(ids) != 1:
-        return None
-    mapper = next((m for m in state.mapper.registry.mappers if m.local_table.name == table), None)
-    return session.identity_map.get(identity_key(mapper.class_, next(iter(ids)))) if mapper else None
 
 
 @event.listens_for(Session, "after_flush")
