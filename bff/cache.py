@@ -17,6 +17,7 @@ from litestar.enums import MediaType
 from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bff.brands.context import ACCOUNT_CARDS
 from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
 from core.screen_cache import (GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope,
@@ -26,7 +27,7 @@ from web.deps import request_session
 # The account's client cards and the partners whose data its screens read (bff/brands/context.py:
 # `cards`, `app`, `pick`).
 READS_SQL = """
-WITH cards AS (SELECT c.id, c.partner_id FROM account a JOIN client c ON c.phone = a.phone WHERE a.id = $1::uuid)
+WITH cards AS (""" + ACCOUNT_CARDS + """)
 SELECT json_build_object(
   'cards', COALESCE((SELECT json_agg(id) FROM cards), '[]'::json),
   'partners', COALESCE((SELECT json_agg(DISTINCT x.partner_id) FROM (
@@ -39,8 +40,7 @@ SELECT json_build_object(
 # The premises the account reaches: read after its partners' generations (core/screen_cache.py).
 PREMISES_SQL = """
 SELECT COALESCE(json_agg(DISTINCT pl.premise_id), '[]'::json)::text
-FROM account a JOIN client c ON c.phone = a.phone JOIN premise_link pl ON pl.client_id = c.id
-WHERE a.id = $1::uuid"""
+FROM (""" + ACCOUNT_CARDS + """) c JOIN premise_link pl ON pl.client_id = c.id"""
 
 
 class _Reads(msgspec.Struct):

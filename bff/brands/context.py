@@ -20,6 +20,11 @@ from __future__ import annotations
 
 from core.enums import UNIFIED_APP_ID
 
+# The account's client cards in every partner: those with its phone. The screen cache looks them up
+# the same way (bff/cache.py).
+ACCOUNT_CARDS = ("SELECT c.id, c.partner_id, c.status FROM account a JOIN client c ON c.phone = a.phone "
+                 "WHERE a.id = $1::uuid")
+
 CONTEXT = f"""
 WITH s AS (
   SELECT current_premise_id, current_brand_id FROM device_session WHERE id = $2::uuid AND account_id = $1::uuid
@@ -53,7 +58,7 @@ WITH s AS (
   SELECT b.id, b.slug, b.name, b.colors, b.icon_url, b.logo_url, bp.id AS partner_id, bp.products
   FROM pick JOIN brand b ON b.id = pick.brand_id JOIN partner bp ON bp.id = b.partner_id
 ), cards AS (
-  SELECT c.id, c.partner_id, c.status FROM account a JOIN client c ON c.phone = a.phone WHERE a.id = $1::uuid
+  {ACCOUNT_CARDS}
 ), products AS (
   SELECT COALESCE((SELECT products FROM br),
                   (SELECT pa.products FROM cur JOIN partner pa ON pa.id = cur.partner_id),
