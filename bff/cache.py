@@ -9,6 +9,7 @@ it reaches."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -50,19 +51,58 @@ class _Reads(msgspec.Struct):
 
 async def screen_answer(request: Request, resident: ResidentPrincipal,
                         build: Callable[[AsyncSession], Awaitable[object]]) -> Response:
-    """The answer of a screen `build` makes with the request's database session."""
+    """The answer of a screen `build` makes with the request's database session, with its ETag: a
+    request whose `If-None-Match` names it gets a 304 without the body."""
     if resident.screen_check and resident.screen_check[0] is not None:
-        return Response(resident.screen_check[0], media_type=MediaType.JSON)  # no database session made
+        return _send(request, *_tagged(resident.screen_check[0]))  # no database session made
     db = request_session(request.app.state.runtime)
     screens: ScreenCache | None = db.info.get("screens")
     if screens is None or not resident.screen_check:
-        return Response(await build(db), media_type=MediaType.JSON)
+        body = encode_json(await build(db))
+        return _send(request, etag(body), body)
     stamps = await _stamps(db, screens, resident, resident.screen_check[1:])
     body = encode_json(await build(db))
+    tag = etag(body)
     if stamps is not None:
         await screens.store(ScreenCache.answer_key(resident.session_id, request.url.path, request.url.query or ""),
-                            stamps, body)
-    return Response(body, media_type=MediaType.JSON)
+                            stamps, tag + b"\n" + body)
+    return _send(request, tag, body)
+
+
+def etag(body: bytes) -> bytes:
+    """A strong validator of a screen answer: computed once when the answer is built and stored
+    in front of it, so a cached hit costs no hashing."""
+    return b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+
+
+def _tagged(stored: bytes) -> tuple[bytes, bytes]:
+    """The ETag and body of a stored answer (one stored before answers carried their tag is
+    tagged now)."""
+    if stored[:1] == b'"':
+        tag, _, body = stored.partition(b"\n")
+        return tag, body
+    return etag(stored), stored
+
+
+def _send(request: Request, tag: bytes, body: bytes) -> Response:
+    # `private, no-cache`: the phone keeps the answer and asks again with If-None-Match; no shared
+    # cache between it and us may keep one resident's screen.
+    headers = {"ETag": tag.decode(), "Cache-Control": "private, no-cache"}
+    if _matches(request.headers.get("if-none-match"), tag):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=MediaType.JSON, headers=headers)
+
+
+def _matches(header: str | None, tag: bytes) -> bool:
+    """RFC 9110 If-None-Match: `*` or any listed tag, compared weakly (a `W/` prefix ignored)."""
+    if not header:
+        return False
+    wanted = tag.decode()
+    for candidate in header[:1024].split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
 
 
 async def _stamps(db: AsyncSession, screens: ScreenCache, resident: ResidentPrincipal,

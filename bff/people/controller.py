@@ -50,15 +50,17 @@ class PeopleController(Controller):
         return await screen_answer(request, resident,
                                    lambda db: assembler.people_screen(db, _viewer(resident), premise))
 
-    @get("/screens/people/all", operation_id="GetAllPeopleScreen", responses=problems(401))
-    async def all_people_screen(self, resident: ResidentPrincipal, db: AsyncSession) -> AllPeopleScreen:
+    @get("/screens/people/all", operation_id="GetAllPeopleScreen", responses=problems(401),
+         dependencies=SCREEN_RESIDENT)
+    async def all_people_screen(self, request: Request, resident: ResidentPrincipal) -> Response[AllPeopleScreen]:
         """PEOPLE-VIEW-01: everyone sharing a premise with the account, and its guests."""
-        return await assembler.all_people_screen(db, _viewer(resident))
+        return await screen_answer(request, resident, lambda db: assembler.all_people_screen(db, _viewer(resident)))
 
-    @get("/screens/people/accesses", operation_id="GetPeopleAccessesScreen", responses=problems(401))
-    async def accesses_screen(self, resident: ResidentPrincipal, db: AsyncSession) -> AccessesScreen:
+    @get("/screens/people/accesses", operation_id="GetPeopleAccessesScreen", responses=problems(401),
+         dependencies=SCREEN_RESIDENT)
+    async def accesses_screen(self, request: Request, resident: ResidentPrincipal) -> Response[AccessesScreen]:
         """PEOPLE-VIEW-02: the account's premises with its role in each."""
-        return await assembler.accesses_screen(db, _viewer(resident))
+        return await screen_answer(request, resident, lambda db: assembler.accesses_screen(db, _viewer(resident)))
 
     @post("/people", status_code=HTTP_201_CREATED, operation_id="AddPerson",
           responses=problems(401, 403, 404, 409, 422))

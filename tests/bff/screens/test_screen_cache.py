@@ -269,3 +269,76 @@ async def test_a_premises_writes_renew_only_its_residents_screens(http, served):
 
     second = await give_premise(http, partner, phone, "11")
     assert [item["id"] for item in (await _screen(http, auth))["items"]] == [premise, second]
+
+
+async def _conditional(http, auth, tag: str | None, path="/app/v1/screens/my-premises"):
+    headers = {**auth, **({"If-None-Match": tag} if tag else {})}
+    return await http.get(path, headers=headers)
+
+
+@pytest.mark.committed
+@pytest.mark.parametrize("cached", [True, False], ids=["cache-on", "cache-off"])
+async def test_a_screen_answer_unchanged_since_the_phone_read_it_is_a_304_without_body(http, runtime, served, cached):
+    """Rule: APP-PREM-01 — every screen answer carries an ETag; asked again with `If-None-Match`
+    it costs the phone no body while nothing it shows changed (served from the cache or built
+    again), and a write it shows answers 200 with the new body and a new tag."""
+    if not cached:
+        runtime.sessionmaker = session_factory(runtime.engine, reads=served, clock=runtime.clock)
+    partner, _, _, auth = await _resident(http)
+    first = await _conditional(http, auth, None)
+    assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and tag.endswith('"')
+    for sent in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+        again = await _conditional(http, auth, sent)
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag), sent
+    assert (await _conditional(http, auth, '"someone-elses"')).json() == first.json()
+    assert (await _conditional(http, auth, tag, "/app/v1/screens/profile")).status_code == 200  # another URL
+
+    expect(await http.patch(f"/crm/v1/objects/{partner.objects['ЖК Солнечный']}", headers=partner.staff,
+                            json={"name": "ЖК Новый"}), 200)
+    changed = await _conditional(http, auth, tag)
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+    assert changed.json()["items"][0]["object_name"] == "ЖК Новый"
+    assert (await _conditional(http, auth, changed.headers["etag"])).status_code == 304
+
+
+@pytest.mark.committed
+async def test_an_answer_stored_without_its_tag_is_still_served_and_tagged(http, runtime, served):
+    """Rule: APP-PREM-01 — an answer cached before answers carried their tag (a rolling deploy)
+    is sent as it is, with a tag made from it."""
+    _, _, _, auth = await _resident(http)
+    body = (await _conditional(http, auth, None)).content
+    (key,) = await runtime.redis.keys("screen:*")
+    stored = await runtime.redis.get(key)
+    header, _, _ = stored.partition("\n")
+    await runtime.redis.set(key, header + "\n" + body.decode())
+    queries = served.queries
+    old = await _conditional(http, auth, None)
+    assert (old.content, served.queries) == (body, queries)
+    assert (await _conditional(http, auth, old.headers["etag"])).status_code == 304
+
+
+@pytest.mark.committed
+async def test_the_all_people_and_accesses_screens_are_cached_and_renewed(http, served):
+    """Rule: PEOPLE-VIEW-01, PEOPLE-VIEW-02 — "all people" and the accesses tab are served from
+    the cache while nothing they show changes, and show a new co-resident, that co-resident's own
+    name edit and a new premise of the account on the next read."""
+    phone = next_phone()
+    partner, premise, _, auth = await _resident(http, phone)
+    everyone, accesses = "/app/v1/screens/people/all", "/app/v1/screens/people/accesses"
+    assert (await _screen(http, auth, everyone))["people"] == []
+    for path in (everyone, accesses):
+        await _screen(http, auth, path)
+        assert await _served_from_cache(http, served, auth, path)
+
+    neighbour_phone = next_phone()
+    await link(http, partner.staff, premise, await client_in(http, partner, neighbour_phone, "Петрова"), "owner")
+    assert ["Петрова" in person["name"] for person in (await _screen(http, auth, everyone))["people"]] == [True]
+    neighbour = await app_login(http, neighbour_phone)
+    expect(await http.patch("/app/v1/me", headers=neighbour, json={"first_name": "Варвара"}), 200)
+    assert any("Варвара" in person["name"] for person in (await _screen(http, auth, everyone))["people"])
+
+    second = await give_premise(http, partner, phone, "8")
+    assert {item["premise_id"] for item in (await _screen(http, auth, accesses))["items"]} == {premise, second}
+
