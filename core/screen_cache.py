@@ -81,7 +81,8 @@ ACCOUNT_TABLES = frozenset({"device_session", "guest", "notification", "registra
 
 # Tables no screen reads: writing them leaves the screens as they were.
 UNREAD_TABLES = frozenset({
-    "activity", "api_key", "app_visit", "audit_record", "client_external_id", "client_phone_history", "import_job",
+    "activity", "api_key", "app_visit", "audit_record", "client_external_id", "client_phone_history", "idempotency_record",
+    "import_job",
     "mailing", "mailing_recipient", "notification_settings_event", "order_counter", "push_delivery",
     "push_message", "refresh_token", "role", "sms_message", "staff",
 })

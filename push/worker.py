@@ -28,10 +28,12 @@ class PeriodicJob:
 
 def registered_jobs() -> list[PeriodicJob]:
     from core.auth.jobs import purge_refresh_tokens
+    from core.idempotency import purge_idempotency_records
     from core.imports.jobs import run_import_jobs
     from core.people.jobs import send_rent_reminders
 
     return [PeriodicJob("auth.purge_refresh_tokens", 3600, purge_refresh_tokens),
+            PeriodicJob("idempotency.purge", 3600, purge_idempotency_records),
             PeriodicJob("imports.run", 2, run_import_jobs), PeriodicJob("people.rent_reminders", 600, send_rent_reminders)]
 
 

@@ -18,6 +18,7 @@ from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
 from core.screen_cache import ScreenCache
 from core.security import constant_time_equals
+from web import idempotency
 
 
 def runtime_of(state: State) -> Runtime:
@@ -73,6 +74,8 @@ async def provide_db(runtime: Runtime) -> AsyncSession:
 async def commit_request_session(response: Response) -> Response:
     holder = _request_scope.get()
     session = holder.get("session") if holder else None
+    if session is not None and "idempotency" in holder:
+        await idempotency.record(session, holder, response)
     if session is not None and session.in_transaction():
         await commit(session)
     return response
@@ -94,7 +97,9 @@ def resident_token(request: Request) -> str:
 
 
 async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal:
-    return await authenticate(runtime, lambda: db, resident_token(request))
+    resident = await authenticate(runtime, lambda: db, resident_token(request))
+    await idempotency.begin(request, db, f"session:{resident.session_id}", _request_scope.get())
+    return resident
 
 
 async def provide_screen_resident(request: Request, runtime: Runtime) -> ResidentPrincipal:
@@ -130,6 +135,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     permission = request.route_handler.opt.get("permission")
     if permission and not actor.can(permission):
         raise PermissionDenied(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+    await idempotency.begin(request, db, f"{actor.actor_type}:{actor.actor_id}", _request_scope.get())
     return actor
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 
 from core.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
                          RateLimited, RuleViolation, ServiceUnavailable, TooLarge)
+from web import idempotency
 
 log = logging.getLogger("web.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -156,6 +157,7 @@ def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    idempotency.Replay: idempotency.replay_response,
     DomainError: _domain,
     ValidationException: _validation,
     HTTPException: _http,

@@ -7,6 +7,7 @@ from core.models.device import (AppVisit, DeviceSession, Mailing, MailingRecipie
                                 SmsMessage)
 from core.models.estate import (Bill, Document, EstateObject, Insurance, Lot, Meter, MeterReading,
                                 ObjectGroup, PersonalAccount, Premise, Quarter)
+from core.models.idempotency import IdempotencyRecord
 from core.models.imports import ImportJob
 from core.models.partner import ApiKey, AuditRecord, Brand, Partner, Role, Staff
 from core.models.people import (Account, Client, ClientExternalId, ClientPhoneHistory, Guest,
@@ -14,7 +15,7 @@ from core.models.people import (Account, Client, ClientExternalId, ClientPhoneHi
 
 __all__ = [
     "Account", "Activity", "ApiKey", "AppVisit", "AuditRecord", "Base", "Bill", "Brand", "Client",
-    "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest", "ImportJob",
+    "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest", "IdempotencyRecord", "ImportJob",
     "Insurance", "Lot", "Mailing", "MailingRecipient", "Meter", "MeterReading", "Notification",
     "NotificationSettingsEvent", "ObjectGroup", "Order", "OrderCounter", "Partner", "PersonalAccount", "Premise",
     "PremiseLink", "PushDelivery", "RegistrationRequest", "PushMessage", "Quarter", "RefreshToken", "Role", "SmsMessage",

@@ -1,0 +1,79 @@
+"""`Idempotency-Key` on every JSON POST of a resident, staff member or API key: the first answer
+is recorded in the request's own transaction, so a retry with the same key and body gets that
+answer back and creates nothing new, and the same key with another body is refused with 422.
+A failed request records nothing (its transaction rolls back), so its retry runs afresh; two
+copies sent at once are serialised by the record's primary key. Keys are per caller (the device
+session, the staff member or the API key) and per operation, kept for a day (core/idempotency.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from litestar import Request, Response
+from litestar.serialization import encode_json
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidInput, RuleViolation
+from core.models import IdempotencyRecord
+
+HEADER = "idempotency-key"
+_MAX_KEY = 255
+
+
+class Replay(Exception):  # noqa: N818 - not an error: it carries the answer to send
+    """The recorded first answer, sent again instead of running the handler (web/problems.py)."""
+
+    def __init__(self, status_code: int, body: bytes) -> None:
+        super().__init__("idempotent replay")
+        self.status_code = status_code
+        self.body = body
+
+
+async def begin(request: Request, db: AsyncSession, caller: str, holder: dict | None) -> None:
+    """Before the handler of an idempotent route runs: claim the key, or replay its first answer."""
+    key = request.headers.get(HEADER)
+    if key is None or holder is None or request.method != "POST" or not _json(request):
+        return
+    if not 0 < len(key) <= _MAX_KEY or not key.isascii() or not key.isprintable():
+        raise InvalidInput.field("Idempotency-Key", f"Ключ идемпотентности: от 1 до {_MAX_KEY} печатных ASCII-символов")
+    scope = f"{caller}:{request.route_handler.operation_id}"
+    digest = hashlib.sha256(request.url.path.encode() + b"\n" + await request.body()).hexdigest()
+    claimed = (await db.execute(
+        insert(IdempotencyRecord).values(scope=scope, key=key, request_hash=digest,
+                                         created_at=request.app.state.runtime.clock.now())
+        .on_conflict_do_nothing().returning(IdempotencyRecord.key))).first()
+    if claimed is not None:
+        holder["idempotency"] = (scope, key)
+        return
+    # The same key was claimed first by a request now committed (a concurrent one waited on it).
+    record = (await db.execute(select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code,
+                                      IdempotencyRecord.body)
+                               .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))).one()
+    if record.request_hash != digest:
+        raise RuleViolation("Ключ идемпотентности уже использован для другого запроса",
+                            code="idempotency_key_reused")
+    raise Replay(record.status_code or 200, record.body or b"")
+
+
+def _json(request: Request) -> bool:
+    # File uploads (multipart) are not hashed whole in memory; their retries are harmless (a
+    # document or an import job more), and the key is ignored there.
+    return request.headers.get("content-type", "application/json").startswith("application/json")
+
+
+async def record(db: AsyncSession, holder: dict, response: Response) -> None:
+    """Before the request's commit: the answer the claimed key will replay."""
+    claim = holder.pop("idempotency", None)
+    if claim is None:
+        return
+    body = response.content if isinstance(response.content, bytes) else encode_json(response.content)
+    await db.execute(update(IdempotencyRecord)
+                     .where(IdempotencyRecord.scope == claim[0], IdempotencyRecord.key == claim[1])
+                     .values(status_code=response.status_code or 200, body=body))
+
+
+def replay_response(request: Request, replay: Replay) -> Response:
+    return Response(replay.body, status_code=replay.status_code, media_type="application/json",
+                    headers={"Idempotent-Replayed": "true"})
+
