@@ -60,6 +60,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     var_dir: str = "var"
     max_body_size: int = 25 * 1024 * 1024
     log_level: str = "INFO"
+    # `text` lines or one JSON object a line (request id, route, partner id) for log shippers.
+    log_format: Literal["text", "json"] = "text"
     # When None: background jobs run inside `serve` unless APP_ENV=production.
     worker_in_process: bool | None = None
 
@@ -111,6 +113,7 @@ _ENV_NAMES = {
     "var_dir": "VAR_DIR",
     "max_body_size": "MAX_BODY_SIZE",
     "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
     "worker_in_process": "WORKER_IN_PROCESS",
 }
 

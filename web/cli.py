@@ -28,7 +28,7 @@ def _settings() -> Settings:
 
 def _logging(settings: Settings) -> None:
     # Every log record, uvicorn's access lines included, is redacted of personal data and secrets.
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -69,8 +69,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _logging(settings)
     app = create_app(settings)
     print(f"serving on http://{args.host}:{args.port} — API docs at http://{args.host}:{args.port}/schema")
+    # With JSON logs uvicorn's own lines go through the root handler too (log_config=None).
+    json_logs = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on",
-                proxy_headers=True, timeout_graceful_shutdown=20)
+                proxy_headers=True, timeout_graceful_shutdown=20, **json_logs)
     return 0
 
 

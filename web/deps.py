@@ -18,7 +18,7 @@ from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
 from core.screen_cache import ScreenCache
 from core.security import constant_time_equals
-from web import idempotency
+from web import idempotency, logs
 
 
 def runtime_of(state: State) -> Runtime:
@@ -41,9 +41,11 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         holder: dict = {}
         token = _request_scope.set(holder)
+        logged = logs.request_scope.set(scope)
         try:
             await app(scope, receive, send)
         finally:
+            logs.request_scope.reset(logged)
             _request_scope.reset(token)
             session = holder.pop("session", None)
             if session is not None and session.in_transaction():
@@ -132,6 +134,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     if token is None:
         raise NotAuthenticated("Требуется токен сотрудника или ключ API", code="not_authenticated")
     actor = await authenticate_partner(runtime, db, token, ip=request.client.host if request.client else None)
+    request.scope.setdefault("state", {})["partner_id"] = str(actor.partner_id)  # for JSON logs
     permission = request.route_handler.opt.get("permission")
     if permission and not actor.can(permission):
         raise PermissionDenied(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")

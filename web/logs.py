@@ -6,8 +6,13 @@ without the factory (rebuilt from another process, say)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+from litestar.types import Scope
 
 from core.redaction import redact
 
@@ -98,6 +103,39 @@ def uninstall_redaction() -> None:
         _undo = None
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format=FORMAT)
+# The ASGI scope of the request being served (web/deps.session_middleware sets it): JSON records
+# name its request id, route template and partner.
+request_scope: ContextVar[Scope | None] = ContextVar("log_request_scope", default=None)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message (redacted like every record), and of
+    the request being served its id, route template and partner id; never personal data."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        scope = request_scope.get()
+        if scope is not None:
+            from web.problems import request_id_of
+
+            entry["request_id"] = request_id_of(scope)
+            if scope.get("path_template"):
+                entry["route"] = f"{scope.get('method', '')} {scope['path_template']}".strip()
+            partner = (scope.get("state") or {}).get("partner_id")
+            if partner:
+                entry["partner_id"] = partner
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """The root logger's one handler: text lines, or JSON objects (LOG_FORMAT=json)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     install_redaction()

@@ -139,3 +139,66 @@ def test_the_command_line_logging_set_up_redacts(caplog):
     assert caplog.records[0].getMessage() == "OTP for [phone] is code=[secret]"
     record = logging.getLogger("tests.logs").makeRecord("tests.logs", logging.INFO, __file__, 1, PHONE, None, None)
     assert record.getMessage() == PHONE
+
+
+async def test_json_log_lines_name_the_request_route_and_partner_and_stay_redacted(http, runtime, redaction):
+    """LOG_FORMAT=json: one JSON object a line with the request id (as the answer's X-Request-ID),
+    the route template and, for staff and API keys, the partner; the message is redacted."""
+    import io
+    import json
+
+    import redis.asyncio as aioredis
+
+    from web.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    partner = await create_partner(http)
+    key = await api_key_headers(http, partner)
+    token = (await login_resident(http, PHONE))["access_token"]
+    plain, runtime.redis = runtime.redis, aioredis.Redis(port=1, socket_connect_timeout=0.2)  # nothing listens
+    try:
+        resident = await http.get("/app/v1/screens/profile", headers={"Authorization": f"Bearer {token}"})
+        staff = await http.post("/crm/v1/notifications", headers=key, json={"client_id": PHONE})
+        logging.getLogger("tests.logs").warning("outside any request, about %s", PHONE)
+    finally:
+        await runtime.redis.aclose()
+        runtime.redis = plain
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert PHONE not in stream.getvalue() and "9161234567" not in stream.getvalue()
+    by_request = {line.get("request_id"): line for line in lines}
+    assert resident.status_code == 503
+    logged = by_request[resident.headers["x-request-id"]]
+    assert (logged["level"], logged["route"]) == ("WARNING", "GET /app/v1/screens/profile")
+    assert "partner_id" not in logged and "dependency unavailable" in logged["message"]
+    assert staff.status_code == 400  # no Redis needed to refuse a malformed body
+    outside = [line for line in lines if line["logger"] == "tests.logs"]
+    assert outside == [{**outside[0], "message": "outside any request, about [phone]"}]
+    assert "request_id" not in outside[0] and outside[0]["time"].endswith("+00:00")
+
+
+def test_json_log_lines_carry_the_partner_of_the_request(redaction):
+    import json
+
+    from web.logs import JsonFormatter, request_scope
+
+    scope = {"type": "http", "method": "POST", "path_template": "/crm/v1/orders", "headers": [],
+             "state": {"partner_id": "5f0c…", "request_id": "r-1"}}
+    token = request_scope.set(scope)
+    try:
+        record = logging.getLogger("tests.logs").makeRecord("tests.logs", logging.INFO, __file__, 1,
+                                                            "created for %s", (PHONE,), None)
+    finally:
+        request_scope.reset(token)
+    token = request_scope.set(scope)
+    try:
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_scope.reset(token)
+    assert line | {"time": None} == {"time": None, "level": "INFO", "logger": "tests.logs", "request_id": "r-1",
+                                      "route": "POST /crm/v1/orders", "partner_id": "5f0c…",
+                                      "message": "created for [phone]"}
