@@ -8,11 +8,13 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 
+import msgspec
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, Schema, SecurityScheme
+from litestar.openapi.spec.enums import OpenAPIType
 
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
@@ -52,7 +54,19 @@ def _bearer(description: str) -> SecurityScheme:
     return SecurityScheme(type="http", scheme="bearer", description=description)
 
 
+def _message_schema(struct: type) -> Schema:
+    """The OpenAPI schema of a message no route answers with (the push payload), from its Struct:
+    flat objects of strings, as FCM data is."""
+    definition = msgspec.json.schema(struct)["$defs"][struct.__name__]
+    properties = {name: Schema(type=OpenAPIType.STRING, enum=spec.get("enum"), description=spec.get("description"),
+                               examples=spec.get("examples"))
+                  for name, spec in definition["properties"].items()}
+    return Schema(type=OpenAPIType.OBJECT, title=definition["title"], description=definition.get("description"),
+                  properties=properties, required=definition.get("required"))
+
+
 def openapi_config() -> OpenAPIConfig:
+
     return OpenAPIConfig(
         title="Resident app backend",
         version="1.0.0",
@@ -113,7 +127,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             if owned:
                 await rt.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers(),
         dependencies=COMMON,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -126,3 +140,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         request_max_body_size=settings.max_body_size,
         debug=False,
     )
+    _document_messages(app)
+    return app
+
+
+def _document_messages(app: Litestar) -> None:
+    """Schemas of messages no route answers with, added to the generated document's components."""
+    from push.schemas import PushPayload
+
+    app.openapi_schema.components.schemas["PushPayload"] = _message_schema(PushPayload)
