@@ -129,7 +129,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     actor = await authenticate_partner(runtime, db, token, ip=request.client.host if request.client else None)
     permission = request.route_handler.opt.get("permission")
     if permission and not actor.can(permission):
-        raise PermissionDenied(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+        raise PermissionDenied.lacking(permission)
     return actor
 
 

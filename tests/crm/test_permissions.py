@@ -50,6 +50,9 @@ PERMISSION_OF: dict[tuple[str, str], str] = {
     ("POST", "/crm/v1/clients/{client_id}/merge"): "clients.edit",
     ("POST", "/crm/v1/import/clients"): "clients.edit",
     ("POST", "/crm/v1/leads"): "clients.edit",
+    # Orders reach the client's phone (a push, the My Orders badge): client work.
+    ("POST", "/crm/v1/orders"): "clients.edit",
+    ("PATCH", "/crm/v1/orders/{order_id}"): "clients.edit",
     ("GET", "/crm/v1/clients/{client_id}/activity"): "clients.activity",
     ("GET", "/crm/v1/premises/{premise_id}/activity"): "clients.activity",
     ("GET", "/crm/v1/export/clients"): "reports.clients",
