@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import PERMISSIONS
 from core import ratelimit
 from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
-from core.models import ApiKey, Brand, Partner, Role, Staff
+from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
 from core.pagination import keyset, page
 from core.runtime import Runtime
 from core.security import hash_password, new_secret, sha256_hex, verify_password
@@ -213,6 +213,12 @@ async def _owned_by(db: AsyncSession, model, partner_id: uuid.UUID, item_id: uui
     return row
 
 
+def _audit(db: AsyncSession, partner_id: uuid.UUID, action: str, target, fields) -> None:
+    """The platform admin's changes to who may do what are on the audit trail like staff actions."""
+    db.add(AuditRecord(partner_id=partner_id, actor_type="admin", actor_id=None, action=action,
+                       target_type=type(target).__tablename__, target_id=str(target.id), fields=sorted(fields)))
+
+
 def _known_permissions(permissions: list[str]) -> list[str]:
     unknown = sorted(set(permissions) - set(PERMISSIONS))
     if unknown:
@@ -234,6 +240,7 @@ async def revoke_api_key(rt: Runtime, db: AsyncSession, partner_id: uuid.UUID, k
     key = await _owned_by(db, ApiKey, partner_id, key_id, "Ключ API не найден")
     if key.revoked_at is None:
         key.revoked_at = rt.clock.now()
+        _audit(db, partner_id, "api_key.revoke", key, ())
         await db.flush()
     return key
 
@@ -253,6 +260,7 @@ async def update_staff(db: AsyncSession, partner_id: uuid.UUID, staff_id: uuid.U
         if not changes["active"]:
             staff.token_version += 1
         staff.is_active = changes["active"]
+    _audit(db, partner_id, "staff.update", staff, changes)
     await db.flush()
     return staff
 
@@ -263,5 +271,6 @@ async def update_role(db: AsyncSession, partner_id: uuid.UUID, role_id: uuid.UUI
         role.permissions = _known_permissions(changes["permissions"])
     if "name" in changes:
         role.name = changes["name"]
+    _audit(db, partner_id, "role.update", role, changes)
     await db.flush()
     return role

@@ -152,6 +152,8 @@ async def test_admin_revokes_an_api_key_and_it_is_refused_at_once(http):
     assert (await http.post("/crm/v1/import/clients", headers=key, json={"items": [{}]})).status_code == 401
     revoked = expect(await http.get(f"/crm/v1/partners/{partner}/api-keys", headers=ADMIN), 200)["items"][0]
     assert revoked["revoked_at"] is not None
+    audit = expect(await http.get("/crm/v1/audit", headers=ADMIN, params={"action": "api_key.revoke"}), 200)["items"]
+    assert [(a["partner_id"], a["actor_type"], a["target_id"]) for a in audit] == [(partner, "admin", created["id"])]
     expect(await http.get("/crm/v1/me", headers=bearer(foreign["key"])), 200)
     assert (await http.get(f"/crm/v1/partners/{partner}/api-keys")).status_code == 401
 
@@ -174,6 +176,8 @@ async def test_admin_deactivates_staff_and_their_tokens_stop_at_once(http):
     answer = expect(await http.patch(f"/crm/v1/partners/{partner}/staff/{staff_id}", headers=ADMIN,
                                      json={"active": False, "name": "Уволен"}), 200)
     assert (answer["active"], answer["name"]) == (False, "Уволен")
+    audit = expect(await http.get("/crm/v1/audit", headers=ADMIN, params={"target_id": staff_id}), 200)["items"]
+    assert [(a["action"], a["fields"]) for a in audit] == [("staff.update", ["active", "name"])]
     refused = await http.get("/crm/v1/me", headers=headers)
     assert refused.status_code == 401 and refused.json()["code"] == "staff_inactive"
     login = await http.post("/crm/v1/auth/login", json={"email": "leaver@example.com",
