@@ -165,9 +165,12 @@ async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str, *, ip
         if row is None:
             raise NotAuthenticated("Ключ API недействителен", code="invalid_api_key")
         now = rt.clock.now()
-        # Written at most once a minute, so a busy integration does not write on every request.
+        # Written at most once a minute, so a busy integration does not write on every request; a
+        # request that finds the row locked by another one of the same key leaves it to that one
+        # (the lock lasts until the other request commits, which may take an import's while).
         if row.last_used_at is None or now - row.last_used_at >= timedelta(seconds=API_KEY_TOUCH_SECONDS):
-            await db.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+            free = select(ApiKey.id).where(ApiKey.id == row.id).with_for_update(skip_locked=True).scalar_subquery()
+            await db.execute(update(ApiKey).where(ApiKey.id == free).values(last_used_at=now))
         return PartnerPrincipal(row.partner_id, "api_key", row.id, frozenset(PERMISSIONS), ip)
     claims = rt.tokens.verify(bearer, "staff")
     try:
