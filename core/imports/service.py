@@ -116,10 +116,10 @@ class ItemResult:
 CLIENTS_EDIT = "clients.edit"
 
 
-def _refused(index: int, **names) -> ItemResult:
+def _refused(index: int) -> ItemResult:
     """STAFF-01: the client part of an import needs `clients.edit`."""
     denied = PermissionDenied.lacking(CLIENTS_EDIT)
-    return ItemResult(index, "error", code=denied.code, detail=denied.detail, **names)
+    return ItemResult(index, "error", code=denied.code, detail=denied.detail)
 
 
 def parse_items(raw_items: list[Any], kind: type) -> list[tuple[int, Any]]:
@@ -493,8 +493,7 @@ async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Pre
     """IMPORT-06: owners are replaced as a set; the people who depended on a removed owner go
     with them; links marked keep_on_integration are never removed by integration."""
     owners = [client.id for item, client in passed if item.role in OWNER_ROLES]
-    # Links (and the people depending on them) are only ever removed for a premise whose item
-    # named its clients: the caller passes nothing here for an item without a `clients` key.
+    # Only called for an item that carries `clients`: an item without the key leaves every link.
     existing = {link.client_id: link for link in (await db.scalars(
         select(PremiseLink).where(PremiseLink.premise_id == premise.id))).all()}
     removed_owners = [cid for cid, link in existing.items()
