@@ -51,6 +51,11 @@ class PermissionDenied(DomainError):
     code = "forbidden"
     title = "Not allowed"
 
+    @classmethod
+    def lacking(cls, permission: str) -> "PermissionDenied":
+        """The staff member's role lacks `permission` (SPEC section 7)."""
+        return cls(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+
 
 class NotFound(DomainError):
     code = "not_found"

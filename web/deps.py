@@ -137,7 +137,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     request.scope.setdefault("state", {})["partner_id"] = str(actor.partner_id)  # for JSON logs
     permission = request.route_handler.opt.get("permission")
     if permission and not actor.can(permission):
-        raise PermissionDenied(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+        raise PermissionDenied.lacking(permission)
     await idempotency.begin(request, db, f"{actor.actor_type}:{actor.actor_id}", _request_scope.get())
     return actor
 

@@ -33,9 +33,10 @@ async def get_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.U
 
 
 async def _check_role(db: AsyncSession, link: PremiseLink) -> None:
-    """An owner depends on nobody; anyone else names an owner of the same premise; a tenant has
-    a rent day."""
-    if link.role == "owner":
+    """An owner and an unconfirmed owner depend on nobody (the unconfirmed owner exists precisely
+    while no confirmed owner is registered); anyone else names an owner of the same premise; a
+    tenant has a rent day."""
+    if link.role in OWNER_ROLES:
         link.depends_on_client_id = None
     else:
         if link.depends_on_client_id is None:

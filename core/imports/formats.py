@@ -144,7 +144,8 @@ INSTRUCTIONS = {
         "Одна строка — одно помещение с одним клиентом и одним лицевым счётом. У помещения с несколькими "
         "клиентами или счетами строки идут подряд с одним и тем же «Внешним ID помещения».",
         "Собственники помещения заменяются набором из файла: собственник, которого нет в файле, теряет доступ "
-        "вместе с зависящими от него жителями (кроме отмеченных «не удалять при интеграции»).",
+        "вместе с зависящими от него жителями (кроме отмеченных «не удалять при интеграции»). Если ни в одной "
+        "строке помещения колонки клиента не заполнены, его клиенты остаются как есть.",
         "Строки с ошибками не загружаются; остальные загружаются. Отчёт называет строку, колонку и причину.",
     ],
     "clients": [
@@ -265,7 +266,9 @@ def premise_items(rows: Iterable[Row]) -> Iterator[tuple[dict[str, Any], list[in
 
 
 def _premise_base(values: dict[str, Any]) -> dict[str, Any]:
-    item: dict[str, Any] = {"external_id": _text(values.get("external_id")), "accounts": [], "clients": []}
+    # No `clients` key until a row of the premise fills a client column: a row set without clients
+    # says nothing about the premise's people (IMPORT-06).
+    item: dict[str, Any] = {"external_id": _text(values.get("external_id")), "accounts": []}
     for key in ("object_id", "street", "house", "building", "entrance", "number"):
         if key in values:
             item[key] = _text(values[key])
@@ -298,7 +301,7 @@ def _add_parts(item: dict[str, Any], values: dict[str, Any]) -> None:
             client["rent_day"] = int(values["client_rent_day"])
         if "client_share" in values:
             client["share"] = str(values["client_share"])
-        item["clients"].append(client)
+        item.setdefault("clients", []).append(client)
 
 
 def column_title(kind: str, field: str) -> str:

@@ -14,10 +14,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
+from core.errors import PermissionDenied
 from core.imports import formats
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
-from core.partners.service import PartnerPrincipal
+from core.partners.service import PartnerPrincipal, current_principal
 from core.scope import owned
 from core.runtime import Runtime
 from core.storage import storage_of
@@ -68,24 +69,46 @@ async def run_import_jobs(rt: Runtime, db: AsyncSession) -> int:
         done += 1
 
 
+class UploaderGone(Exception):
+    """The staff member who uploaded the file was deactivated (or the API key revoked)."""
+
+
+async def uploader(rt: Runtime, job: ImportJob) -> PartnerPrincipal:
+    """The uploader as they stand now, not as they stood at upload: their role's permissions of
+    this moment decide what the job may change (STAFF-01), and a deactivated uploader's job
+    changes nothing more."""
+    async with rt.sessionmaker() as db:
+        actor = await current_principal(db, job.actor_type, uuid.UUID(job.actor_id))
+    if actor is None or actor.partner_id != job.partner_id:
+        raise UploaderGone
+    return actor
+
+
 async def process(rt: Runtime, job_id: uuid.UUID) -> None:
     async with rt.sessionmaker() as db:
         job = await db.get(ImportJob, job_id)
-    actor = PartnerPrincipal(job.partner_id, job.actor_type, uuid.UUID(job.actor_id), frozenset(job.permissions))
     try:
+        actor = await uploader(rt, job)
+        if job.kind == "clients" and not actor.can("clients.edit"):
+            raise PermissionDenied.lacking("clients.edit")
         with tempfile.TemporaryFile() as local:
             async for chunk in storage_of(rt).open(job.storage_key):
                 local.write(chunk)
             local.seek(0)
             reader = formats.read_xlsx if job.format == "xlsx" else formats.read_xml
-            await _feed(rt, job, actor, reader(local, job.kind))
+            await _feed(rt, job, reader(local, job.kind))
         await _finish(rt, job.id, status="done")
+    except UploaderGone:
+        await _finish(rt, job.id, status="failed",
+                      failure="Загрузивший файл сотрудник отключён или ключ API отозван: импорт остановлен")
+    except PermissionDenied as exc:
+        await _finish(rt, job.id, status="failed", failure=exc.detail)
     except Exception as exc:  # noqa: BLE001 - a broken file must end as a failed job, not a crashed worker
         log.exception("import job %s failed", job.id)
         await _finish(rt, job.id, status="failed", failure=f"Файл не удалось прочитать: {type(exc).__name__}")
 
 
-async def _feed(rt: Runtime, job: ImportJob, actor: PartnerPrincipal, rows) -> None:
+async def _feed(rt: Runtime, job: ImportJob, rows) -> None:
     batch: list[tuple[dict[str, Any], list[int]]] = []
     problems: list[dict[str, Any]] = []
     if job.kind == "premises":
@@ -99,15 +122,31 @@ async def _feed(rt: Runtime, job: ImportJob, actor: PartnerPrincipal, rows) -> N
             continue
         batch.append((item, numbers))
         if len(batch) >= CHUNK:
-            await _run_chunk(rt, job, actor, batch, problems)
+            await _run_chunk(rt, job, batch, problems)
             batch, problems = [], []
-    await _run_chunk(rt, job, actor, batch, problems)
+    await _run_chunk(rt, job, batch, problems)
 
 
-async def _run_chunk(rt: Runtime, job: ImportJob, actor: PartnerPrincipal,
-                     batch: list[tuple[dict[str, Any], list[int]]], problems: list[dict[str, Any]]) -> None:
+# The client refusals of IMPORT-02A/02B are about the phone.
+PHONE_CODES = ("phone_in_several_organizations", "client_logged_in")
+
+
+def _error_column(kind: str, result: ItemResult) -> str:
+    """The template column an item's error points at; an error about one of a premise's clients
+    points at that client's column (never at the premise's)."""
+    field = result.errors[0]["field"] if result.errors else None
+    if result.client_index is None:
+        return formats.column_title(kind, field or "external_id")
+    field = field or ("phone" if result.code in PHONE_CODES else "external_id")
+    return formats.column_title(kind, field if field.startswith("clients") else f"clients.{field}")
+
+
+async def _run_chunk(rt: Runtime, job: ImportJob, batch: list[tuple[dict[str, Any], list[int]]],
+                     problems: list[dict[str, Any]]) -> None:
     results: list[ItemResult] = []
     if batch:
+        # Asked again for every chunk: a deactivation or a role change counts from the next chunk.
+        actor = await uploader(rt, job)
         run = import_premises if job.kind == "premises" else import_clients
         results = await run(rt, actor, [item for item, _ in batch])
     created = sum(r.status == "created" for r in results)
@@ -115,10 +154,13 @@ async def _run_chunk(rt: Runtime, job: ImportJob, actor: PartnerPrincipal,
     errors = list(problems)
     for result, (_, numbers) in zip(results, batch, strict=True):
         if result.status == "error":
-            field = result.errors[0]["field"] if result.errors else "external_id"
             message = result.errors[0]["message"] if result.errors and result.code == "validation_error" else result.detail
-            errors.extend({"row": n, "column": formats.column_title(job.kind, field), "message": message}
+            errors.extend({"row": n, "column": _error_column(job.kind, result), "message": message}
                           for n in numbers)
+        elif result.code == "permission_required":
+            # STAFF-01: the premise was imported, its clients were not.
+            errors.extend({"row": n, "column": formats.column_title(job.kind, "clients.external_id"),
+                           "message": result.detail} for n in numbers)
     async with rt.sessionmaker() as db:
         stored = await db.get(ImportJob, job.id, with_for_update=True)
         stored.processed += sum(len(numbers) for _, numbers in batch) + len(problems)

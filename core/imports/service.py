@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients import rules as client_rules
 from core.clients.merge import merge_clients
 from core.db import commit
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.estate.premises import apply_fields as apply_premise_fields
 from core.estate.premises import own_object
 from core.imports.rules import Action, Card, Facts, decide
@@ -94,7 +94,8 @@ class PremiseItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     online_payment: bool | None = None
     tags: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=50)] | None = None
     accounts: Annotated[list[AccountItem], Meta(max_length=50)] = []
-    clients: Annotated[list[PremiseClientItem], Meta(max_length=100)] = []
+    # IMPORT-06: None (the key absent) says nothing about the premise's people; [] removes its owners.
+    clients: Annotated[list[PremiseClientItem], Meta(max_length=100)] | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +108,18 @@ class ItemResult:
     detail: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     clients: list["ItemResult"] = field(default_factory=list)
+    # Which of a premise item's clients an error is about (IMPORT-06: the detail stays verbatim).
+    client_index: int | None = None
+    client_external_id: str | None = None
+
+
+CLIENTS_EDIT = "clients.edit"
+
+
+def _refused(index: int) -> ItemResult:
+    """STAFF-01: the client part of an import needs `clients.edit`."""
+    denied = PermissionDenied.lacking(CLIENTS_EDIT)
+    return ItemResult(index, "error", code=denied.code, detail=denied.detail)
 
 
 def parse_items(raw_items: list[Any], kind: type) -> list[tuple[int, Any]]:
@@ -263,6 +276,9 @@ async def import_clients(rt: Runtime, actor: PartnerPrincipal, raw_items: list[A
     concurrent change), the batch is done again item by item, each in a savepoint of its own."""
     if len(raw_items) > MAX_BATCH:
         raise InvalidInput.field("items", f"Не больше {MAX_BATCH} элементов в одном запросе")
+    if not actor.can(CLIENTS_EDIT):
+        # A file job of a staff member who lost the permission after uploading (STAFF-01).
+        return [_refused(index) for index in range(len(raw_items))]
     parsed = parse_items(raw_items, ClientItem)
     today = rt.clock.now().date()
     keys = set().union(*[_client_keys(item) for _, item in parsed if isinstance(item, ClientItem)])
@@ -477,6 +493,7 @@ async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Pre
     """IMPORT-06: owners are replaced as a set; the people who depended on a removed owner go
     with them; links marked keep_on_integration are never removed by integration."""
     owners = [client.id for item, client in passed if item.role in OWNER_ROLES]
+    # Only called for an item that carries `clients`: an item without the key leaves every link.
     existing = {link.client_id: link for link in (await db.scalars(
         select(PremiseLink).where(PremiseLink.premise_id == premise.id))).all()}
     removed_owners = [cid for cid, link in existing.items()
@@ -490,15 +507,18 @@ async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Pre
                     if not (link.keep_on_integration is False and (cid in removed_owners
                                                                    or link.depends_on_client_id in removed_owners))}
     current_owners = owners or [cid for cid, link in existing.items() if link.role in OWNER_ROLES]
-    for item, client in passed:
+    for client_index, (item, client) in enumerate(passed):
         depends_on = None
-        if item.role not in ("owner",):
+        # An owner and an unconfirmed owner depend on nobody (SPEC section 2, PremiseLink).
+        if item.role not in OWNER_ROLES:
             candidates = [o for o in current_owners if o != client.id]
             if not candidates:
-                raise InvalidInput.field("clients.role", "Для жителя, арендатора или представителя нужен собственник")
+                raise _ClientFailed(client_index, InvalidInput.field(
+                    "clients.role", "Для жителя, арендатора или представителя нужен собственник"))
             depends_on = candidates[0]
         if item.role == "tenant" and item.rent_day is None:
-            raise InvalidInput.field("clients.rent_day", "Для арендатора укажите день оплаты аренды")
+            raise _ClientFailed(client_index, InvalidInput.field(
+                "clients.rent_day", "Для арендатора укажите день оплаты аренды"))
         values = {"role": item.role, "depends_on_client_id": depends_on,
                   "rent_day": item.rent_day if item.role == "tenant" else None}
         if item.share is not None:
@@ -520,7 +540,7 @@ async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Pre
 
 def _premise_keys(item: PremiseItem) -> set[str]:
     keys = {f"premise:{item.external_id}"} | {f"account:{a.external_id}" for a in item.accounts}
-    for client in item.clients:
+    for client in item.clients or ():
         keys |= _client_keys(client)
     return keys
 
@@ -531,6 +551,7 @@ async def import_premises(rt: Runtime, actor: PartnerPrincipal, raw_items: list[
         raise InvalidInput.field("items", f"Не больше {MAX_BATCH} элементов в одном запросе")
     parsed = parse_items(raw_items, PremiseItem)
     today = rt.clock.now().date()
+    may_edit_clients = actor.can(CLIENTS_EDIT)
     keys = set().union(*[_premise_keys(item) for _, item in parsed if isinstance(item, PremiseItem)])
 
     async def work(db: AsyncSession) -> list[ItemResult]:
@@ -544,18 +565,26 @@ async def import_premises(rt: Runtime, actor: PartnerPrincipal, raw_items: list[
                     status, premise = await _upsert_premise(db, actor, item)
                     await _upsert_accounts(db, actor, premise, item.accounts)
                     passed, client_results = [], []
-                    for client_index, client_item in enumerate(item.clients):
-                        try:
-                            client_status, client = await match_client(db, actor, client_item, today=today)
-                        except DomainError as exc:
-                            raise _ClientFailed(client_index, exc) from exc
-                        passed.append((client_item, client))
-                        client_results.append(ItemResult(client_index, client_status, client_id=client.id))
-                    await _replace_links(db, actor, premise, passed)
-                results.append(ItemResult(index, status, premise_id=premise.id, clients=client_results))
+                    if item.clients is not None and may_edit_clients:
+                        for client_index, client_item in enumerate(item.clients):
+                            try:
+                                client_status, client = await match_client(db, actor, client_item, today=today)
+                            except DomainError as exc:
+                                raise _ClientFailed(client_index, exc) from exc
+                            passed.append((client_item, client))
+                            client_results.append(ItemResult(client_index, client_status, client_id=client.id))
+                        await _replace_links(db, actor, premise, passed)
+                result = ItemResult(index, status, premise_id=premise.id, clients=client_results)
+                if item.clients is not None and not may_edit_clients:
+                    # STAFF-01: the premise and its accounts are imported; its people are not touched.
+                    refused = _refused(index)
+                    result.code, result.detail = refused.code, refused.detail
+                    result.clients = [_refused(i) for i in range(len(item.clients))]
+                results.append(result)
             except _ClientFailed as exc:
                 result = _error(index, exc.cause)
-                result.detail = f"Клиент {exc.index}: {result.detail}"
+                result.client_index = exc.index
+                result.client_external_id = item.clients[exc.index].external_id
                 results.append(result)
             except (DomainError, IntegrityError) as exc:
                 results.append(_error(index, exc))

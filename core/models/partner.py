@@ -62,6 +62,9 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    # Staff tokens carry the version they were issued under; deactivation moves it on, so the
+    # tokens issued before never work again, even once the account is active again.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = now_column()
 
 
@@ -75,6 +78,7 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = now_column()
+    last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
 

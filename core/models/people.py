@@ -117,7 +117,8 @@ class PremiseLink(Base):
     __table_args__ = (
         UniqueConstraint("premise_id", "client_id"),
         CheckConstraint(sql_in("role", LINK_ROLES), name="role"),
-        CheckConstraint("role = 'owner' OR depends_on_client_id IS NOT NULL", name="depends_on"),
+        CheckConstraint("role IN ('owner', 'unconfirmed_owner') OR depends_on_client_id IS NOT NULL",
+                        name="depends_on"),
         CheckConstraint("rent_day IS NULL OR rent_day BETWEEN 1 AND 31", name="rent_day"),
         CheckConstraint("role <> 'tenant' OR rent_day IS NOT NULL", name="tenant_rent_day"),
         CheckConstraint("share IS NULL OR (share > 0 AND share <= 1)", name="share"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import PERMISSIONS
 from core import ratelimit
 from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
-from core.models import ApiKey, Brand, Partner, Role, Staff
+from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
+from core.pagination import keyset, page
 from core.runtime import Runtime
 from core.security import hash_password, new_secret, sha256_hex, verify_password
 
@@ -83,10 +85,7 @@ async def create_brand(db: AsyncSession, partner_id: uuid.UUID, *, slug: str, na
 
 async def create_role(db: AsyncSession, partner_id: uuid.UUID, *, name: str, permissions: list[str]) -> Role:
     await get_partner(db, partner_id)
-    unknown = sorted(set(permissions) - set(PERMISSIONS))
-    if unknown:
-        raise InvalidInput.field("permissions", f"Неизвестные разрешения: {', '.join(unknown)}")
-    role = Role(partner_id=partner_id, name=name, permissions=sorted(set(permissions)))
+    role = Role(partner_id=partner_id, name=name, permissions=_known_permissions(permissions))
     db.add(role)
     await db.flush()
     return role
@@ -133,7 +132,7 @@ async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: st
         raise RateLimited(f"Слишком много неудачных попыток входа. Повторите через {(wait + 59) // 60} мин",
                           retry_after=wait, code="staff_login_locked")
     row = (await db.execute(
-        select(Staff.id, Staff.partner_id, Staff.password_hash, Staff.is_active)
+        select(Staff.id, Staff.partner_id, Staff.password_hash, Staff.is_active, Staff.token_version)
         .where(func.lower(Staff.email) == email)
     )).first()
     # The hash is verified even for an unknown email, so timing does not tell which emails exist.
@@ -145,35 +144,136 @@ async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: st
             pass  # this failure reached the limit: the next attempt is locked out
         raise NotAuthenticated("Неверный email или пароль", code="invalid_credentials")
     await ratelimit.forget(rt, _lockout(rt), email)
-    token, _ = rt.tokens.issue({"typ": "staff", "sub": str(row.id), "pid": str(row.partner_id)},
+    token, _ = rt.tokens.issue({"typ": "staff", "sub": str(row.id), "pid": str(row.partner_id),
+                                "ver": row.token_version},
                                rt.settings.staff_token_ttl)
     return token
 
 
+API_KEY_TOUCH_SECONDS = 60
+
+
 async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str, *, ip: str | None = None) -> PartnerPrincipal:
-    """A staff token or a partner API key."""
+    """A staff token or a partner API key. Both are looked up in the database on every request
+    (nothing about them is cached), so a revoked key, a deactivated staff member or a changed
+    role counts from the next request on."""
     if bearer.startswith(API_KEY_PREFIX):
         row = (await db.execute(
-            select(ApiKey.id, ApiKey.partner_id).where(ApiKey.key_hash == sha256_hex(bearer),
-                                                       ApiKey.revoked_at.is_(None))
+            select(ApiKey.id, ApiKey.partner_id, ApiKey.last_used_at)
+            .where(ApiKey.key_hash == sha256_hex(bearer), ApiKey.revoked_at.is_(None))
         )).first()
         if row is None:
             raise NotAuthenticated("Ключ API недействителен", code="invalid_api_key")
-        # An integration acts for the partner as a whole.
+        now = rt.clock.now()
+        # Written at most once a minute, so a busy integration does not write on every request; a
+        # request that finds the row locked by another one of the same key leaves it to that one
+        # (the lock lasts until the other request commits, which may take an import's while).
+        if row.last_used_at is None or now - row.last_used_at >= timedelta(seconds=API_KEY_TOUCH_SECONDS):
+            free = select(ApiKey.id).where(ApiKey.id == row.id).with_for_update(skip_locked=True).scalar_subquery()
+            await db.execute(update(ApiKey).where(ApiKey.id == free).values(last_used_at=now))
         return PartnerPrincipal(row.partner_id, "api_key", row.id, frozenset(PERMISSIONS), ip)
     claims = rt.tokens.verify(bearer, "staff")
     try:
         staff_id = uuid.UUID(claims["sub"])
-    except (KeyError, ValueError):
+        version = int(claims.get("ver", 0))
+    except (KeyError, ValueError, TypeError):
         raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
-    row = (await db.execute(
-        select(Staff.partner_id, Staff.is_active, Role.permissions)
-        .join(Role, Role.id == Staff.role_id).where(Staff.id == staff_id)
-    )).first()
-    if row is None or not row.is_active:
+    actor = await current_principal(db, "staff", staff_id, ip=ip, token_version=version)
+    if actor is None:
         raise NotAuthenticated("Учётная запись сотрудника отключена", code="staff_inactive")
-    return PartnerPrincipal(row.partner_id, "staff", staff_id, frozenset(row.permissions), ip)
+    return actor
 
 
-async def deactivate_staff(db: AsyncSession, staff_id: uuid.UUID) -> None:
-    await db.execute(update(Staff).where(Staff.id == staff_id).values(is_active=False))
+async def current_principal(db: AsyncSession, actor_type: str, actor_id: uuid.UUID, *, ip: str | None = None,
+                            token_version: int | None = None) -> PartnerPrincipal | None:
+    """The principal as it stands now: a staff member with their role's current permissions, or
+    an unrevoked API key (every permission: an integration acts for the partner as a whole);
+    None when the staff member is deactivated (or the token predates a deactivation) or the key
+    revoked. A file import job asks again when it runs (STAFF-01)."""
+    if actor_type == "api_key":
+        partner_id = await db.scalar(select(ApiKey.partner_id).where(ApiKey.id == actor_id,
+                                                                     ApiKey.revoked_at.is_(None)))
+        return None if partner_id is None else PartnerPrincipal(partner_id, "api_key", actor_id,
+                                                                frozenset(PERMISSIONS), ip)
+    row = (await db.execute(
+        select(Staff.partner_id, Staff.is_active, Staff.token_version, Role.permissions)
+        .join(Role, Role.id == Staff.role_id).where(Staff.id == actor_id)
+    )).first()
+    if row is None or not row.is_active or (token_version is not None and token_version != row.token_version):
+        return None
+    return PartnerPrincipal(row.partner_id, "staff", actor_id, frozenset(row.permissions), ip)
+
+
+# --- what the platform admin sees and takes away ------------------------------------------------
+
+async def _owned_by(db: AsyncSession, model, partner_id: uuid.UUID, item_id: uuid.UUID, not_found: str):
+    """A row of the partner's, for update; another partner's answers as an unknown one (404)."""
+    await get_partner(db, partner_id)
+    row = await db.scalar(select(model).where(model.id == item_id, model.partner_id == partner_id)
+                          .with_for_update())
+    if row is None:
+        raise NotFound(not_found)
+    return row
+
+
+def _audit(db: AsyncSession, partner_id: uuid.UUID, action: str, target, fields) -> None:
+    """The platform admin's changes to who may do what are on the audit trail like staff actions."""
+    db.add(AuditRecord(partner_id=partner_id, actor_type="admin", actor_id=None, action=action,
+                       target_type=type(target).__tablename__, target_id=str(target.id), fields=sorted(fields)))
+
+
+def _known_permissions(permissions: list[str]) -> list[str]:
+    unknown = sorted(set(permissions) - set(PERMISSIONS))
+    if unknown:
+        raise InvalidInput.field("permissions", f"Неизвестные разрешения: {', '.join(unknown)}")
+    return sorted(set(permissions))
+
+
+async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """The partner's API keys, staff or roles, oldest first (keyset pagination)."""
+    await get_partner(db, partner_id)
+    keys = [model.created_at, model.id]
+    rows = (await db.scalars(keyset(select(model).where(model.partner_id == partner_id), keys,
+                                    cursor=cursor, limit=limit))).all()
+    return page(rows, limit, lambda r: (r.created_at, r.id))
+
+
+async def revoke_api_key(rt: Runtime, db: AsyncSession, partner_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    """The key is refused from the next request on; revoking it again changes nothing."""
+    key = await _owned_by(db, ApiKey, partner_id, key_id, "Ключ API не найден")
+    if key.revoked_at is None:
+        key.revoked_at = rt.clock.now()
+        _audit(db, partner_id, "api_key.revoke", key, ())
+        await db.flush()
+    return key
+
+
+async def update_staff(db: AsyncSession, partner_id: uuid.UUID, staff_id: uuid.UUID, changes: dict) -> Staff:
+    """Deactivation ends every token of the staff member at once (and for good: the token
+    version moves on); a new role counts from the next request on."""
+    staff = await _owned_by(db, Staff, partner_id, staff_id, "Сотрудник не найден")
+    if "role_id" in changes:
+        role_partner = await db.scalar(select(Role.partner_id).where(Role.id == changes["role_id"]))
+        if role_partner != partner_id:
+            raise InvalidInput.field("role_id", "У партнёра нет такой роли")
+        staff.role_id = changes["role_id"]
+    if "name" in changes:
+        staff.name = changes["name"]
+    if "active" in changes and changes["active"] != staff.is_active:
+        if not changes["active"]:
+            staff.token_version += 1
+        staff.is_active = changes["active"]
+    _audit(db, partner_id, "staff.update", staff, changes)
+    await db.flush()
+    return staff
+
+
+async def update_role(db: AsyncSession, partner_id: uuid.UUID, role_id: uuid.UUID, changes: dict) -> Role:
+    role = await _owned_by(db, Role, partner_id, role_id, "Роль не найдена")
+    if "permissions" in changes:
+        role.permissions = _known_permissions(changes["permissions"])
+    if "name" in changes:
+        role.name = changes["name"]
+    _audit(db, partner_id, "role.update", role, changes)
+    await db.flush()
+    return role

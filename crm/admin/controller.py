@@ -6,20 +6,37 @@ import uuid
 from datetime import datetime
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuditRecord
 from core.pagination import keyset, page
 from core.partners import service
-from crm.admin.schemas import (ApiKeyCreated, BrandCreated, CreateApiKeyRequest, CreateBrandRequest,
-                               CreatePartnerRequest, CreateRoleRequest, CreateStaffRequest, PartnerCard,
-                               UpdatePartnerRequest)
+from core.models import ApiKey, Role, Staff
+from core.runtime import Runtime
+from crm.admin.schemas import (ApiKeyCreated, ApiKeyItem, ApiKeyList, BrandCreated, CreateApiKeyRequest,
+                               CreateBrandRequest, CreatePartnerRequest, CreateRoleRequest, CreateStaffRequest,
+                               PartnerCard, RoleItem, RoleList, StaffItem, StaffList, UpdatePartnerRequest,
+                               UpdateRoleRequest, UpdateStaffRequest)
 from web.deps import ADMIN, ADMIN_SECURITY
-from web.ids import parse_id
+from web.ids import parse_id, path_id
 from web.problems import problems
-from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, Output
+from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, Output, changes_of
+
+
+def api_key_item(key: ApiKey) -> ApiKeyItem:
+    return ApiKeyItem(id=str(key.id), name=key.name, prefix=key.prefix, created_at=key.created_at,
+                      last_used_at=key.last_used_at, revoked_at=key.revoked_at)
+
+
+def staff_item(staff: Staff) -> StaffItem:
+    return StaffItem(id=str(staff.id), email=staff.email, name=staff.name, role_id=str(staff.role_id),
+                     active=staff.is_active, created_at=staff.created_at)
+
+
+def role_item(role: Role) -> RoleItem:
+    return RoleItem(id=str(role.id), name=role.name, permissions=list(role.permissions), created_at=role.created_at)
 
 
 class PlatformAdminController(Controller):
@@ -70,6 +87,45 @@ class PlatformAdminController(Controller):
                              db: AsyncSession) -> ApiKeyCreated:
         key, plain = await service.create_api_key(db, partner_id, name=data.name)
         return ApiKeyCreated(id=str(key.id), key=plain)
+
+    @get("/{partner_id:uuid}/api-keys", operation_id="ListApiKeys", responses=problems(400, 401, 404))
+    async def list_api_keys(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, cursor: Cursor = None,
+                            limit: Limit = DEFAULT_LIMIT) -> ApiKeyList:
+        """The partner's keys (never the keys themselves), revoked ones included."""
+        rows, next_cursor = await service.list_of(db, ApiKey, partner_id, cursor=cursor, limit=limit)
+        return ApiKeyList(items=[api_key_item(k) for k in rows], next_cursor=next_cursor)
+
+    @delete("/{partner_id:uuid}/api-keys/{key_id:str}", operation_id="RevokeApiKey", responses=problems(401, 404))
+    async def revoke_api_key(self, admin: bool, partner_id: uuid.UUID, key_id: str, db: AsyncSession,
+                             runtime: Runtime) -> None:
+        """The key is refused from the next request on."""
+        await service.revoke_api_key(runtime, db, partner_id, path_id(key_id))
+
+    @get("/{partner_id:uuid}/staff", operation_id="ListStaff", responses=problems(400, 401, 404))
+    async def list_staff(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, cursor: Cursor = None,
+                         limit: Limit = DEFAULT_LIMIT) -> StaffList:
+        rows, next_cursor = await service.list_of(db, Staff, partner_id, cursor=cursor, limit=limit)
+        return StaffList(items=[staff_item(s) for s in rows], next_cursor=next_cursor)
+
+    @patch("/{partner_id:uuid}/staff/{staff_id:str}", operation_id="UpdateStaff", responses=problems(400, 401, 404))
+    async def update_staff(self, admin: bool, partner_id: uuid.UUID, staff_id: str, data: UpdateStaffRequest,
+                           db: AsyncSession) -> StaffItem:
+        """`active: false` ends the staff member's tokens at once (and for good); a new role counts
+        from the next request on."""
+        staff = await service.update_staff(db, partner_id, path_id(staff_id), changes_of(data, ids=("role_id",)))
+        return staff_item(staff)
+
+    @get("/{partner_id:uuid}/roles", operation_id="ListRoles", responses=problems(400, 401, 404))
+    async def list_roles(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, cursor: Cursor = None,
+                         limit: Limit = DEFAULT_LIMIT) -> RoleList:
+        rows, next_cursor = await service.list_of(db, Role, partner_id, cursor=cursor, limit=limit)
+        return RoleList(items=[role_item(r) for r in rows], next_cursor=next_cursor)
+
+    @patch("/{partner_id:uuid}/roles/{role_id:str}", operation_id="UpdateRole", responses=problems(400, 401, 404))
+    async def update_role(self, admin: bool, partner_id: uuid.UUID, role_id: str, data: UpdateRoleRequest,
+                          db: AsyncSession) -> RoleItem:
+        """The new permissions count from the next request of every staff member with the role."""
+        return role_item(await service.update_role(db, partner_id, path_id(role_id), changes_of(data)))
 
 
 class AuditItem(Output, kw_only=True):

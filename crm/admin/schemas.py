@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
@@ -73,3 +74,54 @@ class CreateApiKeyRequest(Input, kw_only=True):
 class ApiKeyCreated(Output, kw_only=True):
     id: str
     key: str
+
+
+class ApiKeyItem(Output, kw_only=True):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyList(Output, kw_only=True):
+    items: list[ApiKeyItem]
+    next_cursor: str | None
+
+
+class StaffItem(Output, kw_only=True):
+    id: str
+    email: str
+    name: str
+    role_id: str
+    active: bool
+    created_at: datetime
+
+
+class StaffList(Output, kw_only=True):
+    items: list[StaffItem]
+    next_cursor: str | None
+
+
+class UpdateStaffRequest(Input, kw_only=True):
+    active: bool | UnsetType = UNSET
+    role_id: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = UNSET
+    name: ShortText | UnsetType = UNSET
+
+
+class RoleItem(Output, kw_only=True):
+    id: str
+    name: str
+    permissions: list[str]
+    created_at: datetime
+
+
+class RoleList(Output, kw_only=True):
+    items: list[RoleItem]
+    next_cursor: str | None
+
+
+class UpdateRoleRequest(Input, kw_only=True):
+    name: ShortText | UnsetType = UNSET
+    permissions: Annotated[list[Permission], Meta(max_length=50)] | UnsetType = UNSET

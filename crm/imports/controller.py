@@ -58,6 +58,9 @@ class ClientImportResult(Output, kw_only=True, omit_defaults=True):
 class PremiseImportResult(ClientImportResult, kw_only=True, omit_defaults=True):
     premise_id: str | None = None
     clients: list[ClientImportResult] | None = None
+    # An error about one of the item's clients: which one (`detail` is the rule's message as is).
+    client_index: int | None = None
+    client_external_id: str | None = None
 
 
 class ClientImportAnswer(Output, kw_only=True):
@@ -81,7 +84,8 @@ def _client_result(r: ItemResult) -> ClientImportResult:
 def _premise_result(r: ItemResult) -> PremiseImportResult:
     return PremiseImportResult(index=r.index, status=r.status, premise_id=str(r.premise_id) if r.premise_id else None,
                                code=r.code, detail=r.detail, errors=[FieldMessage(**e) for e in r.errors] or None,
-                               clients=[_client_result(c) for c in r.clients] or None)
+                               clients=[_client_result(c) for c in r.clients] or None,
+                               client_index=r.client_index, client_external_id=r.client_external_id)
 
 
 class ImportController(Controller):
@@ -100,7 +104,9 @@ class ImportController(Controller):
     @post("/import/premises", status_code=HTTP_200_OK, operation_id="ImportPremises", responses=problems(400, 401))
     async def import_premises(self, actor: PartnerPrincipal, data: ImportRequest, runtime: Runtime) -> PremiseImportAnswer:
         """IMPORT-06/07: premises upserted by external id with their accounts and clients; owners
-        replaced as a set. Allowed without `premises.edit` (STAFF-01)."""
+        replaced as a set (an item without `clients` leaves its people as they are). Allowed
+        without `premises.edit`; the clients of an item need `clients.edit`, without it they are
+        refused with `permission_required` and nothing about the premise's people changes (STAFF-01)."""
         results = await service.import_premises(runtime, actor, data.items)
         return PremiseImportAnswer(results=[_premise_result(r) for r in results])
 
@@ -148,7 +154,7 @@ def job_card(job) -> ImportJobCard:
 def _need(actor: PartnerPrincipal, kind: str) -> None:
     # STAFF-01: premises are imported by file even without `premises.edit`; clients need `clients.edit`.
     if kind == "clients" and not actor.can("clients.edit"):
-        raise PermissionDenied("Недостаточно прав: нужно разрешение «clients.edit»", code="permission_required")
+        raise PermissionDenied.lacking("clients.edit")
 
 
 def _stream(handle, file_name: str) -> Stream:

@@ -48,3 +48,46 @@ async def test_0002_gives_every_existing_bill_its_personal_accounts_partner(base
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+async def test_0003a_an_unconfirmed_owner_stops_depending_on_anybody(base_settings):
+    """Rule: CRM-LINK-01 — links written before 0003a: an unconfirmed owner's link no longer names
+    an owner it depends on; a resident's still does."""
+    url = make_url(base_settings.database_url)
+    name = f"{url.database}_migration_a"
+    target = url.set(database=name).render_as_string(hide_password=False)
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        await upgrade_async(target, "0002")
+        engine = create_async_engine(target)
+        async with engine.begin() as connection:
+            await connection.execute(text("""
+                WITH p AS (INSERT INTO partner (name, kind) VALUES ('УК', 'management') RETURNING id),
+                o AS (INSERT INTO estate_object (partner_id, name, address)
+                      SELECT id, 'ЖК', 'ул. Ленина, д. 1' FROM p RETURNING id, partner_id),
+                pr AS (INSERT INTO premise (partner_id, object_id, type, street, house, number)
+                       SELECT partner_id, id, 'apartment', 'Ленина', '1', '7' FROM o RETURNING id, partner_id),
+                c AS (INSERT INTO client (partner_id, phone, last_name, first_name)
+                      SELECT partner_id, phone, 'Иванов', 'Иван' FROM pr,
+                      (VALUES ('+79160000001'), ('+79160000002'), ('+79160000003')) AS v(phone)
+                      RETURNING id, partner_id, phone),
+                owner AS (INSERT INTO premise_link (partner_id, premise_id, client_id, role)
+                          SELECT c.partner_id, pr.id, c.id, 'owner' FROM c, pr WHERE c.phone = '+79160000001'
+                          RETURNING client_id, premise_id, partner_id)
+                INSERT INTO premise_link (partner_id, premise_id, client_id, role, depends_on_client_id)
+                SELECT c.partner_id, owner.premise_id, c.id,
+                       CASE c.phone WHEN '+79160000002' THEN 'unconfirmed_owner' ELSE 'resident' END, owner.client_id
+                FROM c, owner WHERE c.phone <> '+79160000001'"""))
+        await upgrade_async(target, "head")
+        async with engine.connect() as connection:
+            rows = dict((await connection.execute(text(
+                "SELECT role, depends_on_client_id IS NOT NULL FROM premise_link"))).all())
+        await engine.dispose()
+        assert rows == {"owner": False, "unconfirmed_owner": False, "resident": True}
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

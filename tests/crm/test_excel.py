@@ -180,3 +180,24 @@ async def test_clients_file_import(http, runtime):
                                                       "message": "Допустимы только буквы, пробел, дефис и апостроф"}])
     found = expect(await http.get("/crm/v1/clients", headers=staff, params={"q": "Орлова"}), 200)["items"]
     assert found[0]["phone"] == "+79165550201"
+
+
+async def test_import_06_excel_rows_without_client_columns_leave_the_owners(http, runtime):
+    """Rule: IMPORT-06 — a premise's rows with no client column filled (a 1C file updating areas)
+    say nothing about its people: the owners and their dependants stay linked."""
+    _, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    titles = await _template_titles(http, staff)
+    first = premise_row("8", obj, "+79165550080")
+    family = premise_row("8", obj, "+79165550081", **{"Фамилия": "Иванов", "Имя": "Пётр", "Роль": "Житель"})
+    await _upload(http, staff, "premises", "p.xlsx", _xlsx(titles, [first, family]))
+    await _run_jobs(runtime)
+    areas = {k: v for k, v in first.items() if k in ("Внешний ID помещения", "ID объекта", "Тип помещения", "Улица",
+                                                      "Дом", "Номер помещения")}
+    job = await _upload(http, staff, "premises", "areas.xlsx", _xlsx(titles, [{**areas, "Общая площадь": 64}]))
+    await _run_jobs(runtime)
+    done = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=staff), 200)
+    assert (done["updated"], done["errors_count"]) == (1, 0), done
+    [premise] = expect(await http.get("/crm/v1/premises", headers=staff), 200)["items"]
+    assert premise["total_area"] == "64.00"
+    assert sorted(c["role"] for c in premise["clients"]) == ["owner", "resident"]

@@ -302,3 +302,94 @@ async def test_items_of_one_batch_see_each_other(http):
     assert sorted(e["value"] for e in first["external_ids"]) == ["S-1", "S-2"] and first["last_name"] == "Петрова"
     moved = await card(http, staff, results[2]["client_id"])
     assert moved["phone"] == "+79161238003" and moved["external_ids"] == [{"value": "S-3", "note": "новый"}]
+
+
+def _premise(obj: str, clients=None, **extra) -> dict:
+    item = {"external_id": "P-60", "object_id": obj, "type": "apartment", "street": "Ленина", "house": "5",
+            "number": "60", **extra}
+    if clients is not None:
+        item["clients"] = clients
+    return item
+
+
+async def test_import_06_an_item_without_clients_leaves_every_link(http):
+    """Rule: IMPORT-06 — an item that carries no `clients` key (a 1C job updating areas) leaves
+    the owners and their dependants linked; `clients: []` does replace them (here: none left)."""
+    partner, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    key = await api_key_headers(http, partner)
+    owner = {**person("O-60", "+79161230060", last="Владелец"), "role": "owner"}
+    family = {**person("F-60", "+79161230061", last="Семья"), "role": "resident"}
+    [first] = expect(await http.post("/crm/v1/import/premises", headers=key, json={
+        "items": [_premise(obj, [owner, family])]}), 200)["results"]
+    premise = first["premise_id"]
+    [areas] = expect(await http.post("/crm/v1/import/premises", headers=key, json={
+        "items": [_premise(obj, total_area="64.5")]}), 200)["results"]
+    assert areas["status"] == "updated" and "clients" not in areas
+    c = expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)
+    assert c["total_area"] == "64.50"
+    assert sorted(x["role"] for x in c["clients"]) == ["owner", "resident"]
+    [emptied] = expect(await http.post("/crm/v1/import/premises", headers=key, json={
+        "items": [_premise(obj, [])]}), 200)["results"]
+    assert emptied["status"] == "updated"
+    assert expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)["clients"] == []
+
+
+async def test_import_06_client_errors_keep_the_message_and_name_the_client(http):
+    """Rule: IMPORT-06, IMPORT-02B — an error about an item's client carries the rule's message
+    verbatim in `detail` and names the client in fields of its own."""
+    partner, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    owner = {**person("O-61", "+79161230062"), "role": "owner"}
+    [c] = await imp(http, staff, person("1C-61", "+79161230063", last="Вошедшая"))
+    await login_resident(http, "+79161230063")
+    moved = {**person("1C-61", "+79161230064", last="Вошедшая"), "role": "resident"}
+    [result] = expect(await http.post("/crm/v1/import/premises", headers=staff, json={
+        "items": [_premise(obj, [owner, moved])]}), 200)["results"]
+    assert result["status"] == "error" and result["code"] == "client_logged_in", result
+    assert result["detail"] == LOGGED_IN
+    assert (result["client_index"], result["client_external_id"]) == (1, "1C-61")
+    assert (await card(http, staff, c["client_id"]))["phone"] == "+79161230063"
+
+
+async def test_import_06_client_errors_of_a_file_point_at_the_clients_column(http, runtime):
+    """Rules: IMPORT-06, IMPORT-08 — in a file, a client's refusal is reported in that client's
+    column (the phone for IMPORT-02B) with the rule's message verbatim."""
+    from core.imports.jobs import run_import_jobs
+
+    partner, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    await imp(http, staff, person("1C-62", "+79161230065"))
+    await login_resident(http, "+79161230065")
+    xml = (f'<import><premise external_id="P-62" object_id="{obj}" type="apartment" street="Ленина" house="5" '
+           f'number="62"><client external_id="1C-62" phone="+79161230066" last_name="Иванова" first_name="Анна" '
+           f'role="owner"/></premise></import>')
+    job = expect(await http.post("/crm/v1/import/premises/file", headers=staff,
+                                 files={"file": ("p.xml", xml.encode(), "application/xml")}), 202)
+    async with runtime.sessionmaker() as db:
+        await run_import_jobs(runtime, db)
+    done = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=staff), 200)
+    assert done["errors"] == [{"row": 1, "column": "Телефон", "message": LOGGED_IN}], done
+
+
+async def test_premise_link_unconfirmed_owner_depends_on_nobody(http):
+    """Rule: CRM-LINK-01, IMPORT-06 — an unconfirmed owner exists while no confirmed owner is
+    registered: staff link one without naming an owner, in the CRM and by import; a resident
+    then depends on the unconfirmed owner."""
+    partner, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    premise = await make_premise(http, staff, obj, "61")
+    pending = await make_client(http, staff, "Ожидающий", "Олег")
+    linked = await link(http, staff, premise, pending, "unconfirmed_owner")
+    assert linked.get("depends_on_client_id") is None
+    family = await make_client(http, staff, "Семейный", "Сергей")
+    assert (await link(http, staff, premise, family, "resident", depends_on_client_id=pending))["role"] == "resident"
+    unconfirmed = {**person("U-63", "+79161230067", last="Неподтверждённая"), "role": "unconfirmed_owner"}
+    tenant = {**person("T-63", "+79161230068", last="Арендатор"), "role": "tenant", "rent_day": 5}
+    [result] = expect(await http.post("/crm/v1/import/premises", headers=staff, json={
+        "items": [_premise(obj, [unconfirmed, tenant], external_id="P-63", number="63")]}), 200)["results"]
+    assert result["status"] == "created", result
+    c = expect(await http.get(f"/crm/v1/premises/{result['premise_id']}", headers=staff), 200)
+    roles = {x["role"]: x for x in c["clients"]}
+    assert roles["unconfirmed_owner"]["depends_on_client_id"] is None
+    assert roles["tenant"]["depends_on_client_id"] == roles["unconfirmed_owner"]["client_id"]

@@ -1,5 +1,7 @@
 """STAFF-04: a partner's staff and API keys see nothing of another partner, ever. This walks every
-partner-scoped CRM route with the other partner's ids and checks each answer hides them."""
+partner-scoped CRM route with the other partner's ids and checks each answer hides them; the
+platform admin's routes with one partner's id and another partner's keys, staff and roles; and
+every CRM route with a resident's token and with a deactivated staff member's token."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ import re
 import pytest
 
 from tests.crm.estate import partner_with_staff
-from tests.crm.walk import everything_routes_name, fill_path
-from tests.support import api_key_headers, expect
+from tests.crm.walk import call, everything_routes_name, fill_path, multipart_routes, plain
+from tests.crm.estate import make_client
+from tests.support import ADMIN, api_key_headers, bearer, expect, login_resident
 
-NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me")
+NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me", "/crm/v1/audit")
 
 
 async def _world(http, staff) -> dict[str, str]:
@@ -23,10 +26,11 @@ async def _world(http, staff) -> dict[str, str]:
     return {**ids, "request_id": ids.pop("lead_id"), "personal_account_id": ids["account_id"]}
 
 
-def _routes(app) -> list[tuple[str, str]]:
+def _routes(app, *, scoped: bool = True) -> list[tuple[str, str]]:
+    """(path, method) of the partner-scoped CRM routes, or of every CRM route (`scoped=False`)."""
     found = []
     for route in app.routes:
-        if not route.path.startswith("/crm/v1") or route.path.startswith(NOT_PARTNER_SCOPED):
+        if not route.path.startswith("/crm/v1") or (scoped and route.path.startswith(NOT_PARTNER_SCOPED)):
             continue
         for method in sorted(getattr(route, "methods", ())):
             if method not in ("HEAD", "OPTIONS"):
@@ -68,3 +72,94 @@ async def test_staff_04_every_route_hides_another_partners_data(http, app, actor
     for key, kind in (("premise_id", "premises"), ("client_id", "clients"), ("object_id", "objects")):
         after = expect(await http.get(f"/crm/v1/{kind}/{ids[key]}", headers=victim_staff), 200)
         assert after == before[key], kind
+
+
+ADMIN_SCOPED = "/crm/v1/partners/{partner_id:uuid}/"
+
+
+async def _access_ids(http, partner: str) -> dict[str, str]:
+    """The ids of a partner's API key, staff member and role, through the admin's own lists."""
+    expect(await http.post(f"/crm/v1/partners/{partner}/api-keys", headers=ADMIN, json={"name": "1C"}), 201)
+    key = expect(await http.get(f"/crm/v1/partners/{partner}/api-keys", headers=ADMIN), 200)["items"][0]
+    staff = expect(await http.get(f"/crm/v1/partners/{partner}/staff", headers=ADMIN), 200)["items"][0]
+    return {"key_id": key["id"], "staff_id": staff["id"], "role_id": staff["role_id"]}
+
+
+async def test_staff_04_the_admin_reaches_a_partners_access_only_through_that_partner(http, app):
+    """Rule: STAFF-04 — every platform admin route under a partner, called with one partner's id
+    and another partner's API key, staff member or role, answers 404 and changes nothing: the
+    key still works, the staff member still logs in with the same rights. The admin token opens
+    no partner-scoped route (it is nobody's staff)."""
+    victim, victim_staff = await partner_with_staff(http, name="УК Жертва")
+    intruder = (await partner_with_staff(http, name="УК Чужая"))[0]
+    ids = {**await _access_ids(http, victim), "partner_id": intruder}
+    victim_key = await api_key_headers(http, victim)
+    bodies = {"staff": {"active": False, "role_id": ids["role_id"]}, "roles": {"permissions": []}}
+    walked = 0
+    for path, method in _routes(app, scoped=False):
+        if not path.startswith(ADMIN_SCOPED) or not re.search(r"\{(key|staff|role)_id\b", path):
+            continue
+        url = fill_path(path, ids, "admin isolation")
+        body = bodies.get(path[len(ADMIN_SCOPED):].split("/")[0], {})
+        response = await http.request(method, url, headers=ADMIN, json=body if method in ("POST", "PATCH") else None)
+        assert response.status_code == 404, (method, path, response.status_code, response.text)
+        walked += 1
+    assert walked >= 3
+    for path, method in _routes(app, scoped=False):
+        if path.startswith(ADMIN_SCOPED):
+            lists = await http.request(method, fill_path(path, ids, "admin isolation"), headers=ADMIN) \
+                if method == "GET" else None
+            if lists is not None:
+                assert victim not in lists.text and ids["key_id"] not in lists.text, (path, lists.text)
+    expect(await http.get("/crm/v1/me", headers=victim_key), 200)
+    assert expect(await http.get("/crm/v1/me", headers=victim_staff), 200)["permissions"]
+    multipart = multipart_routes(app)
+    for path, method in _routes(app):
+        response = await call(http, method, fill_path(path, {**ids, **_ANY_IDS}, "admin isolation"), ADMIN,
+                              multipart=(method, plain(path)) in multipart, json={"name": "Чужой"})
+        assert response.status_code == 401, (method, path, response.status_code)
+
+
+_ANY_IDS = {name: "00000000-0000-0000-0000-000000000001" for name in (
+    "object_id", "premise_id", "client_id", "account_id", "order_id", "document_id", "session_id", "job_id",
+    "mailing_id", "request_id", "personal_account_id", "lead_id", "key_id", "staff_id", "role_id", "group_id",
+    "quarter_id")}
+
+
+@pytest.mark.parametrize("who", ["resident", "deactivated_staff"])
+async def test_staff_04_no_crm_route_answers_a_resident_or_a_deactivated_staff_member(http, app, who):
+    """Rule: STAFF-04 — every CRM route (partner-scoped and platform admin alike), with real ids
+    of the partner, refuses a resident's app token of another partner and a staff member of the
+    partner deactivated by the admin: 401, and nothing of the partner in the answer."""
+    victim, victim_staff = await partner_with_staff(http, name="УК Жертва")
+    ids = await _world(http, victim_staff)
+    if who == "resident":
+        other, other_staff = await partner_with_staff(http, name="УК Соседняя")
+        await make_client(http, other_staff, "Соседов", "Семён", "+79167770099")
+        headers = bearer((await login_resident(http, "+79167770099"))["access_token"])
+    else:
+        email = "leaver@example.com"
+        role = expect(await http.post(f"/crm/v1/partners/{victim}/roles", headers=ADMIN, json={
+            "name": "Все", "permissions": ["premises.edit", "clients.edit", "clients.pii.name",
+                                           "clients.pii.contacts"]}), 201)["id"]
+        staff_id = expect(await http.post(f"/crm/v1/partners/{victim}/staff", headers=ADMIN, json={
+            "email": email, "password": "correct horse battery", "name": "Уходящий", "role_id": role}), 201)["id"]
+        token = expect(await http.post("/crm/v1/auth/login", json={"email": email, "password": "correct horse battery"}),
+                       200)["access_token"]
+        headers = bearer(token)
+        expect(await http.get("/crm/v1/me", headers=headers), 200)
+        expect(await http.patch(f"/crm/v1/partners/{victim}/staff/{staff_id}", headers=ADMIN,
+                                json={"active": False}), 200)
+    ids = {**ids, **await _access_ids(http, victim), "partner_id": victim}
+    multipart = multipart_routes(app)
+    walked = 0
+    for path, method in _routes(app, scoped=False):
+        if path.startswith("/crm/v1/auth"):
+            continue
+        url = fill_path(path, {**_ANY_IDS, **ids}, "resident isolation")
+        response = await call(http, method, url, headers, multipart=(method, plain(path)) in multipart,
+                              json={"name": "Чужой"})
+        assert response.status_code == 401, (who, method, path, response.status_code, response.text)
+        assert "Секрет" not in response.text and ids["client_id"] not in response.text, (method, path)
+        walked += 1
+    assert walked >= 40

@@ -131,7 +131,11 @@ async def test_staff_4_other_partners_ids_are_refused(http, db):
 
 async def test_staff_create_orders_and_unknown_fields_are_refused(http, db):
     partner, premise, client = await _world(http, db)
-    staff = await staff_headers(http, partner, permissions=[])
+    # An order reaches the client's phone: it needs `clients.edit` (STAFF-01), nothing more.
+    bare = await staff_headers(http, partner, permissions=[])
+    refused = await http.post("/crm/v1/orders", headers=bare, json=_order(premise, client))
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_required"
+    staff = await staff_headers(http, partner, permissions=["clients.edit"])
     expect(await http.post("/crm/v1/orders", headers=staff, json=_order(premise, client)), 201)
     bad = await http.post("/crm/v1/orders", headers=staff, json=_order(premise, client, colour="red"))
     assert bad.status_code == 400

@@ -13,13 +13,13 @@ import re
 import uuid
 
 import pytest
-from litestar.enums import RequestEncodingType
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from core.imports.jobs import run_import_jobs
 from core.models import Base, RegistrationRequest
 from tests.crm.estate import partner_with_staff
-from tests.crm.walk import everything_routes_name, fill_path
+from tests.crm.walk import everything_routes_name, fill_path, handlers as _handlers, takes_files as _takes_files
 from tests.support import ALL_PERMISSIONS, expect, staff_headers
 
 # (method, path) -> the permission the route needs.
@@ -50,6 +50,9 @@ PERMISSION_OF: dict[tuple[str, str], str] = {
     ("POST", "/crm/v1/clients/{client_id}/merge"): "clients.edit",
     ("POST", "/crm/v1/import/clients"): "clients.edit",
     ("POST", "/crm/v1/leads"): "clients.edit",
+    # Orders reach the client's phone (a push, the My Orders badge): client work.
+    ("POST", "/crm/v1/orders"): "clients.edit",
+    ("PATCH", "/crm/v1/orders/{order_id}"): "clients.edit",
     ("GET", "/crm/v1/clients/{client_id}/activity"): "clients.activity",
     ("GET", "/crm/v1/premises/{premise_id}/activity"): "clients.activity",
     ("GET", "/crm/v1/export/clients"): "reports.clients",
@@ -61,6 +64,11 @@ PERMISSION_OF: dict[tuple[str, str], str] = {
     ("POST", "/crm/v1/mailings"): "mailings.send",
     ("POST", "/crm/v1/notifications"): "mailings.send",
 }
+# Import routes open without `clients.edit` (STAFF-01: premises are imported without any
+# permission) whose client part needs it: each item's clients are refused with
+# `permission_required` and no client, phone, external id or link changes.
+CLIENT_PARTS = {("POST", "/crm/v1/import/premises"), ("POST", "/crm/v1/import/{kind}/file")}
+CLIENT_TABLES = ("client", "client_external_id", "client_phone_history", "premise_link", "account")
 PII = ("clients.pii.name", "clients.pii.contacts")
 # Not read by any route's opt: the personal-data pair masks answers (STAFF-02), tags are checked
 # inside the client edit (STAFF-03).
@@ -75,24 +83,6 @@ PHONE, EMAIL = "+79167770077", "evlampia.secret@example.com"
 LEAD_PHONE, LEAD_NAME = "+79167770078", "Лидия Потенциальная"
 NAMES = (LAST, FIRST, MIDDLE, LEAD_NAME)
 CONTACTS = ("9167770077", "916 777", "916) 777", "916-777", EMAIL, "evlampia", "9167770078")
-
-
-def _plain(path: str) -> str:
-    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
-
-
-def _handlers(app):
-    """(method, plain path, handler) of every route the app serves."""
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", ()):
-            for method in sorted(handler.http_methods):
-                if method not in ("HEAD", "OPTIONS"):
-                    yield method, _plain(route.path), handler
-
-
-def _takes_files(handler) -> bool:
-    data = handler.parsed_fn_signature.parameters.get("data")
-    return data is not None and getattr(data.kwarg_definition, "media_type", None) == RequestEncodingType.MULTI_PART
 
 
 def permission_routes(app) -> dict[tuple[str, str], str]:
@@ -111,6 +101,10 @@ def test_staff_01_every_route_that_needs_a_permission_is_walked(app):
     served = {(method, path) for method, path, _ in _handlers(app)}
     for route in EXCEL_PREMISES:
         assert route in served and route not in PERMISSION_OF, route
+    # Every import route either needs `clients.edit` itself or has its client part walked below.
+    imports = {(method, path) for method, path in served if method == "POST" and path.startswith("/crm/v1/import")}
+    assert imports == CLIENT_PARTS | {route for route in PERMISSION_OF if route[1].startswith("/crm/v1/import")}
+    assert not CLIENT_PARTS & set(PERMISSION_OF)
 
 
 async def _world(http, db) -> tuple[str, dict, dict[str, str]]:
@@ -148,7 +142,8 @@ async def _snapshot(db) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("permission", sorted(set(PERMISSION_OF.values())))
-async def test_staff_01_a_role_without_the_permission_is_refused_and_changes_nothing(http, db, app, permission):
+async def test_staff_01_a_role_without_the_permission_is_refused_and_changes_nothing(http, db, app, runtime,
+                                                                                   permission):
     """Rule: STAFF-01 — each route that needs `permission` (section 7) answers a staff member whose
     role has every permission but that one with 403 problem+json `permission_required` naming it,
     with bodies and ids that would otherwise act on the partner's own data; no row of any table
@@ -173,10 +168,46 @@ async def test_staff_01_a_role_without_the_permission_is_refused_and_changes_not
         assert problem["code"] == "permission_required" and problem["status"] == 403, (method, path, problem)
         assert permission in problem["detail"], (method, path, problem)
     assert await _snapshot(db) == before
+    if permission == "clients.edit":
+        await _import_client_parts_are_refused(http, db, runtime, lacking, world)
     if permission == "premises.edit":
         assert (await http.get("/crm/v1/export/premises", headers=lacking)).status_code == 200
         expect(await http.post("/crm/v1/import/premises/file", headers=lacking,
                                files={"file": ("premises.xml", b"<import/>", "application/xml")}), 202)
+
+
+async def _import_client_parts_are_refused(http, db, runtime, lacking: dict, world: dict) -> None:
+    """STAFF-01: through every route of CLIENT_PARTS, a premise item naming the seeded client (a
+    new phone: the hijack) and a new one as owners — by JSON and by file — refuses each client
+    with `permission_required` and changes no row about clients or links."""
+    before = {name: digest for name, digest in (await _snapshot(db)).items() if name in CLIENT_TABLES}
+    clients = [{"external_id": "HIJACK", "phone": "+79160000999", "last_name": "Захватчик", "first_name": "Пётр",
+                "role": "owner"}]
+    item = {"external_id": "PERM-P", "object_id": world["object_id"], "type": "apartment", "street": "Ленина",
+            "house": "5", "number": "99", "clients": clients}
+    walked = set()
+    for method, path in sorted(CLIENT_PARTS):
+        url = fill_path(path, world, "permission")
+        if "{kind}" in path:
+            attributes = " ".join(f'{k}="{v}"' for k, v in clients[0].items())
+            xml = (f'<import><premise external_id="PERM-F" object_id="{world["object_id"]}" type="apartment" '
+                   f'street="Ленина" house="5" number="98"><client {attributes}/></premise></import>')
+            job = expect(await http.post(url, headers=lacking, files={"file": ("p.xml", xml.encode(),
+                                                                               "application/xml")}), 202)
+            async with runtime.sessionmaker() as session:
+                await run_import_jobs(runtime, session)
+            done = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=lacking), 200)
+            assert done["errors_count"] == 1 and "clients.edit" in done["errors"][0]["message"], done
+        else:
+            for clients_of_item in (clients, []):
+                [result] = expect(await http.request(method, url, headers=lacking, json={
+                    "items": [{**item, "clients": clients_of_item}]}), 200)["results"]
+                assert result["code"] == "permission_required", result
+                assert [c["code"] for c in result.get("clients", [])] == ["permission_required"] * len(clients_of_item)
+        walked.add((method, path))
+        after = {name: digest for name, digest in (await _snapshot(db)).items() if name in CLIENT_TABLES}
+        assert after == before, (method, path)
+    assert walked == CLIENT_PARTS
 
 
 def _answer_text(response) -> str:

@@ -162,3 +162,13 @@ async def test_leads_from_the_site(http, db):
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "object_id"
     reader = await staff_headers(http, partner, permissions=["reports.registration_requests"])
     assert (await http.post("/crm/v1/leads", headers=reader, json=body)).status_code == 403
+
+
+async def test_staff_05_a_request_approved_as_an_unconfirmed_owner_names_no_owner(http, db):
+    """Rules: STAFF-05, CRM-LINK-01 — a resident whose ownership is not confirmed yet is linked as
+    an unconfirmed owner of a premise that has no owner: the link depends on nobody."""
+    partner, premise, staff = await _world(http, db)
+    request = await _request(db, partner, f.phone(), details={"last_name": "Новосёлов", "first_name": "Нил"})
+    approved = expect(await _approve(http, request, staff, premise_id=str(premise.id), role="unconfirmed_owner"), 200)
+    link = await db.scalar(select(PremiseLink).where(PremiseLink.client_id == f.uid(approved["client_id"])))
+    assert (link.role, link.depends_on_client_id) == ("unconfirmed_owner", None)

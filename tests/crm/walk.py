@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from litestar.enums import RequestEncodingType
+
 from tests.crm.estate import link, make_client, make_object, make_premise
 from tests.support import expect, login_resident
 
@@ -49,3 +51,35 @@ def fill_path(path: str, ids: dict, walk: str) -> str:
         return ids[name]
 
     return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
+
+
+def plain(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def handlers(app):
+    """(method, plain path, handler) of every route the app serves."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            for method in sorted(handler.http_methods):
+                if method not in ("HEAD", "OPTIONS"):
+                    yield method, plain(route.path), handler
+
+
+def takes_files(handler) -> bool:
+    data = handler.parsed_fn_signature.parameters.get("data")
+    return data is not None and getattr(data.kwarg_definition, "media_type", None) == RequestEncodingType.MULTI_PART
+
+
+def multipart_routes(app) -> set[tuple[str, str]]:
+    """(method, plain path) of the routes that take a file upload."""
+    return {(method, path) for method, path, handler in handlers(app) if takes_files(handler)}
+
+
+async def call(http, method: str, url: str, headers: dict, *, multipart: bool, json: dict | None = None):
+    """One request of a walk: a file upload for a multipart route, else `json` on writes."""
+    if multipart:
+        return await http.request(method, url, headers=headers, data={"name": "Файл", "description": "",
+                                                                      "date": "2026-01-02"},
+                                  files={"file": ("walk.xml", b"<import/>", "application/xml")})
+    return await http.request(method, url, headers=headers, json=json if method in ("POST", "PATCH", "PUT") else None)

@@ -350,8 +350,11 @@ async def build_world(http: httpx.AsyncClient) -> World:
     app_ids = {"premise_id": [premise_id], "order_id": [order_id], "person_id": person_ids or [client_id],
                "notification_id": [item["id"] for item in inbox.get("items", [])] or [order_id],
                "account_id": [tokens["account_id"]]}
+    access = {name: expect(await http.get(f"/crm/v1/partners/{partner_id}/{path}", headers=ADMIN), 200)["items"]
+              for name, path in (("key_id", "api-keys"), ("staff_id", "staff"), ("role_id", "roles"))}
+    admin_ids = {"partner_id": [partner_id], **{name: [item["id"] for item in items] for name, items in access.items()}}
     return World(partner_id=partner_id, staff_full=staff, staff_minimal=minimal, api_key=key, resident=resident,
-                 resident_phone=phone, crm_ids=crm_ids, app_ids=app_ids, admin_ids={"partner_id": [partner_id]})
+                 resident_phone=phone, crm_ids=crm_ids, app_ids=app_ids, admin_ids=admin_ids)
 
 
 def admin_headers() -> dict[str, str]:
