@@ -36,6 +36,8 @@ _FAN_OUT_CLAIM = text("""
 
 # PUSH-04 in SQL: every active session of the account gets a row; those that must not receive
 # this type are written `skipped` with the reason, so staff can tell why a device got nothing.
+# A partner's notification reaches only the sessions of the apps that partner sees (STAFF-04):
+# never another partner's white-label app.
 _FAN_OUT = text("""
     INSERT INTO push_delivery (id, message_id, session_id, status, error, next_attempt_at, created_at)
     SELECT gen_random_uuid(), m.id, s.id,
@@ -48,7 +50,7 @@ _FAN_OUT = text("""
            :now, :now
     FROM push_message m
     JOIN device_session s ON s.account_id = m.account_id AND s.deactivated_at IS NULL
-    WHERE m.id = ANY(:ids)
+    WHERE m.id = ANY(:ids) AND (m.partner_id IS NULL OR partner_sees_session(s.app_id, s.account_id, m.partner_id))
     ON CONFLICT (message_id, session_id) DO NOTHING
 """)
 
