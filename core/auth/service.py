@@ -78,7 +78,7 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
     if wait:
         raise RateLimited(f"Новый код можно запросить через {wait} с", retry_after=wait, code="otp_too_soon")
     try:
-        await rt.sms.send(db, phone, f"Код для входа в приложение: {code}")
+        await rt.sms.send(db, phone, f"Код для входа в приложение: {code}", secret=code)
     except Exception:
         await otp.forget_code(rt.redis, phone)
         raise
