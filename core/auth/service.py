@@ -73,8 +73,8 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
     if ip:
         await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, 3600, TOO_MANY_CODES), ip)
     code = otp.new_code()
-    wait = await otp.store_code(rt.redis, phone, code, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
-                                resend_interval=settings.otp_resend_interval)
+    wait = await otp.store_code(rt.redis, phone, code, key=settings.token_secret, now=rt.clock.now().timestamp(),
+                                ttl=settings.otp_ttl, resend_interval=settings.otp_resend_interval)
     if wait:
         raise RateLimited(f"Новый код можно запросить через {wait} с", retry_after=wait, code="otp_too_soon")
     try:
@@ -90,7 +90,7 @@ async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device
     now = rt.clock.now()
     await ratelimit.hit(rt, ratelimit.Limit("login_phone", rt.settings.login_per_phone_hour, 3600,
                                             "Слишком много попыток входа. Повторите позже"), phone)
-    verdict = await otp.check_code(rt.redis, phone, code.strip(), now=now.timestamp(),
+    verdict = await otp.check_code(rt.redis, phone, code.strip(), key=rt.settings.token_secret, now=now.timestamp(),
                                    max_attempts=rt.settings.otp_max_attempts)
     if verdict.outcome == "wrong":
         raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code="otp_invalid")

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from core.auth.service import deactivate_session
 from core.db import commit
 from core.models import Account, Base, DeviceSession, SmsMessage
+from core.security import sha256_hex
 from tests.support import bearer, device, expect, login_resident
 
 PHONE = "+7 (916) 123-45-67"
@@ -33,13 +34,16 @@ async def test_otp_is_sent_by_sms_and_debug_provider_reveals_it(http, db):
     assert texts == ["Код для входа в приложение: ******"]
 
 
-async def test_login_code_is_written_to_no_table_and_no_log(http, db, monkeypatch, caplog):
-    """The SMS journal keeps the code masked; no column of any table, no log line holds it,
-    before or after the login that uses it."""
+async def test_login_code_is_written_to_no_table_and_no_log(http, db, runtime, monkeypatch, caplog):
+    """The SMS journal keeps the code masked; Redis keeps only a keyed hash (a plain hash of a
+    six-digit code gives it away); no column of any table, no log line holds it, before or after
+    the login that uses it."""
     code = "908172"
     monkeypatch.setattr("core.auth.otp.new_code", lambda: code)
     caplog.set_level("DEBUG")
     assert expect(await http.post("/app/v1/auth/otp", json={"phone": PHONE}), 200)["debug_code"] == code
+    stored = await runtime.redis.hgetall(f"otp:{E164}")
+    assert stored and not {code, sha256_hex(f"{E164}:{code}")} & set(stored.values())
     expect(await _login(http, code), 200)
     holders = []
     for table in Base.metadata.sorted_tables:
