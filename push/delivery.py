@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
 from core.runtime import Runtime
+from core.scope import session_seen_sql
 from push import rules
 from push.config import PushConfig
 from push.transport import OutgoingPush, SendResult, Transport
@@ -38,7 +39,7 @@ _FAN_OUT_CLAIM = text("""
 # this type are written `skipped` with the reason, so staff can tell why a device got nothing.
 # A partner's notification reaches only the sessions of the apps that partner sees (STAFF-04):
 # never another partner's white-label app.
-_FAN_OUT = text("""
+_FAN_OUT = text(f"""
     INSERT INTO push_delivery (id, message_id, session_id, status, error, next_attempt_at, created_at)
     SELECT gen_random_uuid(), m.id, s.id,
            CASE WHEN s.os_notifications_enabled IS FALSE
@@ -50,7 +51,8 @@ _FAN_OUT = text("""
            :now, :now
     FROM push_message m
     JOIN device_session s ON s.account_id = m.account_id AND s.deactivated_at IS NULL
-    WHERE m.id = ANY(:ids) AND (m.partner_id IS NULL OR partner_sees_session(s.app_id, s.account_id, m.partner_id))
+    WHERE m.id = ANY(:ids)
+      AND (m.partner_id IS NULL OR {session_seen_sql(app_id="s.app_id", account_id="s.account_id", partner_id="m.partner_id")})
     ON CONFLICT (message_id, session_id) DO NOTHING
 """)
 

@@ -146,7 +146,7 @@ async def staff_deactivate(rt: Runtime, db: AsyncSession, actor: PartnerPrincipa
         .join(Account, Account.id == DeviceSession.account_id)
         .join(Client, Client.phone == Account.phone)
         .where(DeviceSession.id == session_id, Client.partner_id == actor.partner_id,
-               partner_sees_session(actor.partner_id, DeviceSession.app_id, DeviceSession.account_id))
+               partner_sees_session(actor.partner_id))
         .limit(1))
     if owned is None:
         raise NotFound("Сессия не найдена")

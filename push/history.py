@@ -53,7 +53,7 @@ async def list_deliveries(db: AsyncSession, actor: PartnerPrincipal, *, client_i
         .outerjoin(Brand, Brand.id == PushMessage.brand_id)
         # The partner's pushes, to devices of the apps it sees (STAFF-04).
         .where(PushMessage.partner_id == actor.partner_id,
-               partner_sees_session(actor.partner_id, DeviceSession.app_id, DeviceSession.account_id))
+               partner_sees_session(actor.partner_id))
     )
     if client_id is not None:
         phone = (await db.execute(select(Client.phone).where(Client.id == client_id,

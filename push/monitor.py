@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.scope import session_seen_sql
 from push.rules import MIN_MONITOR_VERSION_NUM
 
 Granularity = Literal["day", "week"]
@@ -33,7 +34,8 @@ _VISITS = text(f"""
            count(DISTINCT v.account_id) FILTER (WHERE v.push_enabled) AS enabled
     FROM app_visit v
     WHERE v.day >= :start AND v.day <= :end AND v.app_version_num >= :min_version
-      AND v.account_id IN (SELECT id FROM accounts) AND partner_sees_session(v.app_id, v.account_id, :partner_id)
+      AND v.account_id IN (SELECT id FROM accounts)
+      AND {session_seen_sql(app_id="v.app_id", account_id="v.account_id", partner_id=":partner_id")}
     GROUP BY 1
 """)
 
@@ -43,7 +45,7 @@ _OPT_OUTS = text(f"""
     FROM notification_settings_event e JOIN device_session s ON s.id = e.session_id
     WHERE e.opt_out AND e.created_at >= :start_at AND e.created_at < :end_at
       AND e.app_version_num >= :min_version AND e.account_id IN (SELECT id FROM accounts)
-      AND partner_sees_session(s.app_id, e.account_id, :partner_id)
+      AND {session_seen_sql(app_id="s.app_id", account_id="e.account_id", partner_id=":partner_id")}
     GROUP BY ROLLUP (1)
 """)
 

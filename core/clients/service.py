@@ -21,7 +21,7 @@ from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
-from core.scope import app_use, app_use_select, owned, partner_sessions
+from core.scope import app_use, app_use_select, owned, partner_app_use, partner_sessions
 from core.phones import normalize_phone
 
 PLAIN_FIELDS = ("type", "tax_form", "organization_name", "email", "gender", "passport", "registration_address",
@@ -264,8 +264,13 @@ def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[s
 
 async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFilter, *, sort: str,
                        cursor: str | None, limit: int):
-    # Last visits as the partner may see them (STAFF-04): in its apps only.
-    use = app_use(actor.partner_id, Client.phone)
+    # Last visits as the partner may see them (STAFF-04): in its apps only. A page in name or
+    # phone order looks up its own cards' sessions; a list sorted by last visit needs them all.
+    if sort.lstrip("-") == "last_visit":
+        use = partner_app_use(actor.partner_id)
+        on_card = use.c.phone == Client.phone
+    else:
+        use, on_card = app_use(actor.partner_id, Client.phone), true()
     keys, descending = _sort_keys(sort, use)
     person = parse_person_query(flt.q) if flt.q and flt.q.strip() else None
     if person and person.name_tokens and not person.phone_digits and sort.lstrip("-") == "name":
@@ -273,12 +278,12 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
         order = [found.c.k0, found.c.k1, found.c.id]
         stmt = (select(Client, use.c.last_visit_at, use.c.first_login_at, found.c.k0.label("k0"),
                        found.c.k1.label("k1"), found.c.id.label("k2"))
-                .join(found, found.c.id == Client.id).outerjoin(use, true())
+                .join(found, found.c.id == Client.id).outerjoin(use, on_card)
                 .order_by(*[c.desc() for c in order] if descending else order))
         rows = (await db.execute(stmt)).all()
         return page(rows, limit, lambda r: [r.k0, r.k1, r.k2])
     stmt = (select(Client, use.c.last_visit_at, use.c.first_login_at, *[k.label(f"k{i}") for i, k in enumerate(keys)])
-            .outerjoin(use, true())
+            .outerjoin(use, on_card)
             .where(Client.partner_id == actor.partner_id))
     fragments = [f for f in (person.phone_fragments if person else ()) if 4 <= len(f) < 11]
     if fragments:

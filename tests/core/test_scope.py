@@ -1,4 +1,4 @@
-"""STAFF-04 for device sessions, table-driven against the one SQL function every partner-side
+"""STAFF-04 for device sessions, table-driven against the one SQL fragment every partner-side
 read of sessions, deliveries, visits and settings events goes through (core/scope.py)."""
 
 from __future__ import annotations
@@ -56,4 +56,6 @@ async def test_staff_04_a_partner_sees_its_apps_sessions_and_the_unified_apps_of
     for key, kind in cards.items():
         partner, premise = (a, a_premise) if key == "a" else (b, b_premise)
         await _card(db, partner, premise if kind == "premise" else None)
-    assert await db.scalar(select(partner_sees_session(a.id, app_id, account.id))) is sees
+    seen = partner_sees_session(a.id, app_id=":app_id", account_id=":account_id").bindparams(
+        app_id=app_id, account_id=account.id)
+    assert await db.scalar(select(seen)) is sees

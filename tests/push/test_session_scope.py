@@ -53,8 +53,11 @@ async def test_staff_04_another_partners_card_with_the_phone_sees_nothing_of_a_w
     card = expect(await http.get(f"/crm/v1/clients/{b_card}", headers=b_staff), 200)
     assert (card["has_logged_in"], card["first_login_at"], card["last_visit_at"], card["app_name"]) == (
         False, None, None, None)
-    rows = expect(await http.get("/crm/v1/clients", headers=b_staff, params={"sort": "-last_visit"}), 200)["items"]
-    assert [(r["id"], r["last_visit_at"]) for r in rows] == [(b_card, None)]
+    for sort in ("name", "-last_visit"):  # a page's own cards, and the whole list sorted by visits
+        rows = expect(await http.get("/crm/v1/clients", headers=b_staff, params={"sort": sort}), 200)["items"]
+        assert [(r["id"], r["last_visit_at"]) for r in rows] == [(b_card, None)]
+        rows = expect(await http.get("/crm/v1/clients", headers=world.staff, params={"sort": sort}), 200)["items"]
+        assert [r["id"] for r in rows if r["last_visit_at"]] == [str(a_card)]
     assert expect(await http.get("/crm/v1/push/deliveries", headers=b_staff,
                                  params={"client_id": b_card}), 200)["items"] == []
     assert expect(await http.get("/crm/v1/push/deliveries", headers=b_staff), 200)["items"] == []

@@ -6,10 +6,10 @@ Create Date: 2026-12-02 06:20:00
 
 STAFF-04: a partner sees a resident's session of its own brands' apps, and of the unified app only
 while the account has a premise of that partner; never a session of another partner's
-white-label app. `partner_sees_session` is that rule, once, for every query that reads sessions,
-deliveries, visits or settings events on a partner's behalf (a plain SQL function: the planner
-inlines it). App visits record the app they were made in, so the push monitor counts a partner's
-own apps only; visits written before are given the app of the account's session active then.
+white-label app (core/scope.py). App visits record the app they were made in, so the push monitor
+counts a partner's own apps only; visits written before are given the app of the account's
+session active then. Every session of an account is found by its account (ended ones too): the
+CRM's first login and last visit come from them.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,20 +19,8 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-PARTNER_SEES_SESSION = """
-CREATE OR REPLACE FUNCTION partner_sees_session(app_id text, account_id uuid, partner_id uuid)
-RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT EXISTS (SELECT 1 FROM brand b WHERE b.slug = $1 AND b.partner_id = $3)
-      OR ($1 = 'domiland' AND EXISTS (
-            SELECT 1 FROM account a JOIN client c ON c.phone = a.phone
-            JOIN premise_link l ON l.client_id = c.id
-            WHERE a.id = $2 AND c.partner_id = $3))
-$$
-"""
-
 
 def upgrade() -> None:
-    op.execute(PARTNER_SEES_SESSION)
     # Every session of an account, ended ones included: the CRM's first login and last visit.
     op.create_index('ix_device_session_account_id', 'device_session', ['account_id'], unique=False)
     op.add_column('app_visit', sa.Column('app_id', sa.String(length=64), server_default='', nullable=False))
@@ -60,4 +48,3 @@ def downgrade() -> None:
                                 ['day', 'account_id', 'app_version'])
     op.drop_column('app_visit', 'app_id')
     op.drop_index('ix_device_session_account_id', table_name='device_session')
-    op.execute("DROP FUNCTION IF EXISTS partner_sees_session(text, uuid, uuid)")
