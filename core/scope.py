@@ -1,6 +1,7 @@
 """Partner isolation (STAFF-04): every lookup by id is scoped to the actor's partner. An id in a
 path that is unknown or another partner's answers 404; an id in a body answers 400 naming the
-field. Both read the same, so another partner's ids reveal nothing."""
+field. Both read the same, so another partner's ids reveal nothing. Residents' device sessions,
+shared by every partner whose card holds the phone, are scoped by the app they were opened in."""
 
 from __future__ import annotations
 
@@ -70,8 +71,7 @@ def partner_sessions(partner_id, phone):
     """The sessions (ended ones included) of the account behind `phone` that the partner sees:
     a statement over DeviceSession, to select from or aggregate."""
     return (select(DeviceSession.id).join(Account, Account.id == DeviceSession.account_id)
-            .where(Account.phone == phone,
-                   partner_sees_session(partner_id)))
+            .where(Account.phone == phone, partner_sees_session(partner_id)))
 
 
 def app_use_select(partner_id, phone):
