@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# A developer's server: APP_ENV=development unless set, so the demo login's debug_code works
+# whichever database it uses.
+run: export APP_ENV := $(or $(APP_ENV),development)
 run: install
 	$(BIN)/bff migrate
 	$(BIN)/bff demo-data

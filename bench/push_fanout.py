@@ -185,9 +185,13 @@ async def _seed(url: str, n: int) -> None:
                            {"n": n})
         await conn.execute(text("""INSERT INTO client (partner_id, phone, last_name, first_name)
                                    SELECT (SELECT id FROM partner), phone, 'Иванов', 'Иван' FROM account"""))
+        # The partner's white-label app: a partner's mailing reaches the sessions of its own apps.
+        await conn.execute(text("""INSERT INTO brand (partner_id, slug, name, colors, icon_url)
+                                   SELECT id, 'bench', 'Bench', '{}'::jsonb, 'https://cdn.example.com/bench.png'
+                                   FROM partner"""))
         await conn.execute(text("""INSERT INTO device_session (account_id, app_id, platform, fcm_token,
                                    os_notifications_enabled)
-                                   SELECT id, 'domiland', 'android', 'b-' || phone, TRUE FROM account"""))
+                                   SELECT id, 'bench', 'android', 'b-' || phone, TRUE FROM account"""))
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE"))

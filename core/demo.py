@@ -164,5 +164,6 @@ def _client(rng: random.Random, partner: Partner, phone: str) -> Client:
 def _summary(status: str, rt: Runtime) -> str:
     admin = "" if rt.settings.is_production else f"\n  platform admin: Bearer {rt.settings.platform_admin_token}"
     return (f"{status}.\n"
-            f"  demo resident: phone {DEMO_PHONE}; POST /app/v1/auth/otp answers with debug_code\n"
+            f"  demo resident: phone {DEMO_PHONE}; POST /app/v1/auth/otp answers with "
+            f"{'debug_code' if rt.sms.reveals_codes else 'no debug_code (SMS_PROVIDER is not debug)'}\n"
             f"  demo staff:    {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD} at POST /crm/v1/auth/login" + admin)

@@ -18,7 +18,9 @@ MIN_SECRET_LENGTH = 32
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    app_env: AppEnv = "development"
+    # None: APP_ENV was not set (the environment was not chosen on purpose); it runs as
+    # development, but never hands out SMS codes unless the embedded database is in use.
+    app_env: AppEnv | None = None
     database_url: str | None = None
     redis_url: str | None = None
     # Redis behind Sentinel ("host:port" each): the client asks them for the current primary and
@@ -26,7 +28,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_sentinels: tuple[str, ...] = ()
     redis_sentinel_master: str = "mymaster"
     platform_admin_token: str | None = None
-    sms_provider: SmsProviderName = "debug"
+    # None: `sms_provider_name` decides (debug only where `reveals_codes_allowed`).
+    sms_provider: SmsProviderName | None = None
     sms_webhook_url: str | None = None
     fcm_credentials: str | None = None
     # Base URL of the FCM v1 API; tests point it at the fake FCM server on loopback.
@@ -68,6 +71,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def environment(self) -> str:
+        return self.app_env or "development"
+
+    @property
+    def reveals_codes_allowed(self) -> bool:
+        """Whether the debug SMS provider (which hands one-time codes to whoever asks) may run:
+        only where the environment was chosen on purpose, APP_ENV=development or test, or where
+        the embedded database shows this is a developer's machine (`make run`). A deploy that
+        forgot APP_ENV must not let anyone log in as anyone."""
+        return self.app_env in ("development", "test") or (self.app_env is None and not self.database_url)
+
+    @property
+    def sms_provider_name(self) -> str:
+        """SMS_PROVIDER, or when unset: `debug` where codes may be revealed, else `disabled`."""
+        if self.sms_provider:
+            return self.sms_provider
+        return "debug" if self.reveals_codes_allowed else "disabled"
 
     @property
     def runs_worker_in_process(self) -> bool:
@@ -168,11 +190,16 @@ def _kept_secret(path: Path) -> str:
 
 
 def check_settings(settings: Settings) -> None:
-    """Refuse configurations that must never run in production."""
+    """Refuse configurations that must never run in production, and the debug SMS provider
+    anywhere it was not chosen on purpose."""
     if not settings.is_production:
+        if settings.sms_provider_name == "debug" and not settings.reveals_codes_allowed:
+            raise ConfigurationError(
+                "refusing to start: SMS_PROVIDER=debug hands one-time codes to anyone; it needs APP_ENV=development "
+                "or APP_ENV=test (or the embedded database)")
         return
     problems: list[str] = []
-    if settings.sms_provider == "debug":
+    if settings.sms_provider_name == "debug":
         problems.append("SMS_PROVIDER=debug hands one-time codes to anyone; choose a real provider")
     if len(settings.token_secret) < MIN_SECRET_LENGTH or len(set(settings.token_secret)) < 10:
         problems.append(f"TOKEN_SECRET is missing or weak (at least {MIN_SECRET_LENGTH} random characters)")

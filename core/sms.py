@@ -1,5 +1,6 @@
 """SMS providers. `debug` records messages (and lets the OTP answer carry the code);
-`webhook` posts them to an SMS gateway; `disabled` refuses to send."""
+`webhook` posts them to an SMS gateway; `disabled` refuses to send. The journal (`sms_message`)
+never holds a secret a message carries (a login code): it keeps the text with the secret masked."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ServiceUnavailable
 from core.models import SmsMessage
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +22,21 @@ class SmsProvider(Protocol):
     name: str
     reveals_codes: bool
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None: ...
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
+        """Send `text`; `secret` is the part of it (a login code) that no journal may keep."""
+
+
+def journal_text(text: str, secret: str | None) -> str:
+    """The text as the journal keeps it: the secret replaced by asterisks."""
+    return text.replace(secret, "*" * len(secret)) if secret else text
 
 
 class DebugSmsProvider:
     name = "debug"
     reveals_codes = True
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None:
-        db.add(SmsMessage(phone=phone, text=text, provider=self.name, status="recorded"))
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
+        db.add(SmsMessage(phone=phone, text=journal_text(text, secret), provider=self.name, status="recorded"))
         await db.flush()
 
 
@@ -41,7 +49,7 @@ class WebhookSmsProvider:
     def __init__(self, url: str) -> None:
         self._url = url
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
         import asyncio
 
         body = json.dumps({"phone": phone, "text": text}).encode()
@@ -51,7 +59,7 @@ class WebhookSmsProvider:
         except OSError as exc:
             log.warning("SMS gateway failed: %s", exc)
             raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable") from exc
-        db.add(SmsMessage(phone=phone, text=text, provider=self.name, status="sent"))
+        db.add(SmsMessage(phone=phone, text=journal_text(text, secret), provider=self.name, status="sent"))
         await db.flush()
 
 
@@ -59,13 +67,21 @@ class DisabledSmsProvider:
     name = "disabled"
     reveals_codes = False
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
         raise ServiceUnavailable("Отправка SMS не настроена", code="sms_disabled")
 
 
-def make_sms_provider(name: str, webhook_url: str | None) -> SmsProvider:
+def make_sms_provider(settings: Settings) -> SmsProvider:
+    """The configured provider, said in the log at start-up: loudly when it hands out codes."""
+    name = settings.sms_provider_name
     if name == "debug":
+        log.warning("SMS_PROVIDER=debug (APP_ENV=%s%s): login codes are not sent but handed to whoever asks in the "
+                    "OTP answer's debug_code, so anyone can log in as anyone; never expose this server",
+                    settings.environment, ", embedded database" if not settings.database_url else "")
         return DebugSmsProvider()
-    if name == "webhook" and webhook_url:
-        return WebhookSmsProvider(webhook_url)
+    if name == "webhook" and settings.sms_webhook_url:
+        return WebhookSmsProvider(settings.sms_webhook_url)
+    if settings.sms_provider is None:
+        log.warning("SMS_PROVIDER is unset and APP_ENV does not choose a development environment: SMS (login "
+                    "codes included) is disabled; set SMS_PROVIDER=webhook and SMS_WEBHOOK_URL")
     return DisabledSmsProvider()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
 from core.runtime import Runtime
+from core.scope import session_seen_sql
 from push import rules
 from push.config import PushConfig
 from push.transport import OutgoingPush, SendResult, Transport
@@ -36,7 +37,9 @@ _FAN_OUT_CLAIM = text("""
 
 # PUSH-04 in SQL: every active session of the account gets a row; those that must not receive
 # this type are written `skipped` with the reason, so staff can tell why a device got nothing.
-_FAN_OUT = text("""
+# A partner's notification reaches only the sessions of the apps that partner sees (STAFF-04):
+# never another partner's white-label app.
+_FAN_OUT = text(f"""
     INSERT INTO push_delivery (id, message_id, session_id, status, error, next_attempt_at, created_at)
     SELECT gen_random_uuid(), m.id, s.id,
            CASE WHEN s.os_notifications_enabled IS FALSE
@@ -49,6 +52,7 @@ _FAN_OUT = text("""
     FROM push_message m
     JOIN device_session s ON s.account_id = m.account_id AND s.deactivated_at IS NULL
     WHERE m.id = ANY(:ids)
+      AND (m.partner_id IS NULL OR {session_seen_sql(app_id="s.app_id", account_id="s.account_id", partner_id="m.partner_id")})
     ON CONFLICT (message_id, session_id) DO NOTHING
 """)
 

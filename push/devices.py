@@ -17,6 +17,7 @@ from core.errors import NotFound
 from core.models import Account, AppVisit, Client, DeviceSession, NotificationSettingsEvent
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
+from core.scope import partner_sees_session, partner_sessions
 from core.screen_cache import UNAFFECTED
 from push import rules
 
@@ -70,19 +71,19 @@ async def update_device(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, ch
             push_enabled=rules.push_enabled(after_os, after_types),
             opt_out=rules.is_opt_out(before_os, before_types, after_os, after_types), created_at=now))
     session.last_activity_at = now
-    await record_visit(db, session.account_id, session.app_version, now,
+    await record_visit(db, session.account_id, session.app_id, session.app_version, now,
                        push_enabled=rules.push_enabled(after_os, after_types))
     await db.flush()
     return session
 
 
-async def record_visit(db: AsyncSession, account_id: uuid.UUID, app_version: str | None, now: datetime, *,
-                       push_enabled: bool) -> None:
-    """One row per account, day and version (PUSH-07), carrying the latest push state."""
+async def record_visit(db: AsyncSession, account_id: uuid.UUID, app_id: str, app_version: str | None,
+                       now: datetime, *, push_enabled: bool) -> None:
+    """One row per account, day, version and app (PUSH-07), carrying the latest push state."""
     stmt = insert(AppVisit).values(account_id=account_id, day=now.date(), app_version=app_version or "",
-                                   push_enabled=push_enabled)
+                                   app_id=app_id, push_enabled=push_enabled)
     await db.execute(stmt.on_conflict_do_update(
-        index_elements=[AppVisit.day, AppVisit.account_id, AppVisit.app_version],
+        index_elements=[AppVisit.day, AppVisit.account_id, AppVisit.app_version, AppVisit.app_id],
         set_={"push_enabled": stmt.excluded.push_enabled}))
 
 
@@ -112,14 +113,15 @@ async def _client_phone(db: AsyncSession, actor: PartnerPrincipal, client_id: uu
 
 
 async def client_sessions(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID) -> list[SessionView]:
-    """PUSH-03: the active sessions of the account behind the client's phone. Per-type states
-    show only when the OS permission is on: otherwise they decide nothing."""
+    """PUSH-03: the active sessions of the account behind the client's phone, of the apps the
+    partner sees (STAFF-04). Per-type states show only when the OS permission is on: otherwise
+    they decide nothing."""
     phone = await _client_phone(db, actor, client_id)
     if not phone:
         return []
     rows = (await db.scalars(
-        select(DeviceSession).join(Account, Account.id == DeviceSession.account_id)
-        .where(Account.phone == phone, DeviceSession.deactivated_at.is_(None))
+        select(DeviceSession).where(DeviceSession.id.in_(partner_sessions(actor.partner_id, phone)),
+                                    DeviceSession.deactivated_at.is_(None))
         .order_by(DeviceSession.last_activity_at.desc(), DeviceSession.id)
     )).all()
     views = []
@@ -137,12 +139,14 @@ async def client_sessions(db: AsyncSession, actor: PartnerPrincipal, client_id: 
 
 
 async def staff_deactivate(rt: Runtime, db: AsyncSession, actor: PartnerPrincipal, session_id: uuid.UUID) -> None:
-    """PUSH-03: only a session of an account that is one of the partner's clients."""
+    """PUSH-03: only a session of an account that is one of the partner's clients, in an app the
+    partner sees (STAFF-04); any other answers as unknown."""
     owned = await db.scalar(
         select(DeviceSession.id)
         .join(Account, Account.id == DeviceSession.account_id)
         .join(Client, Client.phone == Account.phone)
-        .where(DeviceSession.id == session_id, Client.partner_id == actor.partner_id)
+        .where(DeviceSession.id == session_id, Client.partner_id == actor.partner_id,
+               partner_sees_session(actor.partner_id))
         .limit(1))
     if owned is None:
         raise NotFound("Сессия не найдена")

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
-from core.models import Account, Brand, Client, PushDelivery, PushMessage
+from core.models import Account, Brand, Client, DeviceSession, PushDelivery, PushMessage
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
+from core.scope import partner_sees_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,8 @@ class DeliveryRow:
 
 async def list_deliveries(db: AsyncSession, actor: PartnerPrincipal, *, client_id: uuid.UUID | None,
                           status: str | None, cursor: str | None, limit: int) -> tuple[list[DeliveryRow], str | None]:
-    """The partner's pushes, newest first; with `client_id`, those to that client's account."""
+    """The partner's pushes to devices of its apps, newest first; with `client_id`, those to that
+    client's account."""
     stmt = (
         select(PushDelivery.id, PushDelivery.session_id, PushDelivery.message_id, PushMessage.account_id,
                PushMessage.type, PushMessage.title, PushMessage.body, PushMessage.deep_link, PushMessage.data,
@@ -47,8 +49,11 @@ async def list_deliveries(db: AsyncSession, actor: PartnerPrincipal, *, client_i
                PushDelivery.attempts, PushDelivery.resends, PushDelivery.error, PushDelivery.created_at,
                PushDelivery.sent_at)
         .join(PushMessage, PushMessage.id == PushDelivery.message_id)
+        .join(DeviceSession, DeviceSession.id == PushDelivery.session_id)
         .outerjoin(Brand, Brand.id == PushMessage.brand_id)
-        .where(PushMessage.partner_id == actor.partner_id)
+        # The partner's pushes, to devices of the apps it sees (STAFF-04).
+        .where(PushMessage.partner_id == actor.partner_id,
+               partner_sees_session(actor.partner_id))
     )
     if client_id is not None:
         phone = (await db.execute(select(Client.phone).where(Client.id == client_id,

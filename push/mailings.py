@@ -18,6 +18,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink, Staff
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
+from core.scope import session_seen_sql
 from core.estate.search import contains_pattern
 from push.config import PushConfig
 
@@ -90,13 +91,19 @@ _CLAIM_RECIPIENTS = text("""
 """)
 
 # One outbox notification per app account (two cards with one phone get one push), deduplicated
-# per mailing so a re-run of a chunk adds nothing.
-_PUSH_CHUNK = text("""
+# per mailing so a re-run of a chunk adds nothing. Only an account that used an app the partner
+# sees counts as an app user (STAFF-04): what a phone does in another partner's white-label app
+# reads as `no_app`, as if it had no app at all.
+_PUSH_CHUNK = text(f"""
     WITH chunk AS (
         SELECT r.id AS recipient_id, r.mailing_id, a.id AS account_id
         FROM mailing_recipient r
+        JOIN mailing rm ON rm.id = r.mailing_id
         JOIN client c ON c.id = r.client_id
-        LEFT JOIN account a ON a.phone = c.phone
+        LEFT JOIN account a ON a.phone = c.phone AND EXISTS (
+            SELECT 1 FROM device_session s
+            WHERE s.account_id = a.id
+              AND {session_seen_sql(app_id="s.app_id", account_id="s.account_id", partner_id="rm.partner_id")})
         WHERE r.id = ANY(:ids)
     ), queued AS (
         INSERT INTO push_message (id, account_id, partner_id, brand_id, mailing_id, type, title, body, data,

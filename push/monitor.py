@@ -14,12 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.scope import session_seen_sql
 from push.rules import MIN_MONITOR_VERSION_NUM
 
 Granularity = Literal["day", "week"]
 MAX_DAYS = 732
 
-# The partner's app users: accounts whose phone is on one of its client cards.
+# The partner's app users: accounts whose phone is on one of its client cards, counted only in
+# the apps the partner sees (STAFF-04: its brands' apps, the unified app while the account has one
+# of its premises), never for what they do in another partner's white-label app.
 _ACCOUNTS = """
     SELECT DISTINCT a.id FROM client c JOIN account a ON a.phone = c.phone WHERE c.partner_id = :partner_id
 """
@@ -32,15 +35,17 @@ _VISITS = text(f"""
     FROM app_visit v
     WHERE v.day >= :start AND v.day <= :end AND v.app_version_num >= :min_version
       AND v.account_id IN (SELECT id FROM accounts)
+      AND {session_seen_sql(app_id="v.app_id", account_id="v.account_id", partner_id=":partner_id")}
     GROUP BY 1
 """)
 
 _OPT_OUTS = text(f"""
     WITH accounts AS MATERIALIZED ({_ACCOUNTS})
     SELECT date_trunc(:unit, e.created_at AT TIME ZONE 'UTC')::date AS bucket, count(DISTINCT e.account_id)
-    FROM notification_settings_event e
+    FROM notification_settings_event e JOIN device_session s ON s.id = e.session_id
     WHERE e.opt_out AND e.created_at >= :start_at AND e.created_at < :end_at
       AND e.app_version_num >= :min_version AND e.account_id IN (SELECT id FROM accounts)
+      AND {session_seen_sql(app_id="s.app_id", account_id="e.account_id", partner_id=":partner_id")}
     GROUP BY ROLLUP (1)
 """)
 

@@ -110,7 +110,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             from push.worker import run_worker
 
             background = asyncio.create_task(run_worker(rt, stop=stop), name="in-process worker")
-            log.info("background jobs run inside this server process (APP_ENV=%s)", settings.app_env)
+            log.info("background jobs run inside this server process (APP_ENV=%s)", settings.environment)
         try:
             yield
         finally:

@@ -73,12 +73,12 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
     if ip:
         await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, 3600, TOO_MANY_CODES), ip)
     code = otp.new_code()
-    wait = await otp.store_code(rt.redis, phone, code, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
-                                resend_interval=settings.otp_resend_interval)
+    wait = await otp.store_code(rt.redis, phone, code, key=settings.token_secret, now=rt.clock.now().timestamp(),
+                                ttl=settings.otp_ttl, resend_interval=settings.otp_resend_interval)
     if wait:
         raise RateLimited(f"Новый код можно запросить через {wait} с", retry_after=wait, code="otp_too_soon")
     try:
-        await rt.sms.send(db, phone, f"Код для входа в приложение: {code}")
+        await rt.sms.send(db, phone, f"Код для входа в приложение: {code}", secret=code)
     except Exception:
         await otp.forget_code(rt.redis, phone)
         raise
@@ -90,7 +90,7 @@ async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device
     now = rt.clock.now()
     await ratelimit.hit(rt, ratelimit.Limit("login_phone", rt.settings.login_per_phone_hour, 3600,
                                             "Слишком много попыток входа. Повторите позже"), phone)
-    verdict = await otp.check_code(rt.redis, phone, code.strip(), now=now.timestamp(),
+    verdict = await otp.check_code(rt.redis, phone, code.strip(), key=rt.settings.token_secret, now=now.timestamp(),
                                    max_attempts=rt.settings.otp_max_attempts)
     if verdict.outcome == "wrong":
         raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code="otp_invalid")
@@ -110,7 +110,7 @@ async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device
     )
     db.add(session)
     await db.flush()
-    await _record_visit(db, account_id, device.app_version, now)
+    await _record_visit(db, account_id, device.app_id, device.app_version, now)
     return await _issue_pair(rt, db, session.id, account_id, device.app_id)
 
 
@@ -147,11 +147,11 @@ async def _upsert_account(db: AsyncSession, phone: str, now: datetime) -> uuid.U
     return account_id
 
 
-async def _record_visit(db: AsyncSession, account_id: uuid.UUID, app_version: str | None, now: datetime, *,
-                        push_enabled: bool = False) -> None:
+async def _record_visit(db: AsyncSession, account_id: uuid.UUID, app_id: str, app_version: str | None,
+                        now: datetime, *, push_enabled: bool = False) -> None:
     await db.execute(
         insert(AppVisit).values(account_id=account_id, day=now.date(), app_version=app_version or "",
-                                push_enabled=push_enabled)
+                                app_id=app_id, push_enabled=push_enabled)
         .on_conflict_do_nothing()
     )
 
@@ -275,12 +275,13 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
         touched = (await db.execute(
             update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now)
             .returning(DeviceSession.app_version, DeviceSession.os_notifications_enabled,
-                       DeviceSession.notification_types), execution_options={UNAFFECTED: True})).first()
+                       DeviceSession.notification_types, DeviceSession.app_id),
+            execution_options={UNAFFECTED: True})).first()
         await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now),
                          execution_options={UNAFFECTED: True})
         if touched is not None:
             # The push monitor counts users who opened the app, per day and app version (PUSH-07).
-            await _record_visit(db, account_id, touched[0], now,
+            await _record_visit(db, account_id, touched[3], touched[0], now,
                                 push_enabled=_push_enabled(touched[1], touched[2]))
     return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
                              screen_check=tuple(fetched))

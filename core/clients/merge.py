@@ -77,7 +77,7 @@ async def staff_merge(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid
     b = await own_client(db, actor, with_client_id, "with_client_id")
     if a.id == b.id:
         raise InvalidInput.field("with_client_id", "Нельзя объединить карточку саму с собой")
-    if await has_logged_in(db, a.phone):
+    if await has_logged_in(db, actor.partner_id, a.phone):
         raise RuleViolation(PHONE_LOCKED, code="phone_locked")
     return await merge_clients(db, actor, absorbed=a, survivor=b, reason="staff")
 

@@ -21,7 +21,7 @@ from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
-from core.scope import owned
+from core.scope import app_use, app_use_select, owned, partner_app_use, partner_sessions
 from core.phones import normalize_phone
 
 PLAIN_FIELDS = ("type", "tax_form", "organization_name", "email", "gender", "passport", "registration_address",
@@ -61,10 +61,30 @@ async def own_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.
                        field_message="Клиент не найден у этого партнёра")
 
 
-async def has_logged_in(db: AsyncSession, phone: str | None) -> bool:
+async def has_logged_in(db: AsyncSession, partner_id: uuid.UUID, phone: str | None) -> bool:
+    """Whether the phone logged in to an app the partner sees (STAFF-04): a login to another
+    partner's white-label app is none of this partner's business, and must not show through a
+    refusal either."""
     if not phone:
         return False
-    return bool(await db.scalar(select(exists().where(Account.phone == phone, Account.first_login_at.is_not(None)))))
+    return bool(await db.scalar(select(exists(partner_sessions(partner_id, phone)))))
+
+
+@dataclass(frozen=True, slots=True)
+class AppUse:
+    """The app-side facts a partner may see of a card's phone: its first login and last visit in
+    the apps the partner sees (STAFF-04), and the account when there is such a login."""
+    first_login_at: datetime | None
+    last_visit_at: datetime | None
+    account: Account | None
+
+
+async def app_use_of(db: AsyncSession, partner_id: uuid.UUID, phone: str | None) -> AppUse:
+    if not phone:
+        return AppUse(None, None, None)
+    first, last = (await db.execute(app_use_select(partner_id, phone))).one()
+    account = await account_of(db, phone) if first is not None else None
+    return AppUse(first, last, account)
 
 
 async def partner_tags(db: AsyncSession, partner_id: uuid.UUID) -> set[str]:
@@ -152,7 +172,7 @@ async def change_phone(db: AsyncSession, actor: PartnerPrincipal, client: Client
     phone = normalize_phone(raw) if raw else None
     if phone == client.phone:
         return
-    if await has_logged_in(db, client.phone):
+    if await has_logged_in(db, actor.partner_id, client.phone):
         raise RuleViolation(PHONE_LOCKED, code="phone_locked")
     if phone and (holder := await _phone_holder(db, actor.partner_id, phone, client.id)):
         raise _phone_taken(holder, PiiPolicy.of(actor))
@@ -191,12 +211,12 @@ async def set_external_ids(db: AsyncSession, actor: PartnerPrincipal, client: Cl
         raise Conflict("Внешний идентификатор уже принадлежит другому клиенту", code="external_id_taken") from None
 
 
-def _sort_keys(sort: str):
+def _sort_keys(sort: str, use):
     kind = sort.lstrip("-")
     if kind == "phone":
         keys = [func.coalesce(Client.phone, literal("")), Client.id]
     elif kind == "last_visit":
-        keys = [func.coalesce(Account.last_visit_at, literal(datetime(1970, 1, 1), type_=Account.last_visit_at.type)),
+        keys = [func.coalesce(use.c.last_visit_at, literal(datetime(1970, 1, 1), type_=Account.last_visit_at.type)),
                 Client.id]
     else:
         keys = list(NAME_KEYS)
@@ -244,19 +264,26 @@ def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[s
 
 async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFilter, *, sort: str,
                        cursor: str | None, limit: int):
-    keys, descending = _sort_keys(sort)
+    # Last visits as the partner may see them (STAFF-04): in its apps only. A page in name or
+    # phone order looks up its own cards' sessions; a list sorted by last visit needs them all.
+    if sort.lstrip("-") == "last_visit":
+        use = partner_app_use(actor.partner_id)
+        on_card = use.c.phone == Client.phone
+    else:
+        use, on_card = app_use(actor.partner_id, Client.phone), true()
+    keys, descending = _sort_keys(sort, use)
     person = parse_person_query(flt.q) if flt.q and flt.q.strip() else None
     if person and person.name_tokens and not person.phone_digits and sort.lstrip("-") == "name":
         found = _name_search_ids(actor, flt, person.name_tokens, cursor=cursor, limit=limit, descending=descending)
         order = [found.c.k0, found.c.k1, found.c.id]
-        stmt = (select(Client, Account.last_visit_at, Account.first_login_at, found.c.k0.label("k0"),
+        stmt = (select(Client, use.c.last_visit_at, use.c.first_login_at, found.c.k0.label("k0"),
                        found.c.k1.label("k1"), found.c.id.label("k2"))
-                .join(found, found.c.id == Client.id).outerjoin(Account, Account.phone == Client.phone)
+                .join(found, found.c.id == Client.id).outerjoin(use, on_card)
                 .order_by(*[c.desc() for c in order] if descending else order))
         rows = (await db.execute(stmt)).all()
         return page(rows, limit, lambda r: [r.k0, r.k1, r.k2])
-    stmt = (select(Client, Account.last_visit_at, Account.first_login_at, *[k.label(f"k{i}") for i, k in enumerate(keys)])
-            .outerjoin(Account, Account.phone == Client.phone)
+    stmt = (select(Client, use.c.last_visit_at, use.c.first_login_at, *[k.label(f"k{i}") for i, k in enumerate(keys)])
+            .outerjoin(use, on_card)
             .where(Client.partner_id == actor.partner_id))
     fragments = [f for f in (person.phone_fragments if person else ()) if 4 <= len(f) < 11]
     if fragments:

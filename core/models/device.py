@@ -28,6 +28,8 @@ class DeviceSession(Base):
     __tablename__ = "device_session"
     __table_args__ = (
         Index("ix_device_session_account_active", "account_id", postgresql_where=text("deactivated_at IS NULL")),
+        # Every session of an account, ended ones too: a partner's first login and last visit.
+        Index("ix_device_session_account_id", "account_id"),
         Index("uq_device_session_fcm_token", "fcm_token", unique=True,
               postgresql_where=text("fcm_token IS NOT NULL")),
     )
@@ -92,14 +94,15 @@ class NotificationSettingsEvent(Base):
 
 
 class AppVisit(Base):
-    """One row per account, day and app version in which the app was opened (PUSH-07)."""
+    """One row per account, day, app version and app in which the app was opened (PUSH-07). The
+    app decides which partners' monitors count the visit (STAFF-04)."""
 
     __tablename__ = "app_visit"
     __table_args__ = (
-        UniqueConstraint("day", "account_id", "app_version"),
+        UniqueConstraint("day", "account_id", "app_version", "app_id"),
         # Index-only scans for the monitor's distinct counts per day or week.
         Index("ix_app_visit_day_version", "day", "app_version_num",
-              postgresql_include=["account_id", "push_enabled"]),
+              postgresql_include=["account_id", "push_enabled", "app_id"]),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -107,6 +110,8 @@ class AppVisit(Base):
     day: Mapped[date]
     app_version: Mapped[str] = mapped_column(String(50))
     app_version_num: Mapped[int] = mapped_column(Computed(VERSION_NUM_SQL, persisted=True))
+    # The app_id of the session (a brand slug or the unified app); '' for visits of unknown app.
+    app_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # Whether that day's session had push enabled (OS permission on and a type on), latest state.
     push_enabled: Mapped[bool] = mapped_column(default=False, server_default="false")
 

@@ -44,7 +44,10 @@ def _premises(items: list[LinkedPremise]) -> list[ClientPremise]:
 
 async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client) -> ClientCard:
     policy = PiiPolicy.of(actor)
-    account = await service.account_of(db, client.phone)
+    # App-side facts only from the apps this partner sees (STAFF-04): a card typed with the phone
+    # of another partner's resident reveals nothing of what that phone does there.
+    use = await service.app_use_of(db, actor.partner_id, client.phone)
+    account = use.account
     premises = (await service.premises_of(db, [client.id])).get(client.id, [])
     external_ids = await service.external_ids_of(db, client.id)
     await record_pii_read(db, actor, [client.id], policy.revealed)
@@ -61,9 +64,8 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
         loyalty_card=client.loyalty_card, note=client.note, tags=list(client.tags), status=client.status,
         is_tester=client.is_tester,
         external_ids=[ExternalIdView(value=e.value, note=e.note) for e in external_ids],
-        premises=_premises(premises), has_logged_in=bool(account and account.first_login_at),
-        first_login_at=account.first_login_at if account else None,
-        last_visit_at=account.last_visit_at if account else None,
+        premises=_premises(premises), has_logged_in=use.first_login_at is not None,
+        first_login_at=use.first_login_at, last_visit_at=use.last_visit_at,
         app_name=policy.name(" ".join(p for p in (account.last_name, account.first_name) if p) or None)
         if account else None,
         created_at=client.created_at, updated_at=client.updated_at,

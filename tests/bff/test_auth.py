@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from core.auth.service import deactivate_session
 from core.db import commit
-from core.models import Account, DeviceSession, SmsMessage
+from core.models import Account, Base, DeviceSession, SmsMessage
+from core.security import sha256_hex
 from tests.support import bearer, device, expect, login_resident
 
 PHONE = "+7 (916) 123-45-67"
@@ -29,7 +31,30 @@ async def test_otp_is_sent_by_sms_and_debug_provider_reveals_it(http, db):
     assert answer["expires_in"] == 300
     assert len(answer["debug_code"]) == 6
     texts = (await db.scalars(select(SmsMessage.text).where(SmsMessage.phone == E164))).all()
-    assert texts == [f"Код для входа в приложение: {answer['debug_code']}"]
+    assert texts == ["Код для входа в приложение: ******"]
+
+
+async def test_login_code_is_written_to_no_table_and_no_log(http, db, runtime, monkeypatch, caplog):
+    """The SMS journal keeps the code masked; Redis keeps only a keyed hash (a plain hash of a
+    six-digit code gives it away); no column of any table, no log line holds it, before or after
+    the login that uses it."""
+    code = "908172"
+    monkeypatch.setattr("core.auth.otp.new_code", lambda: code)
+    caplog.set_level("DEBUG")
+    assert expect(await http.post("/app/v1/auth/otp", json={"phone": PHONE}), 200)["debug_code"] == code
+    stored = await runtime.redis.hgetall(f"otp:{E164}")
+    assert stored and not {code, sha256_hex(f"{E164}:{code}")} & set(stored.values())
+    expect(await _login(http, code), 200)
+    holders = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, (String, Text, JSONB)):
+                found = await db.scalar(select(func.count()).select_from(table).where(
+                    cast(column, Text).contains(code)))
+                if found:
+                    holders.append(f"{table.name}.{column.name}")
+    assert holders == []
+    assert code not in caplog.text
 
 
 async def test_push_01_login_creates_account_and_device_session(http, db):

@@ -6,6 +6,7 @@ import pytest
 
 from core.errors import ConfigurationError
 from core.settings import load_settings
+from core.sms import make_sms_provider
 
 STRONG = "k8Jf2LmQ9xTzR4vW7nB1cY6pA3sD5gH0"
 PRODUCTION = {
@@ -48,7 +49,34 @@ def test_development_generates_and_keeps_a_token_secret(tmp_path):
     second = load_settings({"VAR_DIR": str(tmp_path)})
     assert len(first.token_secret) >= 32 and first.token_secret == second.token_secret
     assert len(first.platform_admin_token) >= 32 and first.platform_admin_token == second.platform_admin_token
-    assert first.runs_worker_in_process and first.sms_provider == "debug"
+    assert first.runs_worker_in_process and first.sms_provider_name == "debug"
+
+
+REAL_DATABASE = {"DATABASE_URL": "postgresql://app@db/app", "REDIS_URL": "redis://cache:6379/0"}
+
+
+@pytest.mark.parametrize("environ, provider", [
+    ({}, "debug"),  # the embedded database: `make run` on a developer's machine
+    (REAL_DATABASE, "disabled"),  # APP_ENV forgotten on a deploy: nobody gets codes handed out
+    ({**REAL_DATABASE, "APP_ENV": "development"}, "debug"),
+    ({**REAL_DATABASE, "APP_ENV": "test"}, "debug"),
+    ({**REAL_DATABASE, "SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "https://sms.example.com/send"}, "webhook"),
+])
+def test_debug_sms_is_the_default_only_where_the_environment_was_chosen(tmp_path, environ, provider):
+    settings = load_settings({"VAR_DIR": str(tmp_path), **environ})
+    assert settings.sms_provider_name == provider
+    assert make_sms_provider(settings).reveals_codes is (provider == "debug")
+
+
+def test_debug_sms_asked_for_without_an_environment_refuses_to_start(tmp_path):
+    with pytest.raises(ConfigurationError, match="SMS_PROVIDER=debug"):
+        load_settings({"VAR_DIR": str(tmp_path), **REAL_DATABASE, "SMS_PROVIDER": "debug"})
+
+
+def test_debug_sms_is_announced_loudly_at_start_up(tmp_path, caplog):
+    make_sms_provider(load_settings({"VAR_DIR": str(tmp_path), **REAL_DATABASE, "APP_ENV": "development"}))
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "debug_code" in r.getMessage()]
+    assert len(warnings) == 1 and "anyone can log in as anyone" in warnings[0].getMessage()
 
 
 def test_invalid_values_are_reported():

@@ -39,9 +39,10 @@ async def test_crm_cli_01_sorts_and_card(http):
     assert await _search(http, staff, "", sort="name") == [a, b, c]
     assert await _search(http, staff, "", sort="-name") == [c, b, a]
     assert await _search(http, staff, "", sort="phone") == [c, b, a]
+    premise = await make_premise(http, staff, await make_object(http, staff))
+    await link(http, staff, premise, b)  # the unified app's sessions count once the account has a premise here
     await login_resident(http, "+79160000002")
     assert (await _search(http, staff, "", sort="-last_visit"))[0] == b
-    premise = await make_premise(http, staff, await make_object(http, staff))
     await link(http, staff, premise, a)
     card = expect(await http.get(f"/crm/v1/clients/{a}", headers=staff), 200)
     assert card["full_name"] == "Алексеев Алексей" and card["has_logged_in"] is False
@@ -87,6 +88,7 @@ async def test_crm_cli_03_phone_changes_only_before_first_login(http):
     assert changed["phone"] == "+79161110003"
     taken = await http.patch(f"/crm/v1/clients/{a}", headers=staff, json={"phone": "+79161110002"})
     assert taken.status_code == 409 and taken.json()["client_id"] == b and "Петров Пётр" in taken.json()["detail"]
+    await link(http, staff, await make_premise(http, staff, await make_object(http, staff)), a)
     await login_resident(http, "+79161110003")
     locked = await http.patch(f"/crm/v1/clients/{a}", headers=staff, json={"phone": "+79161110004"})
     assert locked.status_code == 422

@@ -248,6 +248,7 @@ async def test_crm_cli_03_merge_refused_after_login(http):
     _, staff = await partner_with_staff(http)
     a = await make_client(http, staff, "Альфа", "Анна", "+79161230060")
     b = await make_client(http, staff, "Бета", "Борис", "+79161230061")
+    await link(http, staff, await make_premise(http, staff, await make_object(http, staff)), a)
     await login_resident(http, "+79161230060")
     refused = await http.post(f"/crm/v1/clients/{a}/merge", headers=staff, json={"with_client_id": b})
     assert refused.status_code == 422

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from tests.crm.estate import partner_with_staff
-from tests.crm.walk import call, everything_routes_name, fill_path, multipart_routes, plain
-from tests.crm.estate import make_client
+from tests.crm.estate import link, make_client, partner_with_staff
+from tests.crm.walk import (SESSION_ROUTE_PARAMS, call, everything_routes_name, fill_path, multipart_routes, plain,
+                            white_label_resident)
 from tests.support import ADMIN, api_key_headers, bearer, expect, login_resident
 
 NOT_PARTNER_SCOPED = ("/crm/v1/partners", "/crm/v1/auth", "/crm/v1/me", "/crm/v1/audit")
@@ -163,3 +163,73 @@ async def test_staff_04_no_crm_route_answers_a_resident_or_a_deactivated_staff_m
         assert "Секрет" not in response.text and ids["client_id"] not in response.text, (method, path)
         walked += 1
     assert walked >= 40
+
+async def _victims_view(http, victim) -> tuple:
+    sessions = expect(await http.get(f"/crm/v1/clients/{victim['client_id']}/sessions", headers=victim["staff"]),
+                      200)["items"]
+    deliveries = expect(await http.get("/crm/v1/push/deliveries", headers=victim["staff"],
+                                       params={"client_id": victim["client_id"]}), 200)["items"]
+    return sorted(s["session_id"] for s in sessions), sorted((d["id"], d["status"]) for d in deliveries)
+
+
+async def _walk_session_routes(http, app, headers, ids: dict, foreign: list[str], secrets: list[str]) -> None:
+    """Every route taking a session, device or delivery id, with each `foreign` id: 404. Every
+    GET route with the intruder's own ids (and `?client_id=` its own card): none of `secrets`."""
+    walked = 0
+    for path, method in _routes(app):
+        if not SESSION_ROUTE_PARAMS.search(path):
+            continue
+        for foreign_id in foreign:
+            url = fill_path(path, {**ids, "session_id": foreign_id, "device_id": foreign_id,
+                                   "delivery_id": foreign_id}, "session isolation")
+            response = await http.request(method, url, headers=headers,
+                                          json={} if method in ("POST", "PATCH", "PUT") else None)
+            walked += 1
+            assert response.status_code == 404, (method, path, foreign_id, response.status_code, response.text)
+    assert walked >= len(foreign)
+    for path, method in _routes(app):
+        if method != "GET" or SESSION_ROUTE_PARAMS.search(path):
+            continue
+        response = await http.get(fill_path(path, ids, "session isolation"), headers=headers,
+                                  params={"client_id": ids["client_id"]})
+        assert response.status_code < 500, (path, response.text)
+        for secret in secrets:
+            assert secret not in response.text, (path, secret)
+
+
+@pytest.mark.parametrize("actor", ["staff", "api_key"])
+async def test_staff_04_session_routes_refuse_another_partners_resident_even_under_the_same_phone(
+        http, app, runtime, actor):
+    """Rule: STAFF-04, PUSH-03 — every route taking a session, device or delivery id answers 404
+    for the sessions and deliveries of another partner's resident, also when the intruder holds
+    a card with that resident's phone: the white-label app's always, the unified app's until the
+    account has a premise of the intruder; no read route of the intruder shows them under its own
+    card's id; nothing of the victim's changes."""
+    victim = await white_label_resident(http, runtime, label="Секретный", phone="+79167770177")
+    before = await _victims_view(http, victim)
+    intruder_partner, intruder_staff = await partner_with_staff(http, name="УК Чужая")
+    ids = await everything_routes_name(
+        http, intruder_staff, label="Свой", client={"last_name": "Своя", "first_name": "Анна", "phone": "+79167770178"},
+        lead={"phone": "+79167770179", "name": "Свой лид"}, account_number="OWN-1", file_name="own.xml")
+    ids = {**ids, "request_id": ids.pop("lead_id"), "personal_account_id": ids["account_id"]}
+    # The cross-partner same-phone case: the intruder's own card with the victim's phone.
+    ids["client_id"] = await make_client(http, intruder_staff, "Тайнова", "Тайна", victim["phone"])
+    headers = intruder_staff if actor == "staff" else await api_key_headers(http, intruder_partner)
+    white_label, unified = victim["sessions"][victim["slug"]], victim["sessions"]["domiland"]
+    news = ("Новости Секретный", "token-Секретный", *victim["delivery_ids"])
+    await _walk_session_routes(
+        http, app, headers, ids, [white_label["session_id"], unified["session_id"], *victim["delivery_ids"]],
+        [white_label["session_id"], unified["session_id"], "Телефон Секретный", "Модель Секретный", *news])
+    card = expect(await http.get(f"/crm/v1/clients/{ids['client_id']}", headers=intruder_staff), 200)
+    assert card["has_logged_in"] is False and card["last_visit_at"] is None and card["app_name"] is None
+
+    # Once the account has a premise of the intruder, the unified app's session is the
+    # intruder's to see too; the white-label one and the victim's pushes never are.
+    await link(http, intruder_staff, ids["premise_id"], ids["client_id"], role="owner")
+    await _walk_session_routes(
+        http, app, headers, ids, [white_label["session_id"], *victim["delivery_ids"]],
+        [white_label["session_id"], f"Телефон Секретный {victim['slug']}", f"Модель Секретный {victim['slug']}", *news])
+
+    assert await _victims_view(http, victim) == before
+    for login in victim["sessions"].values():
+        assert (await http.put("/app/v1/device", json={}, headers=bearer(login["access_token"]))).status_code == 200

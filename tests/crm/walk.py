@@ -83,3 +83,42 @@ async def call(http, method: str, url: str, headers: dict, *, multipart: bool, j
                                                                       "date": "2026-01-02"},
                                   files={"file": ("walk.xml", b"<import/>", "application/xml")})
     return await http.request(method, url, headers=headers, json=json if method in ("POST", "PATCH", "PUT") else None)
+
+# ---- device sessions (STAFF-04: a session belongs to the app it was opened in) ------------------
+
+SESSION_ROUTE_PARAMS = re.compile(r"\{(session_id|device_id|delivery_id)\b")
+
+
+async def white_label_resident(http, runtime, *, label: str, phone: str) -> dict:
+    """A partner with a white-label app (its brand on its object) and its resident, linked to a
+    premise there, logged in to that app and to the unified app under a device name carrying
+    `label` and the app, with one push of the partner delivered to both devices (recorded, no
+    FCM). `sessions` maps the app id (the brand slug, `domiland`) to its login answer."""
+    import random
+
+    from push.config import PushConfig
+    from push.delivery import Deliverer
+    from push.transport import RecordingTransport
+    from tests.support import bearer, create_brand, create_partner, login_resident, staff_headers
+
+    partner_id = await create_partner(http, name=f"УК {label}")
+    slug = (await create_brand(http, partner_id))["slug"]
+    staff = await staff_headers(http, partner_id)
+    premise_id = await make_premise(http, staff, await make_object(http, staff, f"ЖК {label}", brand_slug=slug))
+    client_id = await make_client(http, staff, "Тайнова", "Тайна", phone)
+    await link(http, staff, premise_id, client_id)
+    sessions = {}
+    for app_id in (slug, "domiland"):
+        login = await login_resident(http, phone, app_id=app_id, name=f"Телефон {label} {app_id}",
+                                     model=f"Модель {label} {app_id}")
+        expect(await http.put("/app/v1/device", headers=bearer(login["access_token"]), json={
+            "fcm_token": f"token-{label}-{app_id}", "os_notifications_enabled": True}), 200)
+        sessions[app_id] = login
+    expect(await http.post("/crm/v1/notifications", headers=staff, json={
+        "client_id": client_id, "type": "news", "title": f"Новости {label}", "body": "Текст"}), 201)
+    await Deliverer(runtime, RecordingTransport(), PushConfig(), rng=random.Random(7)).drain()
+    deliveries = expect(await http.get("/crm/v1/push/deliveries", headers=staff,
+                                       params={"client_id": client_id}), 200)["items"]
+    assert len(deliveries) == 2
+    return {"partner_id": partner_id, "staff": staff, "client_id": client_id, "phone": phone, "slug": slug,
+            "sessions": sessions, "delivery_ids": [d["id"] for d in deliveries]}

@@ -63,7 +63,9 @@ class World:
         return client
 
     async def resident(self, phone: str, **device) -> dict:
-        """Log a resident in; returns the login answer plus `headers`."""
+        """Log a resident in (by default in the partner's white-label app, whose sessions the
+        partner sees: STAFF-04); returns the login answer plus `headers`."""
+        device.setdefault("app_id", self.brand["slug"])
         answer = await login_resident(self.http, phone, **device)
         answer["headers"] = {"Authorization": f"Bearer {answer['access_token']}"}
         return answer

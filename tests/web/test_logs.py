@@ -48,7 +48,7 @@ async def test_an_unhandled_error_logs_no_phone_code_or_token(http, runtime, mon
     key = (await api_key_headers(http, await create_partner(http)))["Authorization"].removeprefix("Bearer ")
     sent: list[str] = []
 
-    async def failing_gateway(db, phone, sms_text):
+    async def failing_gateway(db, phone, sms_text, *, secret=None):
         sent.append(sms_text)
         raise RuntimeError(f"gateway refused {{'phone': '{phone}', 'text': '{sms_text}'}} for ivan@mail.ru with "
                            f"Authorization: Bearer {tokens['access_token']}, refresh {tokens['refresh_token']}, "
@@ -70,7 +70,7 @@ async def test_a_database_error_logs_no_statement_values(http, runtime, monkeypa
     code): the log keeps the statement and drops the values."""
     sent: list[str] = []
 
-    async def broken_recording(db, phone, sms_text):
+    async def broken_recording(db, phone, sms_text, *, secret=None):
         sent.append(sms_text)
         await db.execute(text("INSERT INTO sms_log_that_does_not_exist (phone, text) VALUES (:phone, :text)"),
                          {"phone": phone, "text": sms_text})
