@@ -158,6 +158,8 @@ class PushDelivery(Base):
     resends: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = now_column()
     lease_until: Mapped[datetime | None]
+    # The claim holding a `sending` delivery (push/delivery.py): only its holder writes the outcome.
+    claim_id: Mapped[uuid.UUID | None]
     fcm_message_id: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = now_column()
