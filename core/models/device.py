@@ -147,6 +147,8 @@ class PushDelivery(Base):
         CheckConstraint(sql_in("status", PUSH_STATUSES), name="status"),
         Index("ix_push_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_push_delivery_session", "session_id"),
+        # Only claimed rows carry a claim (cleared when written): a lease renewal finds them here.
+        Index("ix_push_delivery_claim", "claim_id", postgresql_where=text("claim_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

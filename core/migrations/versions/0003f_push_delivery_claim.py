@@ -20,7 +20,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('push_delivery', sa.Column('claim_id', sa.UUID(), nullable=True))
+    # Only claimed rows carry a claim (it is cleared when their outcome is written).
+    op.create_index('ix_push_delivery_claim', 'push_delivery', ['claim_id'], unique=False,
+                    postgresql_where=sa.text('claim_id IS NOT NULL'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_push_delivery_claim', table_name='push_delivery',
+                  postgresql_where=sa.text('claim_id IS NOT NULL'))
     op.drop_column('push_delivery', 'claim_id')
