@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from sqlalchemy import select
 
 from core.models import Account, PushDelivery
@@ -38,12 +39,17 @@ def _worker(runtime, transport=None) -> Deliverer:
                      rng=random.Random(3))
 
 
-async def test_push_05_a_late_writer_whose_claim_was_taken_over_writes_nothing(world, db, clock, runtime):
+@pytest.mark.parametrize("late_answer", [SendResult("retry", error="UNAVAILABLE: try later"),
+                                         SendResult("failed", error="INVALID_ARGUMENT: bad payload")],
+                         ids=["retry", "failed"])
+async def test_push_05_a_late_writer_whose_claim_was_taken_over_writes_nothing(world, db, clock, runtime,
+                                                                              late_answer):
     """Rule: PUSH-05 — worker A's answer comes after its lease ran out and B sent the push again:
-    A's `retry` would have made the delivery `pending` (a third send); it stays `sent`."""
+    A's `retry` would have made the delivery `pending` (a third send), its `failed` would have
+    marked a delivered push failed; it stays `sent`."""
     await _one_push(world, db, "tok-late")
     late, other = _worker(runtime), _worker(runtime)
-    late.transport.answers["tok-late"] = [SendResult("retry", error="UNAVAILABLE: try later")]
+    late.transport.answers["tok-late"] = [late_answer]
     await late.fan_out()
     batch = await late.claim_batch()
     results = await late.send_batch(batch)
