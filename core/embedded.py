@@ -102,14 +102,41 @@ def embedded_database_url(var_dir: str | os.PathLike[str]) -> str:
     with _locked(var):
         _join(var)
         if _pg_handle is None:
-            # Stopping is ours (release): pgserver's own count of users never forgets a killed one.
-            _pg_handle = pgserver.get_server(pgdata, cleanup_mode=None)
+            _pg_handle = _start_postgres(pgserver, pgdata)
             exists = _pg_handle.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
             if "(1 row)" not in exists:
                 _pg_handle.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
             log.info("embedded PostgreSQL is up in %s", pgdata)
     socket_dir = _pg_handle.get_postmaster_info().socket_dir or pgdata
     return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+
+def _start_postgres(pgserver, pgdata: Path):
+    """pgserver's handle of the running server, started if need be. Stopping is ours (release):
+    pgserver's own count of users never forgets a killed one. pgserver gives `pg_ctl start` ten
+    seconds, which a busy machine can exceed while the server comes up all the same: then wait
+    for it and take it as it is."""
+    from pgserver.utils import PostmasterInfo
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return pgserver.get_server(pgdata, cleanup_mode=None)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
+            failed = pgserver.PostgresServer._instances.pop(pgdata, None)
+            if failed is not None:
+                atexit.unregister(failed._cleanup)
+            if time.monotonic() > deadline:
+                raise
+            log.warning("embedded PostgreSQL is slow to start (%s); waiting for it", type(exc).__name__)
+        while time.monotonic() < deadline:
+            try:
+                info = PostmasterInfo.read_from_pgdata(pgdata)
+            except (AssertionError, ValueError):  # the pid file is being written
+                info = False
+            if info is None or (info and (not info.is_running() or info.status == "ready")):
+                break
+            time.sleep(0.2)
 
 
 def _socket_path(redis_dir: Path) -> Path:
