@@ -210,6 +210,29 @@ async def test_push_03_logout_whose_redis_write_after_commit_fails_still_kills_t
     assert logout.status_code == 204  # the logout itself committed and answered as usual
 
 
+async def test_push_03_logout_whose_redis_write_before_commit_fails_is_refused_and_ends_nothing(
+        http, runtime, db, monkeypatch):
+    """Rule: PUSH-03 — Redis refuses the "ending" state written before the logout commits: the
+    logout answers 503 and commits nothing, so no token is reported logged out while it works."""
+    tokens = await login_resident(http, PHONE)
+    real_set = runtime.redis.set
+
+    async def set_failing_before_commit(key, value, *args, **kwargs):
+        if key == f"sess:{tokens['session_id']}" and value in ("2", b"2"):
+            raise RedisConnectionError("Connection reset by peer")
+        return await real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(runtime.redis, "set", set_failing_before_commit)
+    logout = await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"]))
+    monkeypatch.undo()
+    assert logout.status_code == 503
+    assert await db.scalar(select(DeviceSession.deactivated_at)
+                           .where(DeviceSession.id == uuid.UUID(tokens["session_id"]))) is None
+    expect(await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"])), 204)  # again: done
+    refused = await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"]))
+    assert refused.status_code == 401
+
+
 async def test_push_03_a_session_ended_without_its_cache_renewed_stops_at_the_next_activity_stamp(
         http, runtime, db):
     """Rule: PUSH-03 — a session row ended by a plain statement (no cache write at all) with
