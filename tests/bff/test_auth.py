@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import String, Text, cast, func, select
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import String, Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from core.auth.service import deactivate_session
+from core.auth.service import authenticate, deactivate_session
 from core.db import commit
 from core.models import Account, Base, DeviceSession, SmsMessage
 from core.security import sha256_hex
@@ -180,6 +181,95 @@ async def test_session_state_survives_a_redis_flush(http, runtime):
     await runtime.redis.flushdb()
     response = await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"]))
     assert response.status_code == 401
+
+
+class _ReadThen:
+    """The request's database session, which runs `then` right after the first statement read."""
+
+    def __init__(self, db, then):
+        self.db, self.then = db, then
+
+    async def execute(self, *args, **kwargs):
+        result = await self.db.execute(*args, **kwargs)
+        then, self.then = self.then, None
+        if then is not None:
+            await then()
+        return result
+
+
+async def test_push_03_a_refill_that_read_before_the_logout_does_not_revive_the_token(http, runtime, db):
+    """Rule: PUSH-03 — the session state's refill reads the database (active), the logout commits,
+    then the refill writes: the token is refused from the next request on, not 5 minutes later."""
+    tokens = await login_resident(http, PHONE)
+    session_id = tokens["session_id"]
+    await runtime.redis.delete(f"sess:{session_id}")            # the cached state expired
+    await runtime.redis.set(f"touch:{session_id}", "1", ex=60)  # activity stamped a moment ago
+
+    async def log_out() -> None:
+        expect(await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"])), 204)
+
+    # The request that started before the logout is let through; what it writes must not outlive it.
+    await authenticate(runtime, lambda: _ReadThen(db, log_out), tokens["access_token"])
+    response = await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401 and response.json()["code"] == "session_inactive"
+
+
+async def test_push_03_logout_whose_redis_write_after_commit_fails_still_kills_the_token(http, runtime,
+                                                                                        monkeypatch):
+    """Rule: PUSH-03 — Redis misses the "dead" state written after the logout committed (with the
+    session's "active" state cached): the token is refused at once all the same."""
+    tokens = await login_resident(http, PHONE)
+    expect(await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"])), 200)
+    real_set = runtime.redis.set
+
+    async def set_failing_after_commit(key, value, *args, **kwargs):
+        if key == f"sess:{tokens['session_id']}" and value in ("0", b"0"):
+            raise RedisConnectionError("Connection reset by peer")
+        return await real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(runtime.redis, "set", set_failing_after_commit)
+    logout = await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"]))
+    monkeypatch.undo()
+    response = await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401 and response.json()["code"] == "session_inactive"
+    assert logout.status_code == 204  # the logout itself committed and answered as usual
+
+
+async def test_push_03_logout_whose_redis_write_before_commit_fails_is_refused_and_ends_nothing(
+        http, runtime, db, monkeypatch):
+    """Rule: PUSH-03 — Redis refuses the "ending" state written before the logout commits: the
+    logout answers 503 and commits nothing, so no token is reported logged out while it works."""
+    tokens = await login_resident(http, PHONE)
+    real_set = runtime.redis.set
+
+    async def set_failing_before_commit(key, value, *args, **kwargs):
+        if key == f"sess:{tokens['session_id']}" and value in ("2", b"2"):
+            raise RedisConnectionError("Connection reset by peer")
+        return await real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(runtime.redis, "set", set_failing_before_commit)
+    logout = await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"]))
+    monkeypatch.undo()
+    assert logout.status_code == 503
+    assert await db.scalar(select(DeviceSession.deactivated_at)
+                           .where(DeviceSession.id == uuid.UUID(tokens["session_id"]))) is None
+    expect(await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"])), 204)  # again: done
+    refused = await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"]))
+    assert refused.status_code == 401
+
+
+async def test_push_03_a_session_ended_without_its_cache_renewed_stops_at_the_next_activity_stamp(
+        http, runtime, db):
+    """Rule: PUSH-03 — a session row ended by a plain statement (no cache write at all) with
+    "active" cached: the once-a-minute activity stamp checks the database and refuses it."""
+    tokens = await login_resident(http, PHONE)
+    expect(await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"])), 200)
+    await db.execute(update(DeviceSession).where(DeviceSession.id == uuid.UUID(tokens["session_id"]))
+                     .values(deactivated_at=runtime.clock.now()))
+    await db.commit()
+    await runtime.redis.delete(f"touch:{tokens['session_id']}")  # a minute has passed
+    response = await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401 and response.json()["code"] == "session_inactive"
 
 
 @pytest.mark.parametrize("header", ["", "Bearer", "Bearer garbage", "Basic abc", "Bearer a.b.c"])
