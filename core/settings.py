@@ -9,6 +9,7 @@ from typing import Literal
 
 import msgspec
 
+from core.database_url import connect_options
 from core.errors import ConfigurationError
 
 AppEnv = Literal["development", "test", "production"]
@@ -130,6 +131,11 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigurationError(f"invalid configuration: {exc}") from exc
+    if settings.database_url:
+        try:
+            connect_options(settings.database_url)  # a URL no pool can use fails at start, not per request
+        except ValueError as exc:
+            raise ConfigurationError(f"invalid configuration: {exc}") from exc
     settings = _with_dev_secret(settings)
     check_settings(settings)
     return settings

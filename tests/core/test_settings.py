@@ -46,6 +46,8 @@ def test_development_generates_and_keeps_a_token_secret(tmp_path):
 def test_invalid_values_are_reported():
     with pytest.raises(ConfigurationError, match="invalid configuration"):
         load_settings({"APP_ENV": "staging"})
+    with pytest.raises(ConfigurationError, match="channel_binding"):
+        load_settings({"DATABASE_URL": "postgresql://app@db/app?channel_binding=require"})
     with pytest.raises(ConfigurationError):
         load_settings({"ACCESS_TOKEN_TTL": "soon"})
 
