@@ -20,6 +20,7 @@ from core.screen_cache import ScreenCache
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import SmsProvider, make_sms_provider
+from core.storage import storage_from
 
 log = logging.getLogger(__name__)
 
@@ -80,4 +81,5 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         redis=redis,
         tokens=TokenCodec(settings.verification_secrets, clock),
         sms=make_sms_provider(settings.sms_provider, settings.sms_webhook_url),
+        extras={"storage": storage_from(settings)},
     )
