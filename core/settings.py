@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     aws_region: str | None = None
     max_body_size: int = 25 * 1024 * 1024
     log_level: str = "INFO"
+    # `bff worker`'s GET /metrics (core/metrics.py); None: not served.
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "0.0.0.0"
     # When None: background jobs run inside `serve` unless APP_ENV=production.
     worker_in_process: bool | None = None
 
@@ -120,6 +123,8 @@ _ENV_NAMES = {
     "max_body_size": "MAX_BODY_SIZE",
     "log_level": "LOG_LEVEL",
     "worker_in_process": "WORKER_IN_PROCESS",
+    "worker_metrics_port": "WORKER_METRICS_PORT",
+    "worker_metrics_host": "WORKER_METRICS_HOST",
 }
 
 

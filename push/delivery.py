@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
+from core.metrics import count_push_outcomes
 from core.runtime import Runtime
 from push import rules
 from push.config import PushConfig
@@ -244,6 +245,7 @@ class Deliverer:
         async with self.rt.sessionmaker() as db:
             await out.write(db)
             await commit(db)
+        count_push_outcomes(out.counts)
         log.debug("push batch: %s", out.counts)
 
     async def release_batch(self, batch: list[Claimed]) -> None:

@@ -88,7 +88,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await run_worker(rt, stop=stop)
+            await run_worker(rt, stop=stop, metrics_port=settings.worker_metrics_port)
         finally:
             await rt.close()
 
