@@ -3,8 +3,9 @@ pg_hba, a self-signed certificate, password authentication), reached with the op
 providers hand out (`sslmode=require`, `application_name`, `sslrootcert` with `verify-full`). The
 migrations, the ORM's engine and the screens' raw read pool all connect through it; with the
 statement cache off (what PgBouncer in transaction mode needs) no connection keeps a named
-prepared statement. The server is the machine's PostgreSQL binaries (pgserver's build has no
-TLS), started once per test session on a free loopback port."""
+prepared statement, and the app works through a real PgBouncer in transaction mode. The server is
+the machine's PostgreSQL binaries (pgserver's build has no TLS) and Debian's pgbouncer, each
+started once per test session on a free loopback port."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import signal
 import socket
 import subprocess
 import tempfile
+import textwrap
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from core.migrate import upgrade_async
+from core.reads import connect_args
 from core.runtime import open_runtime
 from tests.bff.screens.test_statement_count import SCREENS, _world
 from tests.support import expect
@@ -128,7 +132,7 @@ async def tls_postgres() -> AsyncIterator[TlsPostgres]:
                 await asyncio.sleep(0.1)
         else:
             raise RuntimeError("the TLS PostgreSQL did not start: " + (folder / "server.log").read_text())
-        for database in ("managed", "bouncer"):
+        for database in ("managed", "bouncer", "pooled"):
             await admin.execute(f'CREATE DATABASE "{database}"')
         await admin.close()
         yield pg
@@ -142,15 +146,62 @@ async def tls_postgres() -> AsyncIterator[TlsPostgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def pgbouncer(tls_postgres) -> AsyncIterator[int]:
+    """PgBouncer in transaction mode in front of the TLS server's `pooled` database, with two
+    server connections that its clients' transactions take turns on. Its port."""
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not os.path.exists(binary):
+        pytest.skip("PgBouncer is not installed (Debian package pgbouncer)")
+    user = "postgres" if os.geteuid() == 0 else None  # it refuses to run as root
+    folder = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
+    port = _free_port()
+    (folder / "userlist.txt").write_text(f'"app" "{tls_postgres.password}"\n')
+    (folder / "pgbouncer.ini").write_text(textwrap.dedent(f"""
+        [databases]
+        pooled = host=127.0.0.1 port={tls_postgres.port} dbname=pooled
+        [pgbouncer]
+        listen_addr = 127.0.0.1
+        listen_port = {port}
+        unix_socket_dir =
+        auth_type = scram-sha-256
+        auth_file = {folder / "userlist.txt"}
+        pool_mode = transaction
+        default_pool_size = 2
+        max_client_conn = 50
+        server_tls_sslmode = require
+        """))
+    if user:
+        entry = pwd.getpwnam(user)
+        for path in (folder, folder / "userlist.txt", folder / "pgbouncer.ini"):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    log = open(folder / "pgbouncer.log", "wb")
+    bouncer = subprocess.Popen([binary, str(folder / "pgbouncer.ini")], stdout=log, stderr=log, user=user)
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if bouncer.poll() is not None:
+                raise RuntimeError("PgBouncer did not start: " + (folder / "pgbouncer.log").read_text())
+            time.sleep(0.1)
+        yield port
+    finally:
+        bouncer.terminate()
+        bouncer.wait(timeout=10)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 async def served(base_settings, clock):
     """`serve` as a deployment runs it on a given DATABASE_URL: `bff migrate`, then the app with
     the runtime `open_runtime` makes (ORM engine and raw read pool on that URL)."""
     runtimes = []
 
-    async def serve(url: str) -> tuple[httpx.AsyncClient, object]:
+    async def serve(url: str, **overrides) -> tuple[httpx.AsyncClient, object]:
         await upgrade_async(url)
-        settings = msgspec.structs.replace(base_settings, database_url=url)
+        settings = msgspec.structs.replace(base_settings, database_url=url, **overrides)
         runtime = open_runtime(settings, clock=clock, pool_size=2)
         runtimes.append(runtime)
         app = create_app(settings, runtime=runtime)
@@ -165,10 +216,11 @@ async def served(base_settings, clock):
         await (held.aclose() if isinstance(held, httpx.AsyncClient) else held.close())
 
 
-async def _screens(http, clock) -> None:
+async def _screens(http, clock) -> tuple[dict, str]:
     auth, premise = await _world(http, clock, premises=2, orders=2)
     for path in SCREENS:
         expect(await http.get(path.format(premise=premise), headers=auth), 200)
+    return auth, premise
 
 
 async def test_a_tls_only_server_refuses_plain_connections(tls_postgres):
@@ -205,3 +257,42 @@ async def test_statement_cache_off_leaves_no_prepared_statement_behind(tls_postg
     assert await runtime.reads.fetchval(named) == 0
     async with runtime.engine.connect() as connection:
         assert (await connection.exec_driver_sql(named)).scalar() == 0
+
+
+def _through_bouncer(pg: TlsPostgres, port: int, **options: str) -> str:
+    return pg.url("pooled", **options).replace(f":{pg.port}/", f":{port}/")
+
+
+async def test_behind_pgbouncer_in_transaction_mode_with_the_statement_cache_off(tls_postgres, pgbouncer, served,
+                                                                                 clock):
+    """Rule: APP-PREM-01 — through PgBouncer's transaction pooling a cached (named) statement is
+    gone when the next transaction lands on another server connection; with
+    `statement_cache_size=0` the migrations, the ORM and the read pool all work through it."""
+    cached = _through_bouncer(tls_postgres, pgbouncer)
+    first, second = [await asyncpg.connect(**connect_args(cached)) for _ in range(2)]
+    try:
+        busy = first.transaction()
+        await busy.start()
+        await first.fetchval("SELECT 1")           # holds one server connection
+        assert await second.fetchval("SELECT 2") == 2  # prepared and cached on the other one
+        await busy.commit()                        # the first is free again, and taken next
+        with pytest.raises(asyncpg.exceptions.InvalidSQLStatementNameError):
+            await second.fetchval("SELECT 2")      # its cached statement is not on that one
+    finally:
+        await first.close()
+        await second.close()
+
+    http, runtime = await served(_through_bouncer(tls_postgres, pgbouncer, statement_cache_size="0"),
+                                 screen_cache_seconds=0)
+    auth, premise = await _screens(http, clock)  # sequential: on the server connection used last
+    other = await asyncpg.connect(**connect_args(_through_bouncer(tls_postgres, pgbouncer, statement_cache_size="0")))
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.fetchval("SELECT 1")  # takes that server connection: the app gets the other one
+        for path in SCREENS:
+            expect(await http.get(path.format(premise=premise), headers=auth), 200)
+        await held.rollback()
+    finally:
+        await other.close()
+    assert runtime.reads._pool is not None
