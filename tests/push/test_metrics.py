@@ -3,7 +3,6 @@ the database when scraped, on the API's /metrics and the worker's), and the outc
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from push import api
 from tests.push.conftest import new_phone
