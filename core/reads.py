@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
-from core.db import async_url
+from core.database_url import connect_options
 
 
 class DatabaseUnavailable(ConnectionError):
@@ -25,14 +24,9 @@ _UNAVAILABLE = (OSError, asyncpg.exceptions.PostgresConnectionError, asyncpg.exc
                 asyncpg.exceptions.CrashShutdownError, asyncpg.exceptions.TooManyConnectionsError)
 
 
-def connect_args(url: str) -> dict:
-    parsed = make_url(async_url(url))
-    args = {"user": parsed.username, "password": parsed.password, "database": parsed.database,
-            "host": parsed.host, "port": parsed.port}
-    socket_dir = parsed.query.get("host")  # the embedded server listens on a unix socket
-    if socket_dir:
-        args["host"] = socket_dir if isinstance(socket_dir, str) else socket_dir[0]
-    return {k: v for k, v in args.items() if v is not None}
+def connect_args(url: str, **defaults: object) -> dict:
+    """`asyncpg.connect` / `create_pool` arguments for DATABASE_URL (core/database_url.py)."""
+    return connect_options(url).asyncpg_args(**defaults)
 
 
 async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
@@ -45,9 +39,8 @@ class ReadPool:
     """Opened on first use (inside the serving event loop), closed with the runtime."""
 
     def __init__(self, url: str, size: int, *, timeout: float = 5.0, command_timeout: float = 30.0) -> None:
-        self._args = connect_args(url)
+        self._args = connect_args(url, timeout=timeout)  # the URL's connect_timeout wins
         self._size = size
-        self._timeout = timeout
         self._command_timeout = command_timeout
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
@@ -56,7 +49,7 @@ class ReadPool:
         async with self._lock:  # the first requests arrive together: one pool, not one each
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    **self._args, min_size=1, max_size=self._size, timeout=self._timeout,
+                    **self._args, min_size=1, max_size=self._size,
                     command_timeout=self._command_timeout, max_inactive_connection_lifetime=300,
                     reset=_nothing_to_reset)
         return self._pool

@@ -22,6 +22,7 @@ from core.screen_cache import ScreenCache
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import SmsProvider, make_sms_provider
+from core.storage import storage_from
 
 log = logging.getLogger(__name__)
 
@@ -92,4 +93,5 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         redis=redis,
         tokens=TokenCodec(settings.verification_secrets, clock),
         sms=make_sms_provider(settings),
+        extras={"storage": storage_from(settings)},
     )

@@ -9,7 +9,10 @@ from typing import Literal
 
 import msgspec
 
+from core import embedded
+from core.database_url import connect_options
 from core.errors import ConfigurationError
+from core.storage import storage_from
 
 AppEnv = Literal["development", "test", "production"]
 SmsProviderName = Literal["debug", "webhook", "disabled"]
@@ -61,10 +64,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Lifetime of a cached app screen read (core/screen_cache.py; writes renew them anyway); 0: off.
     screen_cache_seconds: int = 60
     var_dir: str = "var"
+    # Where stored files live (core/storage.py): unset, var_dir/files; file:///path; s3://bucket/prefix.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    aws_region: str | None = None
     max_body_size: int = 25 * 1024 * 1024
     log_level: str = "INFO"
     # `text` lines or one JSON object a line (request id, route, partner id) for log shippers.
     log_format: Literal["text", "json"] = "text"
+    # `bff worker`'s GET /metrics (core/metrics.py); None: not served.
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "0.0.0.0"
     # When None: background jobs run inside `serve` unless APP_ENV=production.
     worker_in_process: bool | None = None
 
@@ -133,10 +145,17 @@ _ENV_NAMES = {
     "screen_cache_seconds": "SCREEN_CACHE_SECONDS",
     "db_pool_size": "DB_POOL_SIZE",
     "var_dir": "VAR_DIR",
+    "storage_url": "STORAGE_URL",
+    "s3_endpoint_url": "S3_ENDPOINT_URL",
+    "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "aws_region": "AWS_REGION",
     "max_body_size": "MAX_BODY_SIZE",
     "log_level": "LOG_LEVEL",
     "log_format": "LOG_FORMAT",
     "worker_in_process": "WORKER_IN_PROCESS",
+    "worker_metrics_port": "WORKER_METRICS_PORT",
+    "worker_metrics_host": "WORKER_METRICS_HOST",
 }
 
 
@@ -161,8 +180,18 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigurationError(f"invalid configuration: {exc}") from exc
+    if settings.database_url:
+        try:
+            connect_options(settings.database_url)  # a URL no pool can use fails at start, not per request
+        except ValueError as exc:
+            raise ConfigurationError(f"invalid configuration: {exc}") from exc
+    try:
+        storage_from(settings)
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid configuration: {exc}") from exc
     settings = _with_dev_secret(settings)
     check_settings(settings)
+    embedded.check_installed(settings.database_url, settings.redis_url or ",".join(settings.redis_sentinels))
     return settings
 
 
@@ -213,6 +242,9 @@ def check_settings(settings: Settings) -> None:
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
             problems.append(f"REDIS_SENTINELS: {address!r} is not host:port")
+    if not settings.storage_url:
+        problems.append("STORAGE_URL is unset: uploaded files would stay on this machine's disk (./var/files); "
+                        "name the storage: s3://bucket/prefix, or file:///path of a mount every machine shares")
     if settings.sms_provider == "webhook" and not settings.sms_webhook_url:
         problems.append("SMS_PROVIDER=webhook needs SMS_WEBHOOK_URL")
     if problems:

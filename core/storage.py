@@ -1,18 +1,38 @@
-"""Stored files (premise documents) behind a small interface, so the local folder used in
-development and tests can give way to an object store without touching the services."""
+"""Stored files (premise documents, residents' photos, import files) behind a small interface:
+a local folder (development, tests, or a shared mount named on purpose) or S3-compatible object
+storage, which every API and worker machine reads alike. `STORAGE_URL` chooses:
+
+- unset: `./var/files` under VAR_DIR, this machine's disk only;
+- `file:///srv/files`: that folder (a mount the machines share, named on purpose);
+- `s3://bucket/prefix`: S3-compatible storage (AWS, MinIO, Yandex Object Storage, ...), endpoint and
+  keys from S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+
+Files go through the service both ways (no public bucket URL is ever handed out: every download
+is authorised by the API) and stream both ways: an upload is sent in parts (multipart upload) as
+it is read, a download is fetched a range at a time as the client takes it, so no file is ever
+held whole in memory. The S3 client is obstore (Rust's object_store): one compiled wheel with no
+Python dependencies, async without threads."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit
 
 import anyio
 
-from core.runtime import Runtime
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+    from core.settings import Settings
 
 CHUNK = 1024 * 1024
+# S3 parts: 5 MiB is S3's smallest part; two in flight keep an upload's memory near 10 MiB.
+PART_SIZE = 5 * 1024 * 1024
+PARTS_IN_FLIGHT = 2
+# A download is fetched this much at a time: each request is short whatever the client's pace.
+RANGE_SIZE = 4 * 1024 * 1024
 
 
 @runtime_checkable
@@ -21,7 +41,7 @@ class Storage(Protocol):
         """Store the whole of `source` (read from its current position) under `key`."""
 
     def open(self, key: str) -> AsyncIterator[bytes]:
-        """The stored bytes, chunk by chunk."""
+        """The stored bytes, chunk by chunk; FileNotFoundError when `key` holds nothing."""
 
     async def delete(self, key: str) -> None:
         """Forget `key`; a missing key is no error."""
@@ -59,9 +79,71 @@ class LocalStorage:
         await anyio.to_thread.run_sync(lambda: self._path(key).unlink(missing_ok=True))
 
 
+class S3Storage:
+    """Objects in an S3-compatible bucket, under `prefix`."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, endpoint: str | None = None, region: str | None = None,
+                 access_key_id: str | None = None, secret_access_key: str | None = None) -> None:
+        from obstore.store import S3Store
+
+        config = {key: value for key, value in (
+            ("endpoint", endpoint), ("region", region), ("access_key_id", access_key_id),
+            ("secret_access_key", secret_access_key)) if value}
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self._store = S3Store(bucket, prefix=self.prefix or None, config=config, client_options={
+            # a local MinIO or test server speaks plain HTTP; a real endpoint keeps HTTPS only
+            "allow_http": bool(endpoint and endpoint.startswith("http://")),
+            "connect_timeout": "5s", "timeout": "60s"})
+
+    async def put(self, key: str, source: BinaryIO) -> None:
+        import obstore
+
+        # A file longer than one part goes up as a multipart upload, read part by part.
+        await obstore.put_async(self._store, key, source, chunk_size=PART_SIZE, max_concurrency=PARTS_IN_FLIGHT)
+
+    async def open(self, key: str) -> AsyncIterator[bytes]:
+        import obstore
+
+        head = await obstore.head_async(self._store, key)  # FileNotFoundError when missing
+        size, offset = head["size"], 0
+        while offset < size:
+            # Each range is read from the version the HEAD saw, should the key be written meanwhile.
+            options = {"range": (offset, min(offset + RANGE_SIZE, size))}
+            if head["e_tag"]:
+                options["if_match"] = head["e_tag"]
+            result = await obstore.get_async(self._store, key, options=options)
+            async for chunk in result.stream(min_chunk_size=CHUNK):
+                offset += len(chunk)
+                yield bytes(chunk)
+
+    async def delete(self, key: str) -> None:
+        import obstore
+
+        await obstore.delete_async(self._store, key)  # S3 deletes a missing key without complaint
+
+
+def storage_from(settings: Settings) -> Storage:
+    """The storage STORAGE_URL names (see the module text); ValueError says what is wrong."""
+    url = settings.storage_url
+    if not url:
+        return LocalStorage(Path(settings.var_dir) / "files")
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            raise ValueError("STORAGE_URL=file:// needs an absolute path: file:///srv/files")
+        return LocalStorage(Path(unquote(parts.path)))
+    if parts.scheme == "s3":
+        if not parts.netloc:
+            raise ValueError("STORAGE_URL=s3:// needs a bucket: s3://bucket/prefix")
+        return S3Storage(parts.netloc, unquote(parts.path), endpoint=settings.s3_endpoint_url,
+                         region=settings.aws_region, access_key_id=settings.aws_access_key_id,
+                         secret_access_key=settings.aws_secret_access_key)
+    raise ValueError(f"STORAGE_URL must be file:///path or s3://bucket/prefix (not {parts.scheme}://)")
+
+
 def storage_of(rt: Runtime) -> Storage:
-    """The process's storage: a folder under var_dir unless the runtime was given another one."""
+    """The process's storage, made from its settings on first use unless the runtime was given one."""
     storage = rt.extras.get("storage")
     if storage is None:
-        storage = rt.extras["storage"] = LocalStorage(Path(rt.settings.var_dir) / "files")
+        storage = rt.extras["storage"] = storage_from(rt.settings)
     return storage

@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
+from core.metrics import count_push_outcomes
 from core.runtime import Runtime
 from core.scope import session_seen_sql
 from push import rules
@@ -335,6 +336,7 @@ class Deliverer:
             # Written or not, this worker lets the claim go: unwritten rows return when the lease ends.
             if batch:
                 self.held.discard(batch[0].claim)
+        count_push_outcomes(out.counts)
         if written < len(batch):
             log.warning("%d of %d push outcomes were not written: their lease ran out and another worker "
                         "claimed them again", len(batch) - written, len(batch))

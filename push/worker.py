@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
+from core.metrics import serve_metrics
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,17 @@ async def run_periodic(rt: Runtime, stop: asyncio.Event, tick: float) -> None:
 
 
 async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: float = 1.0,
-                     push: bool = True) -> None:
+                     push: bool = True, metrics_port: int | None = None) -> None:
+    """`metrics_port`: serve `GET /metrics` there (`bff worker` with WORKER_METRICS_PORT; the
+    worker run inside `serve` is counted by the API's own /metrics)."""
     from push.service import open_push, run_push
 
     stop = stop or asyncio.Event()
     log.info("worker started with jobs: push.deliver, %s", ", ".join(job.name for job in registered_jobs()))
+    scrape = None
+    if metrics_port is not None:
+        scrape = await serve_metrics(rt, rt.settings.worker_metrics_host, metrics_port)
+        log.info("worker metrics on http://%s:%d/metrics", rt.settings.worker_metrics_host, metrics_port)
     tasks = [asyncio.create_task(run_periodic(rt, stop, tick), name="periodic jobs")]
     deliverer = None
     if push:
@@ -87,4 +94,7 @@ async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: fl
         await asyncio.gather(*tasks, return_exceptions=True)
         if deliverer is not None:
             await deliverer.transport.close()
+        if scrape is not None:
+            scrape.close()
+            await scrape.wait_closed()
     log.info("worker stopped")

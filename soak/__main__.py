@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from soak import report, seed
 from soak.stack import Stack
@@ -172,7 +172,9 @@ async def soak(knobs: Knobs) -> int:
                 if tail := stack.log_tail(name):
                     print(f"--- {name} log\n{tail}", file=sys.stderr)
             return 2
-        engine = create_async_engine(stack.database_url)
+        from core.db import create_engine
+
+        engine = create_engine(stack.database_url, pool_size=5)
         print(f"stack: database {database}, Redis on port {stack.redis_port}, API on {stack.base_url}, "
               f"fake FCM on {stack.fcm_url}", flush=True)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)

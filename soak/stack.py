@@ -20,8 +20,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,20 +78,19 @@ class Stack:
 
     # ---- database ---------------------------------------------------------------------------
     async def create_database(self) -> str:
-        from core.db import async_url
+        from core.database_url import with_database
+        from core.db import create_engine
 
-        configured = os.environ.get("DATABASE_URL", "").strip()
-        if configured:
-            base = make_url(async_url(configured))
-        else:
+        base = os.environ.get("DATABASE_URL", "").strip()
+        if not base:
             from core import embedded
 
-            base = make_url(embedded.embedded_database_url(os.environ.get("VAR_DIR", "var")))
+            base = embedded.embedded_database_url(os.environ.get("VAR_DIR", "var"))
         self._database = f"soak_{uuid.uuid4().hex[:8]}"
-        self._admin_engine = create_async_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        self._admin_engine = create_engine(with_database(base, "postgres"), pool_size=1, isolation_level="AUTOCOMMIT")
         async with self._admin_engine.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{self._database}"'))
-        self.database_url = base.set(database=self._database).render_as_string(hide_password=False)
+        self.database_url = with_database(base, self._database)
         return self._database
 
     async def drop_database(self) -> None:

@@ -20,6 +20,7 @@ from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from web.deps import COMMON, commit_request_session, session_middleware
 from web.health import HealthController
+from web.metrics import MetricsController, metrics_middleware
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def route_handlers() -> list:
     from crm.registration.controller import RegistrationController
     from bff.app_controllers import APP_SCREEN_CONTROLLERS
 
-    return [HealthController, AppAuthController, PlatformAdminController, AuditController, StaffAuthController, WhoAmIController,
+    return [HealthController, MetricsController, AppAuthController, PlatformAdminController, AuditController, StaffAuthController, WhoAmIController,
             ObjectController, PremiseController, ClientController, ImportController, ExcelController, FeedController, OrderController, ActivityController,
             DocumentController, DeviceController, PushCrmController, RegistrationController, PeopleController,
             *APP_SCREEN_CONTROLLERS]
@@ -132,7 +133,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         dependencies=COMMON,
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id_header],
-        middleware=[session_middleware],
+        middleware=[metrics_middleware, session_middleware],
         after_request=commit_request_session,
         lifespan=[lifespan],
         openapi_config=openapi_config(),

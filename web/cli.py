@@ -14,8 +14,8 @@ from web.logs import configure_logging
 DESCRIPTION = """Resident app backend.
 
 Configuration comes from the environment: DATABASE_URL and REDIS_URL (unset: embedded
-PostgreSQL and Redis under ./var/), PLATFORM_ADMIN_TOKEN, SMS_PROVIDER, FCM_CREDENTIALS,
-APP_ENV, TOKEN_SECRET. See the README."""
+PostgreSQL and Redis under ./var/), STORAGE_URL (unset: ./var/files), PLATFORM_ADMIN_TOKEN,
+SMS_PROVIDER, FCM_CREDENTIALS, APP_ENV, TOKEN_SECRET, WORKER_METRICS_PORT. See the README."""
 
 
 def _settings() -> Settings:
@@ -90,7 +90,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await run_worker(rt, stop=stop)
+            await run_worker(rt, stop=stop, metrics_port=settings.worker_metrics_port)
         finally:
             await rt.close()
 

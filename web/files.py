@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
+from core.errors import NotFound
 from core.models import Document
 from core.runtime import Runtime
 from core.storage import Storage, storage_of
@@ -29,7 +31,27 @@ def content_disposition(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def download(storage: Storage, document: Document) -> Stream:
-    return Stream(storage.open(document.storage_key), media_type=document.content_type, headers={
+async def stored(storage: Storage, key: str, *, missing: str) -> AsyncIterator[bytes]:
+    """The bytes under `key`, the first chunk already read: a file the storage does not hold
+    answers 404 `missing` before any header is sent, never a 200 with an empty or cut body."""
+    chunks = storage.open(key)
+    try:
+        first = await anext(chunks)
+    except FileNotFoundError:
+        raise NotFound(missing) from None
+    except StopAsyncIteration:
+        first = b""
+
+    async def rest() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return rest()
+
+
+async def download(storage: Storage, document: Document) -> Stream:
+    chunks = await stored(storage, document.storage_key, missing="Файл документа не найден")
+    return Stream(chunks, media_type=document.content_type, headers={
         "Content-Disposition": content_disposition(document.file_name), "Content-Length": str(document.size),
         "X-Content-Type-Options": "nosniff"})

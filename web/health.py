@@ -15,9 +15,20 @@ class HealthAnswer(Output, kw_only=True):
     redis: str
 
 
+class LiveAnswer(Output, kw_only=True):
+    status: str
+
+
 class HealthController(Controller):
     path = "/health"
     tags = ["Health"]
+
+    @get("/live", operation_id="GetLiveness", cache=False)
+    async def live(self) -> LiveAnswer:
+        """Liveness: 200 while the process can answer at all. It asks nothing of PostgreSQL or Redis,
+        so an orchestrator never restarts a healthy process because a dependency is away (that is
+        what the readiness check `GET /health` reports)."""
+        return LiveAnswer(status="ok")
 
     @get("/", operation_id="GetHealth", cache=False)
     async def health(self, runtime: Runtime) -> Response[HealthAnswer]:

@@ -7,9 +7,8 @@ import asyncio
 
 from alembic import context
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.db import async_url
+from core.db import create_engine
 from core.models import Base
 
 MIGRATION_LOCK_ID = 72_460_011
@@ -25,7 +24,7 @@ def _run(connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(async_url(config.get_main_option("sqlalchemy.url")))
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), pool_size=1)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

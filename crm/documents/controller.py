@@ -69,7 +69,7 @@ class DocumentController(Controller):
          responses={**problems(400, 401, 404), **FILE_RESPONSE})
     async def download(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                        storage: Storage) -> Stream:
-        return download(storage, await service.get_document(db, actor, path_id(document_id)))
+        return await download(storage, await service.get_document(db, actor, path_id(document_id)))
 
     @patch("/documents/{document_id:str}", operation_id="UpdateDocument", opt=EDIT,
            responses=problems(400, 401, 403, 404))

@@ -13,6 +13,7 @@ PRODUCTION = {
     "APP_ENV": "production", "SMS_PROVIDER": "webhook", "SMS_WEBHOOK_URL": "https://sms.example.com/send",
     "TOKEN_SECRET": STRONG, "PLATFORM_ADMIN_TOKEN": STRONG[::-1],
     "DATABASE_URL": "postgresql://app@db/app", "REDIS_URL": "redis://cache:6379/0",
+    "STORAGE_URL": "s3://resident-files/prod",
 }
 
 
@@ -38,6 +39,7 @@ def test_redis_behind_sentinels_needs_no_redis_host():
     ({"REDIS_URL": ""}, "embedded Redis"),
     ({"SMS_WEBHOOK_URL": ""}, "SMS_WEBHOOK_URL"),
     ({"REDIS_SENTINELS": "sentinel-a:26379,sentinel-b"}, "'sentinel-b' is not host:port"),
+    ({"STORAGE_URL": ""}, "STORAGE_URL is unset"),
 ])
 def test_production_refuses(change, complaint):
     with pytest.raises(ConfigurationError, match=complaint):
@@ -82,6 +84,8 @@ def test_debug_sms_is_announced_loudly_at_start_up(tmp_path, caplog):
 def test_invalid_values_are_reported():
     with pytest.raises(ConfigurationError, match="invalid configuration"):
         load_settings({"APP_ENV": "staging"})
+    with pytest.raises(ConfigurationError, match="channel_binding"):
+        load_settings({"DATABASE_URL": "postgresql://app@db/app?channel_binding=require"})
     with pytest.raises(ConfigurationError):
         load_settings({"ACCESS_TOKEN_TTL": "soon"})
 
@@ -95,3 +99,24 @@ def test_cli_refuses_to_start_in_production_with_debug_sms(monkeypatch, capsys):
         main(["migrate"])
     assert exit_info.value.code == 2
     assert "SMS_PROVIDER=debug" in capsys.readouterr().err
+
+
+def test_production_takes_local_disk_only_when_named_on_purpose():
+    """A shared mount named by STORAGE_URL=file:///… is a choice; the default ./var/files is not."""
+    from core.storage import LocalStorage, S3Storage, storage_from
+
+    settings = load_settings({**PRODUCTION, "STORAGE_URL": "file:///srv/shared-files"})
+    storage = storage_from(settings)
+    assert isinstance(storage, LocalStorage) and str(storage.root) == "/srv/shared-files"
+    s3 = storage_from(load_settings({**PRODUCTION, "S3_ENDPOINT_URL": "http://127.0.0.1:9000"}))
+    assert isinstance(s3, S3Storage) and (s3.bucket, s3.prefix) == ("resident-files", "prod")
+
+
+@pytest.mark.parametrize("url, complaint", [
+    ("ftp://files.example.com/x", "file:///path or s3://bucket/prefix"),
+    ("s3:///prefix-without-bucket", "needs a bucket"),
+    ("file://relative/path", "absolute path"),
+])
+def test_storage_url_that_names_no_storage_is_refused(url, complaint):
+    with pytest.raises(ConfigurationError, match=complaint):
+        load_settings({"STORAGE_URL": url})

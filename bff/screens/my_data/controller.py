@@ -18,7 +18,7 @@ from core.errors import NotFound
 from core.residents import my_data
 from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
-from web.files import STORAGE
+from web.files import STORAGE, stored
 from web.ids import path_id
 from web.problems import problems
 from web.schemas import changes_of
@@ -62,16 +62,5 @@ class MyDataController(Controller):
         media = {v: k for k, v in my_data.PHOTO_TYPES.items()}.get(extension)
         if media is None or not name.replace(".", "").isalnum():
             raise NotFound("Фото не найдено")
-        key = my_data.photo_key(owner, name)
-        try:
-            stream = storage.open(key)
-            first = await stream.__anext__()
-        except (FileNotFoundError, StopAsyncIteration):
-            raise NotFound("Фото не найдено") from None
-
-        async def chunks():
-            yield first
-            async for chunk in stream:
-                yield chunk
-
-        return Stream(chunks(), media_type=media, headers={"X-Content-Type-Options": "nosniff"})
+        chunks = await stored(storage, my_data.photo_key(owner, name), missing="Фото не найдено")
+        return Stream(chunks, media_type=media, headers={"X-Content-Type-Options": "nosniff"})

@@ -42,4 +42,4 @@ class PremiseDocumentController(Controller):
                        storage: Storage) -> Stream:
         """APP-PREM-06: a public document of one of the account's premises (the `download_url` of
         My Premise's documents)."""
-        return download(storage, await resident_document(db, resident.account_id, path_id(document_id)))
+        return await download(storage, await resident_document(db, resident.account_id, path_id(document_id)))
