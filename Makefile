@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test audit fuzz bench clean
+.PHONY: install run test audit fuzz bench soak cluster-demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ bench: install
 # duplicated push. Knobs in soak/__main__.py.
 soak: install
 	$(BIN)/python -m soak
+
+# Several machines on loopback: two `bff serve` and two `bff worker` processes in working
+# directories of their own, sharing one PostgreSQL, Redis, an S3 server (moto) and the fake FCM; a
+# document, an Excel import and a mailing cross them while a worker is killed.
+cluster-demo: install
+	$(BIN)/python -m pytest -p no:xdist -v tests/push/test_several_machines.py
 
 clean:
 	rm -rf $(VENV) var
