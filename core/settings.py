@@ -49,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_per_phone_hour: int = 20
     staff_login_failures: int = 5
     app_requests_per_minute: int = 600
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed (web/forwarded.py).
+    trusted_proxies: tuple[str, ...] = ()
     # Connections per process (and half as many more at peaks).
     db_pool_size: int = 20
     # Lifetime of a cached app screen read (core/screen_cache.py; writes renew them anyway); 0: off.
@@ -100,6 +102,7 @@ _ENV_NAMES = {
     "login_per_phone_hour": "LOGIN_PER_PHONE_HOUR",
     "staff_login_failures": "STAFF_LOGIN_FAILURES",
     "app_requests_per_minute": "APP_REQUESTS_PER_MINUTE",
+    "trusted_proxies": "TRUSTED_PROXIES",
     "screen_cache_seconds": "SCREEN_CACHE_SECONDS",
     "db_pool_size": "DB_POOL_SIZE",
     "var_dir": "VAR_DIR",
@@ -117,8 +120,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         value = env.get(name, "").strip()
         if not value:
             continue
-        if field == "token_secrets_previous":
-            raw[field] = tuple(part for part in value.split(",") if part)
+        if field in ("token_secrets_previous", "trusted_proxies"):
+            raw[field] = tuple(part.strip() for part in value.split(",") if part.strip())
         elif field == "fcm_app_credentials":
             # "brand-a=/keys/a.json,brand-b=/keys/b.json"
             pairs = (part.partition("=") for part in value.split(","))
@@ -131,6 +134,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     except msgspec.ValidationError as exc:
         raise ConfigurationError(f"invalid configuration: {exc}") from exc
     settings = _with_dev_secret(settings)
+    _check_networks(settings)
     check_settings(settings)
     return settings
 
@@ -156,6 +160,16 @@ def _kept_secret(path: Path) -> str:
     path.write_text(secret)
     path.chmod(0o600)
     return secret
+
+
+def _check_networks(settings: Settings) -> None:
+    import ipaddress
+
+    for entry in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigurationError(f"TRUSTED_PROXIES: {entry!r} is not an address or a network") from None
 
 
 def check_settings(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from web.deps import COMMON, commit_request_session, session_middleware
+from web.forwarded import forwarded_client_middleware
 from web.health import HealthController
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
 
@@ -108,7 +109,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         dependencies=COMMON,
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id_header],
-        middleware=[session_middleware],
+        middleware=[forwarded_client_middleware, session_middleware],
         after_request=commit_request_session,
         lifespan=[lifespan],
         openapi_config=openapi_config(),

@@ -69,8 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _logging(settings)
     app = create_app(settings)
     print(f"serving on http://{args.host}:{args.port} — API docs at http://{args.host}:{args.port}/schema")
+    # X-Forwarded-For is read by the app itself, from TRUSTED_PROXIES only (web/forwarded.py).
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on",
-                proxy_headers=True, timeout_graceful_shutdown=20)
+                proxy_headers=False, timeout_graceful_shutdown=20)
     return 0
 
 

@@ -15,7 +15,7 @@ from core.enums import UNIFIED_APP_ID
 from core.errors import InvalidInput
 from core.models import Brand
 from core.runtime import Runtime
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, client_ip
 from web.problems import problems
 
 
@@ -33,8 +33,7 @@ class AppAuthController(Controller):
     async def request_otp(self, data: RequestOtpRequest, runtime: Runtime, db: AsyncSession,
                           request: Request) -> OtpIssuedAnswer:
         """Send a one-time login code by SMS. With the debug SMS provider the answer carries it."""
-        issued = await service.request_otp(runtime, db, data.phone,
-                                           ip=request.client.host if request.client else None)
+        issued = await service.request_otp(runtime, db, data.phone, ip=client_ip(request))
         return OtpIssuedAnswer(expires_in=issued.expires_in, debug_code=issued.debug_code)
 
     @post("/login", status_code=HTTP_200_OK, operation_id="Login", responses=problems(400, 401, 429))

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import msgspec
-import pytest
-
 from tests.support import ADMIN, bearer, create_partner, expect, login_resident
-
-
-@pytest.fixture
-def limits(runtime):
-    """Lower limits for one test, restored afterwards."""
-    original = runtime.settings
-
-    def set_limits(**values):
-        runtime.settings = msgspec.structs.replace(original, **values)
-
-    yield set_limits
-    runtime.settings = original
 
 
 async def test_sms_codes_per_phone_are_limited(http, clock):
