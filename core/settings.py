@@ -41,13 +41,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otp_ttl: int = 300
     otp_max_attempts: int = 5
     otp_resend_interval: int = 60
-    # Abuse limits (0 turns one off): SMS codes per phone and per IP an hour, code checks per
-    # phone an hour, staff password failures per email before a 15-minute lockout, app requests
-    # per session a minute.
+    # Abuse limits (0 turns one off; the README says why these defaults): SMS codes sent per
+    # phone and code requests per IP an hour, wrong codes per phone an hour (a backstop: past it a
+    # wrong code burns the phone's code, the right one still logs in), code checks per IP an
+    # hour, login codes the whole platform sends an hour, the phone countries codes go to
+    # ("*": any), staff password failures per email before a 15-minute lockout and per IP an
+    # hour, app requests per session a minute.
     otp_per_phone_hour: int = 5
     otp_per_ip_hour: int = 30
-    login_per_phone_hour: int = 20
+    login_per_phone_hour: int = 25
+    login_per_ip_hour: int = 100
+    sms_per_hour: int = 1000
+    sms_countries: tuple[str, ...] = ("RU", "BY", "KZ")
     staff_login_failures: int = 5
+    staff_login_per_ip_hour: int = 50
     app_requests_per_minute: int = 600
     # Proxies (addresses or networks) whose X-Forwarded-For is believed (web/forwarded.py).
     trusted_proxies: tuple[str, ...] = ()
@@ -101,6 +108,10 @@ _ENV_NAMES = {
     "otp_per_ip_hour": "OTP_PER_IP_HOUR",
     "login_per_phone_hour": "LOGIN_PER_PHONE_HOUR",
     "staff_login_failures": "STAFF_LOGIN_FAILURES",
+    "login_per_ip_hour": "LOGIN_PER_IP_HOUR",
+    "sms_per_hour": "SMS_PER_HOUR",
+    "sms_countries": "SMS_COUNTRIES",
+    "staff_login_per_ip_hour": "STAFF_LOGIN_PER_IP_HOUR",
     "app_requests_per_minute": "APP_REQUESTS_PER_MINUTE",
     "trusted_proxies": "TRUSTED_PROXIES",
     "screen_cache_seconds": "SCREEN_CACHE_SECONDS",
@@ -122,6 +133,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
             continue
         if field in ("token_secrets_previous", "trusted_proxies"):
             raw[field] = tuple(part.strip() for part in value.split(",") if part.strip())
+        elif field == "sms_countries":
+            raw[field] = tuple(part.strip().upper() for part in value.split(",") if part.strip())
         elif field == "fcm_app_credentials":
             # "brand-a=/keys/a.json,brand-b=/keys/b.json"
             pairs = (part.partition("=") for part in value.split(","))
