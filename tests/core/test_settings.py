@@ -59,3 +59,14 @@ def test_cli_refuses_to_start_in_production_with_debug_sms(monkeypatch, capsys):
         main(["migrate"])
     assert exit_info.value.code == 2
     assert "SMS_PROVIDER=debug" in capsys.readouterr().err
+
+
+def test_abuse_limits_come_from_the_environment(tmp_path):
+    defaults = load_settings({"VAR_DIR": str(tmp_path)})
+    assert (defaults.login_per_ip_hour, defaults.staff_login_per_ip_hour, defaults.sms_per_hour,
+            defaults.sms_countries) == (100, 50, 1000, ("RU", "BY", "KZ"))
+    settings = load_settings({"VAR_DIR": str(tmp_path), "LOGIN_PER_IP_HOUR": "0", "STAFF_LOGIN_PER_IP_HOUR": "7",
+                              "SMS_PER_HOUR": "250", "SMS_COUNTRIES": "ru, kz", "LOGIN_PER_PHONE_HOUR": "0"})
+    assert (settings.login_per_ip_hour, settings.staff_login_per_ip_hour, settings.sms_per_hour,
+            settings.sms_countries, settings.login_per_phone_hour) == (0, 7, 250, ("RU", "KZ"), 0)
+    assert load_settings({"VAR_DIR": str(tmp_path), "SMS_COUNTRIES": "*"}).sms_countries == ("*",)
