@@ -15,7 +15,7 @@ from core.enums import PERMISSIONS
 from core.models import (Bill, Brand, Client, ClientExternalId, EstateObject, Lot, Order, Partner,
                          PersonalAccount, Premise, PremiseLink, Role, Staff)
 from core.runtime import Runtime
-from core.security import hash_password
+from core.security import hash_password_off_loop
 
 DEMO = uuid.UUID("6f1c1d0e-0000-4000-8000-000000000000")
 DEMO_PHONE = "+79000000001"
@@ -65,7 +65,7 @@ async def load_demo_data(rt: Runtime) -> str:
         db.add(role)
         await db.flush()
         db.add(Staff(partner_id=komfort.id, role_id=role.id, email=DEMO_STAFF_EMAIL, name="Администратор УК",
-                     password_hash=hash_password(DEMO_STAFF_PASSWORD)))
+                     password_hash=await hash_password_off_loop(DEMO_STAFF_PASSWORD)))
 
         objects = [
             (komfort, "ЖК «Солнечный»", "Ленина", brands["komfort"], 120),

@@ -33,6 +33,14 @@ def normalize_phone(raw: str, *, field: str = "phone", region: str = DEFAULT_REG
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def country_of(e164: str) -> str | None:
+    """The ISO country of a normalised number (`+7 7…` is KZ, `+7 9…` RU), None when unknown."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def phone_digits_fragment(query: str) -> str:
     """The digits of a search query, with a leading 8 of a Russian trunk prefix read as 7."""
     digits = _DIGITS.sub("", query)

@@ -44,14 +44,17 @@ async def hit(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> None:
     check(rt, rule, count, ends_at)
 
 
-async def is_blocked(rt: Runtime, rule: Limit, subject: str) -> int:
-    """Seconds until `subject` may try again (0: not blocked), without counting an event."""
-    now = rt.clock.now().timestamp()
-    window = int(now // rule.window_seconds)
-    count = await rt.redis.get(f"rl:{rule.name}:{subject}:{window}")
-    if count is not None and int(count) >= rule.limit > 0:
-        return max(1, math.ceil((window + 1) * rule.window_seconds - now))
-    return 0
+_REFUND = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECRBY', KEYS[1], ARGV[1]) end return 0"
+
+
+async def refund(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> None:
+    """Give back what hit() counted for an event that turned out not to count (a success): an
+    attempt is counted before it is tried, so that attempts made at once cannot pass the limit
+    together."""
+    if rule.limit <= 0:
+        return
+    key, _ = window(rt, rule, subject)
+    await rt.redis.eval(_REFUND, 1, key, cost)
 
 
 async def forget(rt: Runtime, rule: Limit, subject: str) -> None:

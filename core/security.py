@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import jwt
@@ -28,6 +31,22 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+# argon2 costs about 0.2 s of CPU a password: it runs in a few threads of its own (the hashing
+# releases the GIL), never on the event loop, and never more of them at once than there are cores
+# to spare; further checks wait for a thread while the loop serves everyone else.
+_PASSWORD_THREADS = ThreadPoolExecutor(max_workers=max(1, min(4, (os.cpu_count() or 2) - 1)),
+                                       thread_name_prefix="argon2")
+
+
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_THREADS, hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_THREADS, verify_password, password_hash,
+                                                            password)
 
 
 def new_secret(nbytes: int = 32) -> str:

@@ -51,14 +51,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otp_ttl: int = 300
     otp_max_attempts: int = 5
     otp_resend_interval: int = 60
-    # Abuse limits (0 turns one off): SMS codes per phone and per IP an hour, code checks per
-    # phone an hour, staff password failures per email before a 15-minute lockout, app requests
-    # per session a minute.
+    # Abuse limits (0 turns one off; the README says why these defaults): SMS codes sent per
+    # phone and code requests per IP an hour, wrong codes per phone an hour (a backstop: past it a
+    # wrong code burns the phone's code, the right one still logs in), code checks per IP an
+    # hour, login codes the whole platform sends an hour, the phone countries codes go to
+    # ("*": any), staff password failures per email before a 15-minute lockout and per IP an
+    # hour, app requests per session a minute.
     otp_per_phone_hour: int = 5
     otp_per_ip_hour: int = 30
-    login_per_phone_hour: int = 20
+    login_per_phone_hour: int = 25
+    login_per_ip_hour: int = 100
+    sms_per_hour: int = 1000
+    sms_countries: tuple[str, ...] = ("RU", "BY", "KZ")
     staff_login_failures: int = 5
+    staff_login_per_ip_hour: int = 50
     app_requests_per_minute: int = 600
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed (web/forwarded.py).
+    trusted_proxies: tuple[str, ...] = ()
     # Connections per process (and half as many more at peaks).
     db_pool_size: int = 20
     # Lifetime of a cached app screen read (core/screen_cache.py; writes renew them anyway); 0: off.
@@ -141,7 +150,12 @@ _ENV_NAMES = {
     "otp_per_ip_hour": "OTP_PER_IP_HOUR",
     "login_per_phone_hour": "LOGIN_PER_PHONE_HOUR",
     "staff_login_failures": "STAFF_LOGIN_FAILURES",
+    "login_per_ip_hour": "LOGIN_PER_IP_HOUR",
+    "sms_per_hour": "SMS_PER_HOUR",
+    "sms_countries": "SMS_COUNTRIES",
+    "staff_login_per_ip_hour": "STAFF_LOGIN_PER_IP_HOUR",
     "app_requests_per_minute": "APP_REQUESTS_PER_MINUTE",
+    "trusted_proxies": "TRUSTED_PROXIES",
     "screen_cache_seconds": "SCREEN_CACHE_SECONDS",
     "db_pool_size": "DB_POOL_SIZE",
     "var_dir": "VAR_DIR",
@@ -167,8 +181,10 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         value = env.get(name, "").strip()
         if not value:
             continue
-        if field in ("token_secrets_previous", "redis_sentinels"):
+        if field in ("token_secrets_previous", "redis_sentinels", "trusted_proxies"):
             raw[field] = tuple(part.strip() for part in value.split(",") if part.strip())
+        elif field == "sms_countries":
+            raw[field] = tuple(part.strip().upper() for part in value.split(",") if part.strip())
         elif field == "fcm_app_credentials":
             # "brand-a=/keys/a.json,brand-b=/keys/b.json"
             pairs = (part.partition("=") for part in value.split(","))
@@ -190,6 +206,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     except ValueError as exc:
         raise ConfigurationError(f"invalid configuration: {exc}") from exc
     settings = _with_dev_secret(settings)
+    _check_networks(settings)
     check_settings(settings)
     embedded.check_installed(settings.database_url, settings.redis_url or ",".join(settings.redis_sentinels))
     return settings
@@ -216,6 +233,16 @@ def _kept_secret(path: Path) -> str:
     path.write_text(secret)
     path.chmod(0o600)
     return secret
+
+
+def _check_networks(settings: Settings) -> None:
+    import ipaddress
+
+    for entry in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigurationError(f"TRUSTED_PROXIES: {entry!r} is not an address or a network") from None
 
 
 def check_settings(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import httpx
+import msgspec
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import text
@@ -175,3 +176,15 @@ async def db(runtime: Runtime) -> AsyncIterator[AsyncSession]:
     """A session inside the test's transaction, for arranging data and checking outcomes."""
     async with runtime.sessionmaker() as session:
         yield session
+
+
+@pytest.fixture
+def limits(runtime: Runtime):
+    """Other settings (lower limits, trusted proxies) for one test, restored afterwards."""
+    original = runtime.settings
+
+    def set_limits(**values):
+        runtime.settings = msgspec.structs.replace(original, **values)
+
+    yield set_limits
+    runtime.settings = original

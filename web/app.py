@@ -19,6 +19,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
 from web.deps import COMMON, commit_request_session, session_middleware
+from web.forwarded import forwarded_client_middleware
 from web.health import HealthController
 from web.metrics import MetricsController, metrics_middleware
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
@@ -133,7 +134,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         dependencies=COMMON,
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id_header],
-        middleware=[metrics_middleware, session_middleware],
+        middleware=[metrics_middleware, forwarded_client_middleware, session_middleware],
         after_request=commit_request_session,
         lifespan=[lifespan],
         openapi_config=openapi_config(),

@@ -71,8 +71,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"serving on http://{args.host}:{args.port} — API docs at http://{args.host}:{args.port}/schema")
     # With JSON logs uvicorn's own lines go through the root handler too (log_config=None).
     json_logs = {"log_config": None} if settings.log_format == "json" else {}
+    # X-Forwarded-For is read by the app itself, from TRUSTED_PROXIES only (web/forwarded.py).
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), lifespan="on",
-                proxy_headers=True, timeout_graceful_shutdown=20, **json_logs)
+                proxy_headers=False, timeout_graceful_shutdown=20, **json_logs)
     return 0
 
 

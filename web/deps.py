@@ -83,6 +83,11 @@ async def commit_request_session(response: Response) -> Response:
     return response
 
 
+def client_ip(request: Request) -> str | None:
+    """The client's address (found through the trusted proxies, web/forwarded.py)."""
+    return request.client.host if request.client else None
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -133,7 +138,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     token = bearer_token(request)
     if token is None:
         raise NotAuthenticated("Требуется токен сотрудника или ключ API", code="not_authenticated")
-    actor = await authenticate_partner(runtime, db, token, ip=request.client.host if request.client else None)
+    actor = await authenticate_partner(runtime, db, token, ip=client_ip(request))
     request.scope.setdefault("state", {})["partner_id"] = str(actor.partner_id)  # for JSON logs
     permission = request.route_handler.opt.get("permission")
     if permission and not actor.can(permission):

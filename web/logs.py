@@ -2,7 +2,12 @@
 it: its message and arguments, its exception text and stack. Redaction happens where records are
 made (a record factory), so handlers configured elsewhere (uvicorn's access and error logs, a
 test's capture) get redacted records too; a filter on the root handlers covers records made
-without the factory (rebuilt from another process, say)."""
+without the factory (rebuilt from another process, say).
+
+A message longer than MESSAGE_LIMIT (a caller's 50 KB URL in an access line) is cut before it is
+redacted, exception texts and stacks past TEXT_LIMIT too: redaction runs on the event loop, and
+its cost must not be the caller's to choose (core.redaction.redact_cut cuts without leaving half
+a secret)."""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from datetime import datetime, timezone
 
 from litestar.types import Scope
 
-from core.redaction import redact
+from core.redaction import redact, redact_cut
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _PLAIN_ARGS = (str, int, float, bool, type(None))
 _exceptions = logging.Formatter()
+MESSAGE_LIMIT = 8 * 1024
+TEXT_LIMIT = 64 * 1024
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -30,11 +37,11 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         _redact_message(record)
         if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
             # Formatters print `exc_text` when it is set instead of rendering `exc_info` again.
-            record.exc_text = redact(_exceptions.formatException(record.exc_info))
+            record.exc_text = redact_cut(_exceptions.formatException(record.exc_info), TEXT_LIMIT)
         elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = redact_cut(record.exc_text, TEXT_LIMIT)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = redact_cut(record.stack_info, TEXT_LIMIT)
     except Exception:
         # A record that cannot be redacted is not written as it was.
         record.msg, record.args = "log record withheld: it could not be redacted", None
@@ -44,6 +51,9 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
 
 def _redact_message(record: logging.LogRecord) -> None:
     message = record.getMessage()
+    if len(message) > MESSAGE_LIMIT:
+        record.msg, record.args = redact_cut(message, MESSAGE_LIMIT), None
+        return
     clean = redact(message)
     if clean == message:
         return

@@ -99,7 +99,8 @@ def problem_response(request: Request, status: int, detail: str, code: str, *,
 def _domain(request: Request, exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
     errors = [FieldProblem(field=e.field, message=e.message) for e in getattr(exc, "errors", [])] or None
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return problem_response(request, status, exc.detail, exc.code, errors=errors, headers=headers, extra=exc.extra)
 
 

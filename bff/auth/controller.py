@@ -15,7 +15,7 @@ from core.enums import UNIFIED_APP_ID
 from core.errors import InvalidInput
 from core.models import Brand
 from core.runtime import Runtime
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, client_ip
 from web.problems import problems
 
 
@@ -29,16 +29,17 @@ class AppAuthController(Controller):
     path = "/app/v1/auth"
     tags = ["App: auth"]
 
-    @post("/otp", status_code=HTTP_200_OK, operation_id="RequestOtp", responses=problems(400, 429, 503))
+    @post("/otp", status_code=HTTP_200_OK, operation_id="RequestOtp", responses=problems(400, 422, 429, 503))
     async def request_otp(self, data: RequestOtpRequest, runtime: Runtime, db: AsyncSession,
                           request: Request) -> OtpIssuedAnswer:
-        """Send a one-time login code by SMS. With the debug SMS provider the answer carries it."""
-        issued = await service.request_otp(runtime, db, data.phone,
-                                           ip=request.client.host if request.client else None)
+        """Send a one-time login code by SMS. With the debug SMS provider the answer carries it.
+        Refused for a phone of a country not served (422, SMS_COUNTRIES), past the phone's or the
+        caller's hourly codes (429) and past the platform's hourly SMS budget (503)."""
+        issued = await service.request_otp(runtime, db, data.phone, ip=client_ip(request))
         return OtpIssuedAnswer(expires_in=issued.expires_in, debug_code=issued.debug_code)
 
     @post("/login", status_code=HTTP_200_OK, operation_id="Login", responses=problems(400, 401, 429))
-    async def login(self, data: LoginRequest, runtime: Runtime, db: AsyncSession) -> TokensAnswer:
+    async def login(self, data: LoginRequest, runtime: Runtime, db: AsyncSession, request: Request) -> TokensAnswer:
         """Exchange the SMS code for tokens; every login opens a device session (PUSH-01)."""
         app_id = data.device.app_id
         if app_id != UNIFIED_APP_ID and not await db.scalar(select(Brand.id).where(Brand.slug == app_id)):
@@ -46,7 +47,7 @@ class AppAuthController(Controller):
         device = DeviceInfo(app_id=app_id, platform=data.device.platform, model=data.device.model,
                             name=data.device.name, os_version=data.device.os_version,
                             app_version=data.device.app_version)
-        return _tokens(runtime, await service.login(runtime, db, data.phone, data.code, device))
+        return _tokens(runtime, await service.login(runtime, db, data.phone, data.code, device, ip=client_ip(request)))
 
     @post("/refresh", status_code=HTTP_200_OK, operation_id="RefreshTokens", responses=problems(400, 401))
     async def refresh(self, data: RefreshRequest, runtime: Runtime, db: AsyncSession) -> TokensAnswer:

@@ -1,5 +1,8 @@
 """One-time login codes in Redis: they expire, are single-use, and a code survives only a
-limited number of wrong guesses. Time comes from the injected clock."""
+limited number of wrong guesses; wrong guesses are counted against the code that was issued,
+so nobody can lock a phone out by guessing (a burned code is replaced by the next request at
+once). Issuing a code also counts it, in the same script, against the phone's hourly quota and
+the platform's SMS budget. Time comes from the injected clock."""
 
 from __future__ import annotations
 
@@ -13,32 +16,79 @@ import redis.asyncio as aioredis
 
 CODE_DIGITS = 6
 
-# Atomically: refuse while the previous code is too fresh, else store the new one.
+# Atomically: refuse while the previous code is too fresh (a burned one may be replaced at once),
+# refuse when one of the counters (the phone's codes this hour, the platform's SMS budget) is
+# full, else count the code in each and store it. Only codes that are issued are counted.
 _ISSUE = """
-local sent = redis.call('HGET', KEYS[1], 'sent_at')
-if sent and tonumber(ARGV[1]) < tonumber(sent) + tonumber(ARGV[2]) then
-  return math.ceil(tonumber(sent) + tonumber(ARGV[2]) - tonumber(ARGV[1]))
+local h = redis.call('HMGET', KEYS[1], 'sent_at', 'code_hash')
+if h[1] and h[2] ~= '-' and tonumber(ARGV[1]) < tonumber(h[1]) + tonumber(ARGV[2]) then
+  return {'too_soon', math.ceil(tonumber(h[1]) + tonumber(ARGV[2]) - tonumber(ARGV[1]))}
+end
+for i = 2, #KEYS do
+  local limit = tonumber(ARGV[2 + 2 * i])
+  if limit > 0 and tonumber(redis.call('GET', KEYS[i]) or '0') >= limit then return {'full', i - 1} end
+end
+for i = 2, #KEYS do
+  if tonumber(ARGV[2 + 2 * i]) > 0 then
+    redis.call('INCR', KEYS[i])
+    redis.call('EXPIRE', KEYS[i], ARGV[3 + 2 * i])
+  end
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'code_hash', ARGV[3], 'expires_at', ARGV[4], 'sent_at', ARGV[1], 'attempts', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {'ok', 0}
+"""
+
+# Give back an issued code's counts (its SMS could not be sent) and forget it.
+_WITHDRAW = """
+redis.call('DEL', KEYS[1])
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECR', KEYS[i]) end
+end
 return 0
 """
 
-# Atomically: check expiry, count the attempt, consume the code on success.
+# Atomically: check expiry, accept the right code (consumed), count a wrong one against the code
+# and against the phone's wrong codes this hour (KEYS[2], a backstop when codes are many); the
+# code is burned at its last allowed wrong guess, or at any once the phone's count is full. A
+# burned code answers nothing but "exhausted" until a new one replaces it.
 _VERIFY = """
 local h = redis.call('HMGET', KEYS[1], 'code_hash', 'expires_at')
 if not h[1] then return 'missing' end
 if tonumber(ARGV[1]) >= tonumber(h[2]) then redis.call('DEL', KEYS[1]) return 'expired' end
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-if attempts > tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) return 'exhausted' end
+if h[1] == '-' then return 'exhausted' end
 if h[1] == ARGV[2] then redis.call('DEL', KEYS[1]) return 'ok' end
-if attempts >= tonumber(ARGV[3]) then
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local phone_full = false
+if tonumber(ARGV[4]) > 0 then
+  local wrong = redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+  phone_full = wrong >= tonumber(ARGV[4])
+end
+if attempts >= tonumber(ARGV[3]) or phone_full then
   redis.call('HSET', KEYS[1], 'code_hash', '-')
   return 'exhausted'
 end
 return 'wrong:' .. (tonumber(ARGV[3]) - attempts)
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """A fixed-window counter (core.ratelimit.window): its key, its limit (0: none) and how long
+    its key is kept."""
+
+    key: str
+    limit: int
+    keep_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    outcome: str  # ok | too_soon | full
+    wait: int = 0  # too_soon: seconds until a new code may be sent
+    counter: int = -1  # full: the index of the counter that is full
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,29 +111,34 @@ def new_code() -> str:
     return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-async def store_code(redis: aioredis.Redis, phone: str, code: str, *, key: str, now: float, ttl: int,
-                     resend_interval: int) -> int:
-    """Store a fresh code (only its keyed hash); returns 0, or the seconds to wait before a new
-    code may be sent."""
+async def issue_code(redis: aioredis.Redis, phone: str, code: str, *, key: str, now: float, ttl: int,
+                     resend_interval: int, counters: list[Counter]) -> Issue:
+    """Store a fresh code for `phone` and count it in each of `counters`, unless the previous code
+    is too fresh or a counter is full (then nothing is stored or counted)."""
     keep = ttl + resend_interval + 60
-    return int(await redis.eval(_ISSUE, 1, _key(phone), now, resend_interval, _hash(phone, code, key), now + ttl,
-                                keep))
+    args: list[object] = [now, resend_interval, _hash(phone, code, key), now + ttl, keep]
+    for counter in counters:
+        args += [counter.limit, counter.keep_seconds]
+    outcome, value = await redis.eval(_ISSUE, 1 + len(counters), _key(phone), *(c.key for c in counters), *args)
+    outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
+    if outcome == "too_soon":
+        return Issue("too_soon", wait=int(value))
+    if outcome == "full":
+        return Issue("full", counter=int(value) - 1)
+    return Issue("ok")
 
 
-async def forget_code(redis: aioredis.Redis, phone: str) -> None:
-    await redis.delete(_key(phone))
+async def withdraw_code(redis: aioredis.Redis, phone: str, counters: list[Counter]) -> None:
+    """Forget the code just issued and give back its counts (its SMS was not sent)."""
+    await redis.eval(_WITHDRAW, 1 + len(counters), _key(phone), *(c.key for c in counters))
 
 
-async def check_code(redis: aioredis.Redis, phone: str, code: str, *, key: str, now: float,
-                     max_attempts: int) -> Verdict:
-    result = str(await redis.eval(_VERIFY, 1, _key(phone), now, _hash(phone, code, key), max_attempts))
+async def check_code(redis: aioredis.Redis, phone: str, code: str, *, key: str, now: float, max_attempts: int,
+                     phone_wrong: Counter) -> Verdict:
+    """Check `code` against the phone's issued code; `phone_wrong` counts the phone's wrong codes."""
+    result = await redis.eval(_VERIFY, 2, _key(phone), phone_wrong.key, now, _hash(phone, code, key), max_attempts,
+                              phone_wrong.limit, phone_wrong.keep_seconds)
+    result = result.decode() if isinstance(result, bytes) else str(result)
     if result.startswith("wrong:"):
         return Verdict("wrong", int(result.split(":", 1)[1]))
     return Verdict(result)
-
-
-async def resend_wait(redis: aioredis.Redis, phone: str, *, now: float, resend_interval: int) -> int:
-    sent = await redis.hget(_key(phone), "sent_at")
-    if sent is None:
-        return 0
-    return max(0, int(float(sent) + resend_interval - now + 0.999))

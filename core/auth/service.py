@@ -4,6 +4,7 @@ reuse detection, and the per-request check that a session is still alive."""
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from core import ratelimit
 from core.auth import otp
 from core.db import after_commit, commit
 from core.enums import NOTIFICATION_TYPES
-from core.errors import NotAuthenticated, RateLimited
+from core.errors import NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
-from core.phones import normalize_phone
+from core.phones import country_of, normalize_phone
 from core.redis_scripts import RawScript
 from core.runtime import Runtime
 from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
@@ -75,40 +76,82 @@ class ResidentPrincipal:
 
 
 TOO_MANY_CODES = "Слишком много запросов кода. Повторите позже"
+TOO_MANY_LOGINS = "Слишком много попыток входа. Повторите позже"
+HOUR = 3600
+
+
+def _otp_counters(rt: Runtime, phone: str) -> list[otp.Counter]:
+    """What an issued code is counted in: the phone's codes this hour, the platform's SMS budget."""
+    settings = rt.settings
+    counters = []
+    for rule, subject in ((ratelimit.Limit("otp_phone", settings.otp_per_phone_hour, HOUR, TOO_MANY_CODES), phone),
+                          (ratelimit.Limit("sms", settings.sms_per_hour, HOUR), "all")):
+        key, _ = ratelimit.window(rt, rule, subject)
+        counters.append(otp.Counter(key, rule.limit, 2 * HOUR))
+    return counters
+
+
+def _until_next_hour(rt: Runtime) -> int:
+    now = rt.clock.now().timestamp()
+    return max(1, math.ceil((now // HOUR + 1) * HOUR - now))
+
+
+def check_sms_country(phone: str, countries: tuple[str, ...]) -> None:
+    """Codes go only to phones of the countries served (SMS_COUNTRIES; `*`: any): SMS pumping
+    buys numbers where messages cost most."""
+    if "*" in countries:
+        return
+    country = country_of(phone)
+    if country not in countries:
+        raise RuleViolation("Вход по SMS для номеров этой страны недоступен", code="sms_country_not_served",
+                            extra={"country": country, "countries": list(countries)})
 
 
 async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str | None = None) -> OtpIssued:
     phone = normalize_phone(raw_phone)
     settings = rt.settings
-    await ratelimit.hit(rt, ratelimit.Limit("otp_phone", settings.otp_per_phone_hour, 3600, TOO_MANY_CODES), phone)
+    check_sms_country(phone, settings.sms_countries)
     if ip:
-        await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, 3600, TOO_MANY_CODES), ip)
+        await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, HOUR, TOO_MANY_CODES), ip)
     code = otp.new_code()
-    wait = await otp.store_code(rt.redis, phone, code, key=settings.token_secret, now=rt.clock.now().timestamp(),
-                                ttl=settings.otp_ttl, resend_interval=settings.otp_resend_interval)
-    if wait:
-        raise RateLimited(f"Новый код можно запросить через {wait} с", retry_after=wait, code="otp_too_soon")
+    counters = _otp_counters(rt, phone)
+    issued = await otp.issue_code(rt.redis, phone, code, key=settings.token_secret, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
+                                  resend_interval=settings.otp_resend_interval, counters=counters)
+    if issued.outcome == "too_soon":
+        raise RateLimited(f"Новый код можно запросить через {issued.wait} с", retry_after=issued.wait,
+                          code="otp_too_soon")
+    if issued.outcome == "full" and issued.counter == 0:
+        raise RateLimited(TOO_MANY_CODES, retry_after=_until_next_hour(rt), code="otp_phone_limited")
+    if issued.outcome == "full":
+        # Not the caller's doing: the platform's hourly SMS budget is spent (SMS_PER_HOUR).
+        raise ServiceUnavailable("Отправка кодов временно приостановлена. Повторите позже",
+                                 code="sms_budget_exhausted", retry_after=_until_next_hour(rt))
     try:
         await rt.sms.send(db, phone, f"Код для входа в приложение: {code}", secret=code)
     except Exception:
-        await otp.forget_code(rt.redis, phone)
+        await otp.withdraw_code(rt.redis, phone, counters)
         raise
     return OtpIssued(expires_in=settings.otp_ttl, debug_code=code if rt.sms.reveals_codes else None)
 
 
-async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device: DeviceInfo) -> TokenPair:
+async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device: DeviceInfo, *,
+                ip: str | None = None) -> TokenPair:
     phone = normalize_phone(raw_phone)
     now = rt.clock.now()
-    await ratelimit.hit(rt, ratelimit.Limit("login_phone", rt.settings.login_per_phone_hour, 3600,
-                                            "Слишком много попыток входа. Повторите позже"), phone)
-    verdict = await otp.check_code(rt.redis, phone, code.strip(), key=rt.settings.token_secret, now=now.timestamp(),
-                                   max_attempts=rt.settings.otp_max_attempts)
+    settings = rt.settings
+    # Guessing is limited per code (OTP_MAX_ATTEMPTS) and per caller, never per phone: anyone can
+    # send a phone's number, and a wrong guess must not keep its owner out.
+    if ip:
+        await ratelimit.hit(rt, ratelimit.Limit("login_ip", settings.login_per_ip_hour, HOUR, TOO_MANY_LOGINS), ip)
+    wrong_key, _ = ratelimit.window(rt, ratelimit.Limit("login_phone", settings.login_per_phone_hour, HOUR), phone)
+    verdict = await otp.check_code(rt.redis, phone, code.strip(), key=settings.token_secret, now=now.timestamp(),
+                                   max_attempts=settings.otp_max_attempts,
+                                   phone_wrong=otp.Counter(wrong_key, settings.login_per_phone_hour, 2 * HOUR))
     if verdict.outcome == "wrong":
         raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code="otp_invalid")
     if verdict.outcome == "exhausted":
-        wait = await otp.resend_wait(rt.redis, phone, now=now.timestamp(),
-                                     resend_interval=rt.settings.otp_resend_interval)
-        raise RateLimited("Слишком много неверных попыток. Запросите новый код", retry_after=max(wait, 1),
+        # The code is burned; a new one may be requested at once.
+        raise RateLimited("Слишком много неверных попыток. Запросите новый код", retry_after=1,
                           code="otp_attempts_exceeded")
     if verdict.outcome in ("missing", "expired"):
         raise NotAuthenticated("Код устарел или не запрашивался. Запросите новый код", code="otp_expired")

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from core.phones import phone_digits_fragment
 
-_NUMBERISH = re.compile(r"^\d+[\wА-Яа-яЁё/\-]*$")
+# A digit, then letters, digits, "/" or "-" ("12", "12а", "5/2"). One class after the first digit:
+# `\d+` before a class that takes digits too made a long token cost its length squared.
+_NUMBERISH = re.compile(r"^\d[\wА-Яа-яЁё/\-]*$")
 _STREET_NOISE = re.compile(r"^(ул|улица|пр|пр-т|проспект|пер|переулок|ш|шоссе|б-р|бульвар|д|дом|кв|квартира)\.?$",
                            re.IGNORECASE)
 

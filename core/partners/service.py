@@ -17,7 +17,7 @@ from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, Rate
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
 from core.pagination import keyset, page
 from core.runtime import Runtime
-from core.security import hash_password, new_secret, sha256_hex, verify_password
+from core.security import hash_password_off_loop, new_secret, sha256_hex, verify_password_off_loop
 
 API_KEY_PREFIX = "pk_"
 
@@ -100,7 +100,7 @@ async def create_staff(db: AsyncSession, partner_id: uuid.UUID, *, email: str, p
     email = email.strip().lower()
     if await db.scalar(select(Staff.id).where(func.lower(Staff.email) == email)):
         raise Conflict("Сотрудник с таким email уже существует", code="staff_email_taken")
-    staff = Staff(partner_id=partner_id, email=email, password_hash=hash_password(password), name=name,
+    staff = Staff(partner_id=partner_id, email=email, password_hash=await hash_password_off_loop(password), name=name,
                   role_id=role_id)
     db.add(staff)
     try:
@@ -125,25 +125,33 @@ def _lockout(rt: Runtime) -> ratelimit.Limit:
     return ratelimit.Limit("staff_login", rt.settings.staff_login_failures, 900)
 
 
-async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: str) -> str:
+def _per_ip(rt: Runtime) -> ratelimit.Limit:
+    return ratelimit.Limit("staff_login_ip", rt.settings.staff_login_per_ip_hour, 3600,
+                           "Слишком много неудачных попыток входа с этого адреса. Повторите позже")
+
+
+async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: str, ip: str | None = None) -> str:
     email = email.strip().lower()
-    wait = await ratelimit.is_blocked(rt, _lockout(rt), email)
-    if wait:
-        raise RateLimited(f"Слишком много неудачных попыток входа. Повторите через {(wait + 59) // 60} мин",
-                          retry_after=wait, code="staff_login_locked")
+    # Every attempt is counted as a failure before the password is checked, and a success gives
+    # its counts back: attempts made at once cannot outnumber the limits together.
+    if ip:
+        await ratelimit.hit(rt, _per_ip(rt), ip)
+    try:
+        await ratelimit.hit(rt, _lockout(rt), email)
+    except RateLimited as locked:
+        raise RateLimited(f"Слишком много неудачных попыток входа. Повторите через {(locked.retry_after + 59) // 60} мин",
+                          retry_after=locked.retry_after, code="staff_login_locked") from None
     row = (await db.execute(
         select(Staff.id, Staff.partner_id, Staff.password_hash, Staff.is_active, Staff.token_version)
         .where(func.lower(Staff.email) == email)
     )).first()
     # The hash is verified even for an unknown email, so timing does not tell which emails exist.
-    valid = verify_password(row.password_hash if row else None, password)
+    valid = await verify_password_off_loop(row.password_hash if row else None, password)
     if row is None or not valid or not row.is_active:
-        try:
-            await ratelimit.hit(rt, _lockout(rt), email)
-        except RateLimited:
-            pass  # this failure reached the limit: the next attempt is locked out
         raise NotAuthenticated("Неверный email или пароль", code="invalid_credentials")
     await ratelimit.forget(rt, _lockout(rt), email)
+    if ip:
+        await ratelimit.refund(rt, _per_ip(rt), ip)
     token, _ = rt.tokens.issue({"typ": "staff", "sub": str(row.id), "pid": str(row.partner_id),
                                 "ver": row.token_version},
                                rt.settings.staff_token_ttl)

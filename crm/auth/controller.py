@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.partners.service import PartnerPrincipal, staff_login
 from core.runtime import Runtime
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, client_ip
 from web.problems import problems
 from web.schemas import Input, Output
 
@@ -31,9 +31,12 @@ class StaffAuthController(Controller):
     path = "/crm/v1/auth"
     tags = ["CRM: auth"]
 
-    @post("/login", status_code=HTTP_200_OK, operation_id="StaffLogin", responses=problems(400, 401))
-    async def login(self, data: StaffLoginRequest, runtime: Runtime, db: AsyncSession) -> StaffTokenAnswer:
-        token = await staff_login(runtime, db, email=data.email, password=data.password)
+    @post("/login", status_code=HTTP_200_OK, operation_id="StaffLogin", responses=problems(400, 401, 429))
+    async def login(self, data: StaffLoginRequest, runtime: Runtime, db: AsyncSession,
+                    request: Request) -> StaffTokenAnswer:
+        """A staff token. Wrong passwords lock the e-mail out for 15 minutes (STAFF_LOGIN_FAILURES)
+        and are limited per client address (STAFF_LOGIN_PER_IP_HOUR)."""
+        token = await staff_login(runtime, db, email=data.email, password=data.password, ip=client_ip(request))
         return StaffTokenAnswer(access_token=token, expires_in=runtime.settings.staff_token_ttl)
 
 

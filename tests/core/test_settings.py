@@ -120,3 +120,14 @@ def test_production_takes_local_disk_only_when_named_on_purpose():
 def test_storage_url_that_names_no_storage_is_refused(url, complaint):
     with pytest.raises(ConfigurationError, match=complaint):
         load_settings({"STORAGE_URL": url})
+
+
+def test_abuse_limits_come_from_the_environment(tmp_path):
+    defaults = load_settings({"VAR_DIR": str(tmp_path)})
+    assert (defaults.login_per_ip_hour, defaults.staff_login_per_ip_hour, defaults.sms_per_hour,
+            defaults.sms_countries) == (100, 50, 1000, ("RU", "BY", "KZ"))
+    settings = load_settings({"VAR_DIR": str(tmp_path), "LOGIN_PER_IP_HOUR": "0", "STAFF_LOGIN_PER_IP_HOUR": "7",
+                              "SMS_PER_HOUR": "250", "SMS_COUNTRIES": "ru, kz", "LOGIN_PER_PHONE_HOUR": "0"})
+    assert (settings.login_per_ip_hour, settings.staff_login_per_ip_hour, settings.sms_per_hour,
+            settings.sms_countries, settings.login_per_phone_hour) == (0, 7, 250, ("RU", "KZ"), 0)
+    assert load_settings({"VAR_DIR": str(tmp_path), "SMS_COUNTRIES": "*"}).sms_countries == ("*",)

@@ -58,7 +58,8 @@ async def test_app_operations(http, runtime, clock):
     # logins: the abuse limits (tested on their own) would soon answer 429 to everything.
     settings = runtime.settings
     runtime.settings = msgspec.structs.replace(settings, app_requests_per_minute=0, otp_per_phone_hour=0,
-                                               otp_per_ip_hour=0, login_per_phone_hour=0)
+                                               otp_per_ip_hour=0, login_per_phone_hour=0,
+                                               login_per_ip_hour=0, sms_per_hour=0)
     try:
         outcome = await run_fuzz(http, operations_of(schema, _is_app), kind="resident", headers=dict(world.resident),
                                  ids=world.app_ids, refresh=relogin)
