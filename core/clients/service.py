@@ -19,7 +19,7 @@ from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.estate.premises import client_condition, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.phones import normalize_phone
@@ -213,7 +213,7 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[str, ...], *, cursor: str | None,
+def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[str, ...], *, cursor: Position | None,
                      limit: int, descending: bool):
     """The page of a name search in name order, as a union of three index-ordered branches (the
     first word a prefix of the last, first or middle name), each cut at the page size. One OR
@@ -243,7 +243,7 @@ def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[s
 
 
 async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFilter, *, sort: str,
-                       cursor: str | None, limit: int):
+                       cursor: Position | None, limit: int):
     keys, descending = _sort_keys(sort)
     person = parse_person_query(flt.q) if flt.q and flt.q.strip() else None
     if person and person.name_tokens and not person.phone_digits and sort.lstrip("-") == "name":
