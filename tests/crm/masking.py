@@ -8,6 +8,8 @@ import base64
 import binascii
 import io
 import json
+import re
+import typing
 import zlib
 
 from openpyxl import load_workbook
@@ -80,3 +82,45 @@ def phone_forms(phone: str) -> list[str]:
     digits = phone[-10:]
     return [digits, f"{digits[:3]} {digits[3:6]}", f"{digits[:3]}) {digits[3:6]}", f"{digits[:3]}-{digits[3:6]}",
             f"{digits[3:6]}-{digits[6:8]}-{digits[8:]}"]
+
+
+def _plain_path(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def read_routes(app, prefix: str = "/crm/v1", skip: tuple[str, ...] = ()) -> list[tuple[str, object]]:
+    """(plain path, handler) of every GET route under `prefix`, but those starting with `skip`."""
+    found = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            path = _plain_path(route.path)
+            if "GET" in handler.http_methods and path.startswith(prefix) and not path.startswith(skip):
+                found.append((path, handler))
+    return found
+
+
+def sorts_of(handler) -> list[str | None]:
+    """Every value the route's `sort` query parameter accepts ([None] without one)."""
+    parameter = handler.parsed_fn_signature.parameters.get("sort")
+    if parameter is None:
+        return [None]
+    annotation = parameter.annotation
+    options = [annotation] if typing.get_origin(annotation) is typing.Literal else typing.get_args(annotation)
+    values = [v for option in options if typing.get_origin(option) is typing.Literal for v in typing.get_args(option)]
+    assert values, f"cannot tell the sorts of {handler}"
+    return values
+
+
+def pages_with_cursor(handler) -> bool:
+    return "cursor" in handler.parsed_fn_signature.parameters
+
+
+def old_style_cursor(values: list) -> str:
+    """A cursor as the server used to make them (base64 of the JSON sort key): what a forger writes."""
+    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def altered(cursor: str) -> str:
+    """The cursor with one character in its middle changed."""
+    middle = len(cursor) // 2
+    return cursor[:middle] + ("A" if cursor[middle] != "A" else "B") + cursor[middle + 1:]
