@@ -49,7 +49,7 @@ class PlatformAdminController(Controller):
                            db: AsyncSession) -> BrandCreated:
         brand = await service.create_brand(db, partner_id, slug=data.slug, name=data.name,
                                            colors=msgspec.structs.asdict(data.colors), icon_url=data.icon_url,
-                                           logo_url=data.logo_url)
+                                           logo_url=data.logo_url, app_url=data.app_url)
         return BrandCreated(id=str(brand.id), slug=brand.slug)
 
     @post("/{partner_id:uuid}/roles", operation_id="CreateRole", responses=problems(400, 401, 404))
