@@ -52,7 +52,7 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
     return ClientCard(
         id=str(client.id), type=client.type, full_name=policy.name(full_name(client)),
         last_name=policy.name(client.last_name), first_name=policy.name(client.first_name),
-        middle_name=policy.name(client.middle_name), organization_name=client.organization_name,
+        middle_name=policy.name(client.middle_name), organization_name=policy.organization(client.organization_name),
         tax_form=client.tax_form, phone=policy.phone(client.phone), email=policy.email(client.email),
         gender=client.gender, birth_date=client.birth_date if identity else None,
         passport=client.passport if identity else ({"masked": "***"} if client.passport else None),

@@ -89,6 +89,7 @@ async def test_staff_02_every_list_sort_cursor_and_file_hides_what_the_role_may_
     reader = await staff_headers(http, partner, [p for p in ALL_PERMISSIONS if p not in hidden])
     searches = [PHONE, "8 (916) 778-00-11", "9167780011", LAST, FIRST, EMAIL, CO_PHONE, LEAD_PHONE]
     paged_lists, cursors, files, refused = set(), 0, 0, 0
+    issued_on: dict[str, tuple[str | None, str]] = {}  # a cursor of each paged list, for another partner
     for path, handler in read_routes(app, skip=SKIP):
         url = fill_path(path, world, "masking")
         takes_q = "q" in handler.parsed_fn_signature.parameters
@@ -114,6 +115,8 @@ async def test_staff_02_every_list_sort_cursor_and_file_hides_what_the_role_may_
                     seen += 1
         if not pages_with_cursor(handler):
             continue
+        if issued:
+            issued_on[url] = next(iter(issued.items()))
         sort = sorts_of(handler)[0]
         forgeries = [old_style_cursor([PHONE, world["client_id"]]), old_style_cursor([LAST.lower(), "", world["client_id"]]),
                      old_style_cursor(["2026-11-24T10:00:00+00:00", str(uuid.uuid4())]), "garbage"]
@@ -133,6 +136,15 @@ async def test_staff_02_every_list_sort_cursor_and_file_hides_what_the_role_may_
             "/crm/v1/clients/{client_id}/activity", "/crm/v1/premises/{premise_id}/activity",
             "/crm/v1/clients/{client_id}/mailings", "/crm/v1/registration-requests"} <= paged_lists, paged_lists
     assert cursors >= 15 and files >= 4 and refused >= 30, (cursors, files, refused)
+    # STAFF-04 too: a cursor of this partner's list is refused on the same list of another partner.
+    _, foreign = await partner_with_staff(http, name="УК Чужие маски")
+    for url, (sort, cursor) in issued_on.items():
+        response = await http.get(url, headers=foreign, params={"cursor": cursor, **({"sort": sort} if sort else {})})
+        if world["client_id"] in url or world["premise_id"] in url:
+            assert response.status_code in (400, 404), (url, response.status_code)
+        else:
+            _refused_cursor(response, (url, "foreign partner"))
+        _assert_hidden(answer_readings(response), secrets, (url, "foreign partner"))
     card = expect(await http.get(f"/crm/v1/clients/{world['client_id']}", headers=reader), 200)
     if "clients.pii.name" in hidden:
         assert card["organization_name"] == "*" * len(ORGANIZATION.replace(" ", "")) or set(
