@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from core.errors import InvalidInput
 from core.pagination import CursorCodec, Position
 from tests.crm.estate import make_client, make_object, make_premise, partner_with_staff
 from tests.crm.masking import cursor_readings, phone_forms
@@ -145,7 +146,7 @@ def test_staff_02_cursors_survive_a_key_rotation_and_nothing_else():
     assert before.seal(position, "x") != before.seal(position, "x")
     for codec, scope in ((stranger, "partner:1\n/crm/v1/clients\nsort=phone"),
                          (after, "partner:2\n/crm/v1/clients\nsort=phone")):
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(InvalidInput) as refused:
             codec.open(cursor, scope)
-        assert getattr(refused.value, "code", None) == "invalid_input"
+        assert refused.value.errors[0].field == "cursor"
         assert "7916" not in str(refused.value)
