@@ -1,15 +1,30 @@
-"""Keyset (cursor) pagination: stable under inserts, no OFFSET, no COUNT(*) OVER ()."""
+"""Keyset (cursor) pagination: stable under inserts, no OFFSET, no COUNT(*) OVER ().
+
+A page continues after the sort key of the previous page's last row. That key can be a masked
+value (a client's name or phone, STAFF-02), so it never leaves the server in the clear: between
+requests it travels as a cursor sealed with AES-GCM under a key derived from the token secret,
+bound to the list it was issued for (which list, whose data, which sort and filters). A cursor
+the server did not issue, changed in any bit, or issued for another list is refused with 400.
+Inside the process (services, exports walking every page) the key is a `Position`, which the
+JSON encoder refuses, so a forgotten seal fails loudly instead of leaking."""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
 import json
+import os
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -17,24 +32,94 @@ from core.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+BAD_CURSOR = "Некорректный курсор: передайте next_cursor предыдущей страницы этого же списка"
+_NONCE = 12
+_VERSION = b"\x01"
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, (date, datetime)) else str(v) if isinstance(
-        v, (uuid.UUID, Decimal)) else v for v in values], ensure_ascii=False)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+class Position:
+    """The sort key of a page's last row, in the process only (see the module text)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        self.values = list(values)
+
+    def __repr__(self) -> str:  # never print the key itself (it may be a masked value)
+        return f"Position(<{len(self.values)} keys>)"
 
 
-def decode_cursor(cursor: str | None, keys: Sequence[ColumnElement]) -> list[Any] | None:
-    if not cursor:
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    return value
+
+
+def _derive(secret: str) -> AESGCM:
+    key = HKDF(algorithm=SHA256(), length=32, salt=b"resident-backend", info=b"pagination-cursor/v1").derive(
+        secret.encode())
+    return AESGCM(key)
+
+
+class CursorCodec:
+    """Seals positions into opaque cursors and opens them. New cursors are sealed with the key of
+    the first secret; the previous secrets' keys still open theirs, so a key rotation breaks no
+    list a person is scrolling."""
+
+    def __init__(self, secrets_: Sequence[str]) -> None:
+        keys = [s for s in secrets_ if s]
+        if not keys:
+            raise ValueError("a token secret is required")
+        self._keys = [_derive(s) for s in keys]
+
+    @staticmethod
+    def _aad(scope: str) -> bytes:
+        return hashlib.sha256(scope.encode()).digest()
+
+    def seal(self, position: Position | None, scope: str) -> str | None:
+        if position is None:
+            return None
+        raw = json.dumps([_plain(v) for v in position.values], ensure_ascii=False, separators=(",", ":"))
+        nonce = os.urandom(_NONCE)
+        sealed = self._keys[0].encrypt(nonce, raw.encode(), _VERSION + self._aad(scope))
+        return base64.urlsafe_b64encode(_VERSION + nonce + sealed).decode().rstrip("=")
+
+    def open(self, cursor: str | None, scope: str) -> Position | None:
+        """The position of a cursor this server sealed for `scope`; anything else is 400 (the
+        answer says nothing about why, so forging one teaches nothing)."""
+        if not cursor:
+            return None
+        try:
+            blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except (binascii.Error, ValueError):
+            raise InvalidInput.field("cursor", BAD_CURSOR) from None
+        if len(blob) <= 1 + _NONCE or blob[:1] != _VERSION:
+            raise InvalidInput.field("cursor", BAD_CURSOR)
+        nonce, sealed = blob[1:1 + _NONCE], blob[1 + _NONCE:]
+        for key in self._keys:
+            try:
+                raw = key.decrypt(nonce, sealed, _VERSION + self._aad(scope))
+            except InvalidTag:
+                continue
+            values = json.loads(raw)
+            if isinstance(values, list):
+                return Position(values)
+        raise InvalidInput.field("cursor", BAD_CURSOR)
+
+
+def _after(position: Position | None, keys: Sequence[ColumnElement]) -> list[Any] | None:
+    if position is None:
         return None
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(values, list) or len(values) != len(keys):
+        if len(position.values) != len(keys):
             raise ValueError
-        return [_typed(value, key) for value, key in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput.field("cursor", "Некорректный курсор") from None
+        return [_typed(value, key) for value, key in zip(position.values, keys, strict=True)]
+    except (ValueError, TypeError):
+        # A sealed cursor of this list always fits its keys; this one was issued before a change
+        # of the list's sort keys.
+        raise InvalidInput.field("cursor", BAD_CURSOR) from None
 
 
 def _typed(value: Any, key: ColumnElement) -> Any:
@@ -55,11 +140,11 @@ def _typed(value: Any, key: ColumnElement) -> Any:
     return kind(value)
 
 
-def keyset(stmt: Select, keys: Sequence[ColumnElement], *, cursor: str | None, limit: int,
+def keyset(stmt: Select, keys: Sequence[ColumnElement], *, cursor: Position | None, limit: int,
            descending: bool = False) -> Select:
     """Order by `keys` (the last one unique, e.g. the id) and continue after `cursor`.
     Fetches one row more than `limit`, so `page` can tell whether another page exists."""
-    after = decode_cursor(cursor, keys)
+    after = _after(cursor, keys)
     if after is not None:
         bound = tuple_(*[literal(value, type_=key.type) for value, key in zip(after, keys, strict=True)])
         stmt = stmt.where(tuple_(*keys) < bound if descending else tuple_(*keys) > bound)
@@ -67,9 +152,9 @@ def keyset(stmt: Select, keys: Sequence[ColumnElement], *, cursor: str | None, l
     return stmt.order_by(*order).limit(limit + 1)
 
 
-def page(rows: Sequence[Any], limit: int, key_of) -> tuple[list[Any], str | None]:
-    """Cut the extra row and make the cursor of the next page from the last row kept."""
+def page(rows: Sequence[Any], limit: int, key_of) -> tuple[list[Any], Position | None]:
+    """Cut the extra row and take the position of the next page from the last row kept."""
     items = list(rows[:limit])
     if len(rows) > limit and items:
-        return items, encode_cursor(key_of(items[-1]))
+        return items, Position(key_of(items[-1]))
     return items, None

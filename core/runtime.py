@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core import embedded
 from core.clock import Clock, SystemClock
 from core.db import create_engine, session_factory
+from core.pagination import CursorCodec
 from core.reads import ReadPool
 from core.screen_cache import ScreenCache
 from core.security import TokenCodec
@@ -40,6 +41,12 @@ class Runtime:
     # Screen reads outside transactions; None: they go through the request's session (tests,
     # whose sessions join one rolled-back transaction).
     reads: ReadPool | None = None
+    # Seals the lists' pagination cursors (core/pagination.py), keyed from the token secrets.
+    cursors: CursorCodec | None = None
+
+    def __post_init__(self) -> None:
+        if self.cursors is None:
+            self.cursors = CursorCodec(self.settings.verification_secrets)
 
     async def close(self) -> None:
         await self.redis.aclose()

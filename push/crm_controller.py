@@ -19,7 +19,7 @@ from push.controller import iso
 from push.rules import MIN_MONITOR_VERSION
 from push.schemas import (ClientMailingItem, ClientMailingList, CreateMailingRequest, DeliveryItem, DeliveryList,
                           MailingCard, MailingCreated, MonitorBucket, PushMonitor, SessionItem, SessionList)
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
@@ -62,20 +62,20 @@ class PushCrmController(Controller):
         await devices.staff_deactivate(runtime, db, actor, path_id(session_id))
 
     @get("/push/deliveries", operation_id="ListPushDeliveries", responses=problems(400, 401, 404))
-    async def list_deliveries(self, actor: PartnerPrincipal, db: AsyncSession, client_id: str | None = None,
+    async def list_deliveries(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, client_id: str | None = None,
                               status: str | None = None, cursor: Cursor = None,
                               limit: Limit = DEFAULT_LIMIT) -> DeliveryList:
         """Pushes to the partner's clients with payload and status; without FCM credentials they
         are `recorded` (PUSH-08)."""
         rows, next_cursor = await history.list_deliveries(
             db, actor, client_id=parse_id(client_id, "client_id") if client_id else None, status=status,
-            cursor=cursor, limit=limit)
+            cursor=pages.open(cursor), limit=limit)
         return DeliveryList(items=[DeliveryItem(
             id=str(r.id), session_id=str(r.session_id), notification_id=str(r.message_id), type=r.type,
             title=r.title, body=r.body, deep_link=r.deep_link, brand=r.brand, premise_id=_s(r.premise_id),
             mailing_id=_s(r.mailing_id), data={str(k): str(v) for k, v in (r.data or {}).items()},
             status=r.status, attempts=r.attempts, resends=r.resends, error=r.error, created_at=iso(r.created_at),
-            sent_at=iso(r.sent_at)) for r in rows], next_cursor=next_cursor)
+            sent_at=iso(r.sent_at)) for r in rows], next_cursor=pages.seal(next_cursor))
 
     @post("/mailings", operation_id="CreateMailing", opt=MAILINGS, responses=problems(400, 401, 403))
     async def create_mailing(self, actor: PartnerPrincipal, data: CreateMailingRequest, runtime: Runtime,
@@ -96,7 +96,7 @@ class PushCrmController(Controller):
 
     @get("/clients/{client_id:str}/mailings", operation_id="ListClientMailings", responses=problems(400, 401, 404))
     async def client_mailings(
-        self, actor: PartnerPrincipal, client_id: str, db: AsyncSession, q: str | None = None,
+        self, actor: PartnerPrincipal, client_id: str, db: AsyncSession, pages: Pages, q: str | None = None,
         status: str | None = None, channel: Literal["push", "sms"] | None = None, sender_id: str | None = None,
         period_from: Annotated[date | None, Parameter(query="from")] = None,
         period_to: Annotated[date | None, Parameter(query="to")] = None,
@@ -107,11 +107,11 @@ class PushCrmController(Controller):
         rows, next_cursor = await mailings.client_mailings(
             db, actor, path_id(client_id), q=q, status=status, channel=channel,
             staff_id=parse_id(sender_id, "sender_id") if sender_id else None, period_from=period_from,
-            period_to=period_to, cursor=cursor, limit=limit)
+            period_to=period_to, cursor=pages.open(cursor), limit=limit)
         return ClientMailingList(items=[ClientMailingItem(
             mailing_id=str(r.mailing_id), channel=r.channel, title=r.title, body=r.body, sender_id=_s(r.staff_id),
             sender_name=r.staff_name, status=r.status, created_at=iso(r.created_at)) for r in rows],
-            next_cursor=next_cursor)
+            next_cursor=pages.seal(next_cursor))
 
     @get("/monitor/push", operation_id="GetPushMonitor", responses=problems(400, 401))
     async def push_monitor(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
 from core.models import Account, Brand, Client, DeviceSession, PushDelivery, PushMessage
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import partner_sees_session
 
@@ -39,7 +39,7 @@ class DeliveryRow:
 
 
 async def list_deliveries(db: AsyncSession, actor: PartnerPrincipal, *, client_id: uuid.UUID | None,
-                          status: str | None, cursor: str | None, limit: int) -> tuple[list[DeliveryRow], str | None]:
+                          status: str | None, cursor: Position | None, limit: int) -> tuple[list[DeliveryRow], Position | None]:
     """The partner's pushes to devices of its apps, newest first; with `client_id`, those to that
     client's account."""
     stmt = (

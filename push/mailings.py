@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import commit
 from core.errors import InvalidInput, NotFound
 from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink, Staff
+from core.pagination import Position
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from core.scope import session_seen_sql
@@ -225,8 +226,8 @@ class ClientMailingRow:
 
 async def client_mailings(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, *, q: str | None,
                           status: str | None, channel: str | None, staff_id: uuid.UUID | None,
-                          period_from: date | None, period_to: date | None, cursor: str | None,
-                          limit: int) -> tuple[list[ClientMailingRow], str | None]:
+                          period_from: date | None, period_to: date | None, cursor: Position | None,
+                          limit: int) -> tuple[list[ClientMailingRow], Position | None]:
     """PUSH-06: the mailings sent to one client, searchable by title/text and filtered by
     status, type (channel), sender and period; newest first."""
     from core.pagination import keyset, page

@@ -1,9 +1,11 @@
 """Request-scoped dependencies: one database session per request (committed when the handler
-succeeds), the runtime, and the principals behind the bearer token."""
+succeeds), the runtime, the principals behind the bearer token, and the sealing of a list's
+pagination cursors."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from litestar import Request, Response
 from litestar.datastructures import State
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.service import ResidentPrincipal, authenticate
 from core.db import commit
 from core.errors import NotAuthenticated, PermissionDenied
+from core.pagination import CursorCodec, Position
 from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
 from core.screen_cache import ScreenCache
@@ -155,12 +158,50 @@ async def provide_admin(request: Request, runtime: Runtime) -> bool:
     return True
 
 
+# Query parameters that do not make a list another list: the cursor itself and the page size.
+_PAGING = frozenset({"cursor", "limit"})
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """The cursors of one list request: `open` the `?cursor=` it got, `seal` the next page's
+    position. Both are bound to the list (path, every query parameter but the cursor and the page
+    size: sort and filters) and to whose data it is, so a cursor of another list, sort, filter,
+    partner or resident is refused like a forged one (STAFF-02)."""
+
+    codec: CursorCodec
+    scope: str
+
+    def open(self, cursor: str | None) -> Position | None:
+        return self.codec.open(cursor, self.scope)
+
+    def seal(self, position: Position | None) -> str | None:
+        return self.codec.seal(position, self.scope)
+
+
+def list_scope(request: Request, owner: str) -> str:
+    query = sorted((name, value) for name, value in request.query_params.multi_items() if name not in _PAGING)
+    return "\n".join([owner, request.url.path, *(f"{name}={value}" for name, value in query)])
+
+
+async def provide_partner_pages(request: Request, runtime: Runtime, actor: PartnerPrincipal) -> Pages:
+    return Pages(runtime.cursors, list_scope(request, f"partner:{actor.partner_id}"))
+
+
+async def provide_resident_pages(request: Request, runtime: Runtime, resident: ResidentPrincipal) -> Pages:
+    return Pages(runtime.cursors, list_scope(request, f"account:{resident.account_id}"))
+
+
+async def provide_admin_pages(request: Request, runtime: Runtime, admin: bool) -> Pages:
+    return Pages(runtime.cursors, list_scope(request, "platform-admin"))
+
+
 COMMON = {"runtime": Provide(provide_runtime), "db": Provide(provide_db)}
-RESIDENT = {"resident": Provide(provide_resident)}
+RESIDENT = {"resident": Provide(provide_resident), "pages": Provide(provide_resident_pages)}
 SCREEN_RESIDENT = {"resident": Provide(provide_screen_resident)}  # for cacheable screens
 OPTIONAL_RESIDENT = {"resident": Provide(provide_optional_resident)}
-PARTNER = {"actor": Provide(provide_partner)}
-ADMIN = {"admin": Provide(provide_admin)}
+PARTNER = {"actor": Provide(provide_partner), "pages": Provide(provide_partner_pages)}
+ADMIN = {"admin": Provide(provide_admin), "pages": Provide(provide_admin_pages)}
 
 RESIDENT_SECURITY = [{"ResidentBearer": []}]
 PARTNER_SECURITY = [{"StaffBearer": []}, {"ApiKeyBearer": []}]

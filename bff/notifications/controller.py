@@ -14,7 +14,7 @@ from core.auth.service import ResidentPrincipal
 from core.models import Notification
 from core.residents import inbox
 from core.runtime import Runtime
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
@@ -33,14 +33,14 @@ class InboxController(Controller):
     security = RESIDENT_SECURITY
 
     @get("", operation_id="ListNotifications", responses=problems(401))
-    async def list_notifications(self, resident: ResidentPrincipal, db: AsyncSession,
+    async def list_notifications(self, resident: ResidentPrincipal, db: AsyncSession, pages: Pages,
                                  premise_id: Annotated[str | None, Parameter(max_length=64)] = None,
                                  unread: bool = False, cursor: Cursor = None,
                                  limit: Limit = DEFAULT_LIMIT) -> Inbox:
         items, next_cursor, unread_count = await inbox.list_inbox(
             db, resident.account_id, premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
-            unread_only=unread, cursor=cursor, limit=limit)
-        return Inbox(items=[inbox_item(n) for n in items], next_cursor=next_cursor, unread=unread_count)
+            unread_only=unread, cursor=pages.open(cursor), limit=limit)
+        return Inbox(items=[inbox_item(n) for n in items], next_cursor=pages.seal(next_cursor), unread=unread_count)
 
     @post("/{notification_id:str}/read", status_code=HTTP_200_OK, operation_id="MarkNotificationRead",
           responses=problems(401, 404))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from urllib.parse import quote
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import CONTEXT
@@ -13,15 +15,28 @@ from bff.people.schemas import (AccessesScreen, AccessItem, AllPeopleItem, AllPe
                                 PeopleScreen, PeopleScreenPerson, PersonCard, PersonPremise, PersonPremises,
                                 SavedPeople, SavedPerson)
 from bff.sql import address, fetch_view
+from core.enums import UNIFIED_APP_ID
 from core.errors import NotFound
+from core.models import Brand
 from core.estate.premises import full_address
 from core.people import queries, rules
-from core.people.queries import EVENTS_IN_CONTEXT_SQL, Person, display_name
+from core.people.queries import APP_PROFILE_SHOWN_SQL, EVENTS_IN_CONTEXT_SQL, Person, display_name
 from core.people.service import Viewer, can_add_guests
 from core.residents.access import account_phone, accesses, premise_access
 
-# The "invite to the app" link a person card shares (PEOPLE-CARD-01).
+# The unified app's "invite to the app" link (PEOPLE-CARD-01); a white-label app's is its brand's.
 INVITE_LINK = "https://domiland.ru/app"
+
+
+async def invite_link(db: AsyncSession, app_id: str) -> str:
+    """PEOPLE-CARD-01: the link of the app the viewer uses — its brand's white-label app, or the
+    unified one."""
+    if app_id == UNIFIED_APP_ID:
+        return INVITE_LINK
+    brand = (await db.execute(select(Brand.slug, Brand.app_url).where(Brand.slug == app_id))).first()
+    if brand is None:
+        return INVITE_LINK
+    return brand.app_url or f"{INVITE_LINK}?brand={quote(brand.slug)}"
 
 
 def _empty_state(can_people: bool, can_guests: bool) -> str:
@@ -48,7 +63,7 @@ SELECT json_build_object(
               FROM target t JOIN premise p ON p.id = t.premise_id JOIN partner pa ON pa.id = t.partner_id),
   'members', (SELECT COALESCE(json_agg(json_build_object(
         'card', {_CARD.format(c="c", type="c.type", org="c.organization_name")},
-        'account', CASE WHEN a.id IS NOT NULL THEN json_build_object('name', a.name, 'last_name', a.last_name,
+        'account', CASE WHEN a.id IS NOT NULL AND {APP_PROFILE_SHOWN_SQL.format(a="a", c="c")} THEN json_build_object('name', a.name, 'last_name', a.last_name,
                      'first_name', a.first_name, 'middle_name', a.middle_name, 'photo_url', a.photo_url) END,
         'role', pl.role, 'rent_day', pl.rent_day, 'added_by_account_id', pl.added_by_account_id,
         'is_me', EXISTS (SELECT 1 FROM mine WHERE mine.client_id = c.id)) ORDER BY pl.linked_at, pl.id), '[]'::json)
@@ -95,7 +110,7 @@ async def all_people_screen(db: AsyncSession, viewer: Viewer) -> AllPeopleScreen
     mine = await accesses(db, viewer.account_id)
     shared = await queries.shared_people(db, viewer.account_id, mine)
     people = sorted((AllPeopleItem(person_id=str(s.person.id), name=s.person.name(),
-                                   photo_url=s.person.account.photo_url if s.person.account else None,
+                                   photo_url=s.person.profile.photo_url if s.person.profile else None,
                                    shared_premises=len(s.premise_ids), is_guest=False) for s in shared),
                     key=lambda p: p.name.casefold())
     guests = sorted((AllPeopleItem(person_id=str(g.id), name=display_name(g, None), shared_premises=0, is_guest=True)
@@ -119,17 +134,27 @@ async def accesses_screen(db: AsyncSession, viewer: Viewer) -> AccessesScreen:
 
 async def person_card(db: AsyncSession, viewer: Viewer, person: Person, today: date) -> PersonCard:
     """PEOPLE-CARD-01."""
+    """PEOPLE-CARD-01: photo, phone (not a child's), e-mail if set, profile creation date, invite
+    link — and nothing else: no adult's birth date, and none of the app-side data of someone who
+    has not opened the app since the viewer could see them (`Person.profile`)."""
     added = await queries.added_by_viewer(db, viewer.account_id, person)
     rights = rules.card_rights(added_by_viewer=added, is_guest=person.is_guest)
     child = person.is_child(today)
-    account = person.account
-    email = (account.email if account else None) or person.main.email
+    profile = person.profile
+    # A guest's e-mail is the viewer's own note; a card's is the person's app profile's.
+    is_me = person.account is not None and person.account.id == viewer.account_id
+    if person.is_guest:
+        email = person.guest.email
+    else:
+        email = (profile.email if profile else None) or (person.main.email if is_me else None)
     return PersonCard(
-        person_id=str(person.id), name=person.name(), photo_url=account.photo_url if account else None,
+        person_id=str(person.id), name=person.name(), photo_url=profile.photo_url if profile else None,
         phone=None if child else person.phone, email=email, created_at=queries.created_at_of(person),
         can_delete=rights.can_delete, can_edit=rights.can_edit, is_guest=person.is_guest, is_child=child,
-        is_me=account is not None and account.id == viewer.account_id, birth_date=person.birth_date,
-        can_attend_events=rules.may_sign_up_for_events(person.birth_date), invite_link=INVITE_LINK)
+        is_me=is_me,
+        birth_date=rules.card_birth_date(person.birth_date, child=child, added_by_viewer=added),
+        can_attend_events=rules.may_sign_up_for_events(person.birth_date),
+        invite_link=await invite_link(db, viewer.app_id))
 
 
 async def person_premises(db: AsyncSession, viewer: Viewer, person: Person) -> PersonPremises:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, Client, Order, Premise, PremiseLink
 from core.orders.rules import ACTIVE_STATUSES
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.estate.search import escape_like
@@ -48,18 +48,18 @@ def _premise_scope(premise_id: uuid.UUID):
 
 
 async def premise_feed(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID, filters: Filters, *,
-                       cursor: str | None, limit: int):
+                       cursor: Position | None, limit: int):
     await owned(db, actor, Premise, premise_id, not_found="Помещение не найдено")
     return await _feed(db, actor, _premise_scope(premise_id), filters, cursor=cursor, limit=limit)
 
 
 async def client_feed(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, filters: Filters, *,
-                      cursor: str | None, limit: int):
+                      cursor: Position | None, limit: int):
     await owned(db, actor, Client, client_id, not_found="Клиент не найден")
     return await _feed(db, actor, Activity.client_id == client_id, filters, cursor=cursor, limit=limit)
 
 
-async def _feed(db: AsyncSession, actor: PartnerPrincipal, scope, filters: Filters, *, cursor: str | None,
+async def _feed(db: AsyncSession, actor: PartnerPrincipal, scope, filters: Filters, *, cursor: Position | None,
                 limit: int) -> tuple[list[FeedRow], str | None, Counters]:
     scoped = and_(Activity.partner_id == actor.partner_id, scope)
     stmt = (select(Activity, Order, Premise, Client).where(scoped)

@@ -1,5 +1,6 @@
-"""Personal data masking (STAFF-02): without `clients.pii.name` full names leave the server as
-asterisks, without `clients.pii.contacts` phones and emails do — everywhere."""
+"""Personal data masking (STAFF-02): without `clients.pii.name` full names (and organisation
+names, birth dates and identity documents) leave the server as asterisks, without
+`clients.pii.contacts` phones and emails do — everywhere."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ class PiiPolicy:
 
     def name(self, value: str | None) -> str | None:
         return value if self.names else mask(value)
+
+    def organization(self, value: str | None) -> str | None:
+        """A sole proprietor's organisation name is the person's name ("ИП Иванов И. И."); a
+        legal entity's is what its full name shows, masked with it: both follow the names."""
+        return self.name(value)
 
     def phone(self, value: str | None) -> str | None:
         return value if self.contacts else mask(value)

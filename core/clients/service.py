@@ -19,7 +19,7 @@ from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.estate.premises import client_condition, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import app_use, app_use_select, owned, partner_app_use, partner_sessions
 from core.phones import normalize_phone
@@ -233,7 +233,7 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[str, ...], *, cursor: str | None,
+def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[str, ...], *, cursor: Position | None,
                      limit: int, descending: bool):
     """The page of a name search in name order, as a union of three index-ordered branches (the
     first word a prefix of the last, first or middle name), each cut at the page size. One OR
@@ -263,7 +263,7 @@ def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[s
 
 
 async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFilter, *, sort: str,
-                       cursor: str | None, limit: int):
+                       cursor: Position | None, limit: int):
     # Last visits as the partner may see them (STAFF-04): in its apps only. A page in name or
     # phone order looks up its own cards' sessions; a list sorted by last visit needs them all.
     if sort.lstrip("-") == "last_visit":

@@ -17,7 +17,7 @@ from core.clock import Clock
 from core.db import after_commit
 from core.errors import InvalidInput, NotFound, TooLarge
 from core.models import Account, Client, Document, Premise, PremiseLink
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.storage import Storage
@@ -142,7 +142,7 @@ async def delete_document(db: AsyncSession, actor: PartnerPrincipal, storage: St
 
 
 async def list_documents(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID, *, q: str | None,
-                         cursor: str | None, limit: int) -> tuple[list[Document], str | None]:
+                         cursor: Position | None, limit: int) -> tuple[list[Document], Position | None]:
     """Newest upload first. The search looks at the name and the description, never at
     the file name (CRM-DOC-01)."""
     await owned(db, actor, Premise, premise_id, not_found="Помещение не найдено")

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, InvalidInput
 from core.models import Brand, EstateObject, ObjectGroup, Premise, Quarter
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
@@ -67,8 +67,8 @@ async def delete_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uu
     await db.flush()
 
 
-async def list_objects(db: AsyncSession, actor: PartnerPrincipal, *, q: str | None, cursor: str | None,
-                       limit: int) -> tuple[list[EstateObject], str | None]:
+async def list_objects(db: AsyncSession, actor: PartnerPrincipal, *, q: str | None, cursor: Position | None,
+                       limit: int) -> tuple[list[EstateObject], Position | None]:
     stmt = select(EstateObject).where(EstateObject.partner_id == actor.partner_id)
     if q:
         pattern = f"%{q.strip().lower()}%"

@@ -14,7 +14,7 @@ from core.clients import rules
 from core.errors import Conflict, InvalidInput
 from core.estate.search import escape_like, parse_address_query, parse_person_query
 from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
@@ -168,7 +168,7 @@ def client_condition(actor: PartnerPrincipal, q: str):
 
 
 async def list_premises(db: AsyncSession, actor: PartnerPrincipal, flt: PremiseFilter, *, sort: str,
-                        cursor: str | None, limit: int) -> tuple[list, str | None]:
+                        cursor: Position | None, limit: int) -> tuple[list, Position | None]:
     keys, descending = sort_keys(sort)
     stmt = (select(Premise, EstateObject.name.label("object_name"), EstateObject.online_payment.label("object_pay"),
                    *[k.label(f"k{i}") for i, k in enumerate(keys)])

@@ -21,7 +21,7 @@ from core.clients.pii import PiiPolicy
 from core.clients.service import ClientFilter, list_clients, premises_of
 from core.estate.accounts import accounts_of
 from core.estate.premises import PremiseFilter, full_address, list_premises
-from core.imports.formats import CLIENT_COLUMNS, PREMISE_COLUMNS, PREMISE_TYPE_LABEL, ROLE_LABEL, SHEETS
+from core.imports.formats import CLIENT_COLUMNS, PREMISE_COLUMNS, PREMISE_TYPE_LABEL, ROLE_LABEL, SHEETS, values_row
 from core.models import Client, ClientExternalId, PremiseLink
 from core.partners.service import PartnerPrincipal
 
@@ -142,7 +142,7 @@ async def _external_ids(db: AsyncSession, client_ids: list[uuid.UUID]) -> dict[u
 
 def _append(sheet, lines) -> None:
     for line in lines:
-        sheet.append(line)
+        sheet.append(values_row(sheet, line))
 
 
 async def _export(db: AsyncSession, actor: PartnerPrincipal, kind: str, columns, policy: PiiPolicy,
@@ -164,7 +164,7 @@ def _workbook(title: str, header: list[str]) -> Iterator[tuple[Workbook, object]
     garbage collector, which would write to its already closed temporary file."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    sheet.append(values_row(sheet, header))
     try:
         yield book, sheet
     except BaseException:

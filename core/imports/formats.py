@@ -11,6 +11,7 @@ from typing import Any
 
 from defusedxml import ElementTree as SafeET
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -89,17 +90,40 @@ COLUMNS = {"premises": PREMISE_COLUMNS, "clients": CLIENT_COLUMNS}
 SHEETS = {"premises": "Помещения", "clients": "Клиенты"}
 
 
+# A text starting with one of these is what a spreadsheet reads as a formula (openpyxl writes one
+# starting with "=" as a formula outright; Excel and LibreOffice take "+", "-", "@" as one when
+# the cell is edited, and a tab or carriage return hides the sign in front).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def values_row(sheet, values: Iterable[Any]) -> list[Any]:
+    """`values` as a row every sheet the service writes appends: a text that could read as a
+    formula becomes a cell typed as text and marked quote-prefixed (the spreadsheet shows it as
+    typed, never evaluates it, also once edited), so a street, tag or e-mail set to
+    `=HYPERLINK(...)` cannot send the cells of whoever opens the file anywhere. The value itself
+    is kept, so the file still imports as it was exported."""
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            value = cell
+        row.append(value)
+    return row
+
+
 def template(kind: str) -> bytes:
     """The template with an example row and an instruction sheet."""
     columns = COLUMNS[kind]
     book = Workbook()
     sheet = book.active
     sheet.title = SHEETS[kind]
-    sheet.append([c.title + (" *" if c.required else "") for c in columns])
+    sheet.append(values_row(sheet, [c.title + (" *" if c.required else "") for c in columns]))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     example = EXAMPLES[kind]
-    sheet.append([example.get(c.key, "") for c in columns])
+    sheet.append(values_row(sheet, [example.get(c.key, "") for c in columns]))
     if kind == "premises":
         types = DataValidation(type="list", formula1='"' + ",".join(PREMISE_TYPES_RU) + '"', allow_blank=True)
         roles = DataValidation(type="list", formula1='"' + ",".join(ROLES_RU) + '"', allow_blank=True)
@@ -110,14 +134,14 @@ def template(kind: str) -> bytes:
         types.add(f"{type_col}2:{type_col}100000")
         roles.add(f"{role_col}2:{role_col}100000")
     help_sheet = book.create_sheet("Инструкция")
-    help_sheet.append(["Колонка", "Обязательная", "Как заполнять"])
+    help_sheet.append(values_row(help_sheet, ["Колонка", "Обязательная", "Как заполнять"]))
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     for c in columns:
-        help_sheet.append([c.title, "да" if c.required else "", c.help])
+        help_sheet.append(values_row(help_sheet, [c.title, "да" if c.required else "", c.help]))
     for line in INSTRUCTIONS[kind]:
         help_sheet.append([])
-        help_sheet.append([line])
+        help_sheet.append(values_row(help_sheet, [line]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -38,6 +38,9 @@ class Brand(Base):
     colors: Mapped[dict[str, str]] = mapped_column(JSONB)
     icon_url: Mapped[str] = mapped_column(Text)
     logo_url: Mapped[str | None] = mapped_column(Text)
+    # Where the brand's white-label app is installed from: the invite link its residents share
+    # (PEOPLE-CARD-01). Unset: the unified app's link with the brand chosen.
+    app_url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = now_column()
 
 

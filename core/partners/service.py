@@ -66,11 +66,12 @@ async def update_partner(db: AsyncSession, partner_id: uuid.UUID, *, products: l
 
 
 async def create_brand(db: AsyncSession, partner_id: uuid.UUID, *, slug: str, name: str, colors: dict[str, str],
-                       icon_url: str, logo_url: str | None) -> Brand:
+                       icon_url: str, logo_url: str | None, app_url: str | None = None) -> Brand:
     partner = await get_partner(db, partner_id)
     if await db.scalar(select(Brand.id).where(Brand.slug == slug)):
         raise Conflict("Бренд с таким slug уже существует", code="brand_slug_taken")
-    brand = Brand(partner_id=partner_id, slug=slug, name=name, colors=colors, icon_url=icon_url, logo_url=logo_url)
+    brand = Brand(partner_id=partner_id, slug=slug, name=name, colors=colors, icon_url=icon_url, logo_url=logo_url,
+                  app_url=app_url)
     db.add(brand)
     try:
         async with db.begin_nested():

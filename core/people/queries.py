@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists, or_, select, text, union
+from sqlalchemy import exists, func, or_, select, text, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.service import full_name
@@ -30,6 +30,13 @@ class Person:
     cards: list[Client] = field(default_factory=list)
     account: Account | None = None
     guest: Guest | None = None
+    # PEOPLE-CARD-01: whether the viewer may see the account's app-side data (`reveal_profiles`).
+    app_visible: bool = False
+
+    @property
+    def profile(self) -> Account | None:
+        """The person's app account as far as the viewer may see it (None: the CRM card only)."""
+        return self.account if self.app_visible else None
 
     @property
     def is_guest(self) -> bool:
@@ -48,7 +55,7 @@ class Person:
         return main.phone is None and (main.child_name is not None or rules.is_child(main.birth_date, today))
 
     def name(self) -> str:
-        return display_name(self.main, self.account)
+        return display_name(self.main, self.profile)
 
     @property
     def birth_date(self) -> date | None:
@@ -163,6 +170,7 @@ async def shared_people(db: AsyncSession, account_id: uuid.UUID,
         if all(card.id != client.id for card in entry.person.cards):
             entry.person.cards.append(client)
         entry.premise_ids.add(premise_id)
+    await reveal_profiles(db, account_id, [entry.person for entry in people.values()])
     return list(people.values())
 
 
@@ -198,6 +206,7 @@ async def saved_people(db: AsyncSession, account_id: uuid.UUID, my_phone: str,
             continue
         people.setdefault(key, Person(client.id, [], account)).cards.append(client)
     result = list(people.values())
+    await reveal_profiles(db, account_id, result)
     result += [Person(g.id, guest=g) for g in await guests_of(db, account_id)]
     return result
 
@@ -238,7 +247,9 @@ async def find_person(db: AsyncSession, account_id: uuid.UUID, person_id: uuid.U
             PremiseLink.added_by_account_id == account_id)))))
     if not visible:
         raise NotFound(PERSON_NOT_FOUND)
-    return Person(client.id, cards, account)
+    person = Person(client.id, cards, account)
+    await reveal_profiles(db, account_id, [person])
+    return person
 
 
 async def added_by_viewer(db: AsyncSession, account_id: uuid.UUID, person: Person) -> bool:
@@ -281,7 +292,49 @@ async def premises_by_id(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict
 
 
 def created_at_of(person: Person) -> datetime:
-    """The profile creation date: of the app account when there is one, else of the card."""
-    if person.account is not None and person.account.first_login_at is not None:
-        return person.account.created_at
+    """The profile creation date: of the app account when the viewer may see it, else of the card."""
+    if person.profile is not None and person.profile.first_login_at is not None:
+        return person.profile.created_at
     return person.main.created_at
+
+
+# ---- what of a person's app account another resident sees (PEOPLE-CARD-01) ----------------------
+
+async def known_since(db: AsyncSession, viewer_id: uuid.UUID, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each card became visible to the viewer: its earliest link to a premise the viewer has
+    or that the viewer made, or its creation by the viewer (one statement for any number)."""
+    if not client_ids:
+        return {}
+    my_premises = (select(PremiseLink.premise_id).join(Client, Client.id == PremiseLink.client_id)
+                   .join(Account, Account.phone == Client.phone).where(Account.id == viewer_id))
+    times = union_all(
+        select(PremiseLink.client_id.label("client_id"), PremiseLink.linked_at.label("at")).where(
+            PremiseLink.client_id.in_(client_ids),
+            or_(PremiseLink.premise_id.in_(my_premises), PremiseLink.added_by_account_id == viewer_id)),
+        select(Client.id.label("client_id"), Client.created_at.label("at")).where(
+            Client.id.in_(client_ids), Client.created_by_account_id == viewer_id),
+    ).subquery()
+    rows = await db.execute(select(times.c.client_id, func.min(times.c.at)).group_by(times.c.client_id))
+    return {client_id: at for client_id, at in rows.all()}
+
+
+async def reveal_profiles(db: AsyncSession, viewer_id: uuid.UUID, people: list[Person]) -> None:
+    """Set which people's app-side data the viewer may see (rules.shows_app_profile)."""
+    with_account = [p for p in people if p.account is not None and not p.is_guest]
+    known = await known_since(db, viewer_id, [c.id for p in with_account for c in p.cards])
+    for person in with_account:
+        times = [known[c.id] for c in person.cards if c.id in known]
+        person.app_visible = rules.shows_app_profile(
+            is_viewer=person.account.id == viewer_id, last_visit_at=person.account.last_visit_at,
+            known_since=min(times) if times else None)
+
+
+# The SQL twin of `known_since` + rules.shows_app_profile, for the People screen's one statement
+# (bff/people/assembler.py): over the card `{c}` (every card of its phone), the account `{a}`,
+# the app context's `mine` and the viewer's id as $1.
+APP_PROFILE_SHOWN_SQL = """({a}.id = $1::uuid OR {a}.last_visit_at >= LEAST(
+  (SELECT min(x.linked_at) FROM premise_link x JOIN client xc ON xc.id = x.client_id
+   WHERE (xc.id = {c}.id OR xc.phone = {c}.phone)
+     AND (x.premise_id IN (SELECT premise_id FROM mine) OR x.added_by_account_id = $1::uuid)),
+  (SELECT min(xc.created_at) FROM client xc
+   WHERE (xc.id = {c}.id OR xc.phone = {c}.phone) AND xc.created_by_account_id = $1::uuid)))"""

@@ -250,3 +250,20 @@ def reminder_day(now: datetime) -> date | None:
     """The local day reminders are due for at `now`, or None before the morning hour."""
     local = now.astimezone(ZoneInfo(REMINDER_TZ))
     return local.date() if local.hour >= REMINDER_FROM_HOUR else None
+
+
+def shows_app_profile(*, is_viewer: bool, last_visit_at: datetime | None, known_since: datetime | None) -> bool:
+    """PEOPLE-CARD-01: a person's app-side data (the name, photo and e-mail they set in the app,
+    their profile's creation date) reaches another resident only once the person has opened the
+    app since they became visible to that resident (linked to a premise the resident has, or
+    added by them): typing a phone into "add a person" reveals nothing the adder did not type.
+    The same rule in SQL is core.people.queries.APP_PROFILE_SHOWN_SQL."""
+    if is_viewer:
+        return True
+    return last_visit_at is not None and known_since is not None and last_visit_at >= known_since
+
+
+def card_birth_date(birth_date: date | None, *, child: bool, added_by_viewer: bool) -> date | None:
+    """PEOPLE-CARD-01: a card shows no birth date of an adult; a child's only to whoever added
+    the child (who typed it)."""
+    return birth_date if child and added_by_viewer else None

@@ -16,7 +16,7 @@ from core.errors import Conflict, InvalidInput
 from core.estate.premises import full_address
 from core.models import Client, EstateObject, Premise, PremiseLink, RegistrationRequest
 from core.notifications.service import notify_phone
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
 from core.scope import owned
@@ -55,7 +55,7 @@ async def get_request(db: AsyncSession, actor: PartnerPrincipal, request_id: uui
 
 
 async def list_requests(db: AsyncSession, actor: PartnerPrincipal, *, kind: str | None, status: str | None,
-                        cursor: str | None, limit: int) -> tuple[list[RegistrationRequest], str | None]:
+                        cursor: Position | None, limit: int) -> tuple[list[RegistrationRequest], Position | None]:
     stmt = select(RegistrationRequest).where(RegistrationRequest.partner_id == actor.partner_id)
     if kind:
         stmt = stmt.where(RegistrationRequest.kind == kind)

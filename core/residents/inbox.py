@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.errors import NotFound
 from core.models import Notification
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.screen_cache import scoped
 
 
 async def list_inbox(db: AsyncSession, account_id: uuid.UUID, *, premise_id: uuid.UUID | None, unread_only: bool,
-                     cursor: str | None, limit: int) -> tuple[list[Notification], str | None, int]:
+                     cursor: Position | None, limit: int) -> tuple[list[Notification], Position | None, int]:
     stmt = select(Notification).where(Notification.account_id == account_id)
     if premise_id is not None:
         stmt = stmt.where(Notification.premise_id == premise_id)

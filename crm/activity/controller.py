@@ -13,7 +13,7 @@ from core.estate.premises import full_address
 from core.partners.service import PartnerPrincipal
 from crm.activity.schemas import (ActivityClient, ActivityCounters, ActivityFeed, ActivityItem, ActivityPremise,
                                   ActivityStatus, ActivityType)
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
@@ -48,24 +48,24 @@ class ActivityController(Controller):
 
     @get("/premises/{premise_id:str}/activity", operation_id="ListPremiseActivity", opt=READ,
          responses=problems(400, 401, 403, 404))
-    async def premise_activity(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession,
+    async def premise_activity(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, pages: Pages,
                                q: str | None = None, type: ActivityType | None = None,
                                status: ActivityStatus | None = None, client_id: str | None = None,
                                cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ActivityFeed:
         filters = service.Filters(q=q, type=type, status=status,
                                   client_id=parse_id(client_id, "client_id") if client_id else None)
         rows, next_cursor, counters = await service.premise_feed(db, actor, path_id(premise_id), filters,
-                                                                 cursor=cursor, limit=limit)
-        return await feed_answer(db, actor, rows, next_cursor, counters)
+                                                                 cursor=pages.open(cursor), limit=limit)
+        return await feed_answer(db, actor, rows, pages.seal(next_cursor), counters)
 
     @get("/clients/{client_id:str}/activity", operation_id="ListClientActivity", opt=READ,
          responses=problems(400, 401, 403, 404))
-    async def client_activity(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession,
+    async def client_activity(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession, pages: Pages,
                               q: str | None = None, type: ActivityType | None = None,
                               status: ActivityStatus | None = None, premise_id: str | None = None,
                               cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ActivityFeed:
         filters = service.Filters(q=q, type=type, status=status,
                                   premise_id=parse_id(premise_id, "premise_id") if premise_id else None)
         rows, next_cursor, counters = await service.client_feed(db, actor, path_id(client_id), filters,
-                                                                cursor=cursor, limit=limit)
-        return await feed_answer(db, actor, rows, next_cursor, counters)
+                                                                cursor=pages.open(cursor), limit=limit)
+        return await feed_answer(db, actor, rows, pages.seal(next_cursor), counters)

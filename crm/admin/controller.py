@@ -19,7 +19,7 @@ from crm.admin.schemas import (ApiKeyCreated, ApiKeyItem, ApiKeyList, BrandCreat
                                CreateBrandRequest, CreatePartnerRequest, CreateRoleRequest, CreateStaffRequest,
                                PartnerCard, RoleItem, RoleList, StaffItem, StaffList, UpdatePartnerRequest,
                                UpdateRoleRequest, UpdateStaffRequest)
-from web.deps import ADMIN, ADMIN_SECURITY
+from web.deps import ADMIN, ADMIN_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, Output, changes_of
@@ -66,7 +66,7 @@ class PlatformAdminController(Controller):
                            db: AsyncSession) -> BrandCreated:
         brand = await service.create_brand(db, partner_id, slug=data.slug, name=data.name,
                                            colors=msgspec.structs.asdict(data.colors), icon_url=data.icon_url,
-                                           logo_url=data.logo_url)
+                                           logo_url=data.logo_url, app_url=data.app_url)
         return BrandCreated(id=str(brand.id), slug=brand.slug)
 
     @post("/{partner_id:uuid}/roles", operation_id="CreateRole", responses=problems(400, 401, 404))
@@ -154,7 +154,7 @@ class AuditController(Controller):
     security = ADMIN_SECURITY
 
     @get("/", operation_id="ListAuditRecords", responses=problems(400, 401))
-    async def list_audit(self, admin: bool, db: AsyncSession, partner_id: str | None = None,
+    async def list_audit(self, admin: bool, db: AsyncSession, pages: Pages, partner_id: str | None = None,
                          action: str | None = None, actor_id: str | None = None, target_id: str | None = None,
                          cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> AuditList:
         """Staff actions that changed data or read personal data: who, what, when, from where."""
@@ -168,10 +168,10 @@ class AuditController(Controller):
         if target_id:
             stmt = stmt.where(AuditRecord.target_id == target_id)
         keys = [AuditRecord.created_at, AuditRecord.id]
-        rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
+        rows = (await db.scalars(keyset(stmt, keys, cursor=pages.open(cursor), limit=limit, descending=True))).all()
         items, next_cursor = page(rows, limit, lambda r: (r.created_at, r.id))
         return AuditList(items=[AuditItem(
             id=str(r.id), partner_id=str(r.partner_id) if r.partner_id else None, actor_type=r.actor_type,
             actor_id=r.actor_id, action=r.action, target_type=r.target_type, target_id=r.target_id,
             fields=list(r.fields), details=r.details, ip=r.ip, created_at=r.created_at) for r in items],
-            next_cursor=next_cursor)
+            next_cursor=pages.seal(next_cursor))

@@ -48,6 +48,7 @@ class CreateBrandRequest(Input, kw_only=True):
     colors: BrandColors
     icon_url: Url
     logo_url: Url | None = None
+    app_url: Url | None = None  # the white-label app's install link, shared as the app's invite link
 
 
 class BrandCreated(Output, kw_only=True):

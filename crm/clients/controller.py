@@ -19,7 +19,7 @@ from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from crm.clients.schemas import (ClientCard, ClientList, ClientPremise, ClientRow, CreateClientRequest,
                                  ExternalIdView, UpdateClientRequest)
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
@@ -55,7 +55,7 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
     return ClientCard(
         id=str(client.id), type=client.type, full_name=policy.name(full_name(client)),
         last_name=policy.name(client.last_name), first_name=policy.name(client.first_name),
-        middle_name=policy.name(client.middle_name), organization_name=client.organization_name,
+        middle_name=policy.name(client.middle_name), organization_name=policy.organization(client.organization_name),
         tax_form=client.tax_form, phone=policy.phone(client.phone), email=policy.email(client.email),
         gender=client.gender, birth_date=client.birth_date if identity else None,
         passport=client.passport if identity else ({"masked": "***"} if client.passport else None),
@@ -86,7 +86,7 @@ class ClientController(Controller):
 
     @get("/", operation_id="ListClients", responses=problems(400, 401))
     async def list_clients(
-        self, actor: PartnerPrincipal, db: AsyncSession,
+        self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages,
         q: Annotated[str | None, Parameter(max_length=200, description="name or phone in any format or part")] = None,
         status: Literal["active", "blocked"] | None = None,
         type: Literal["individual", "sole_proprietor", "legal_entity", "foreign_branch"] | None = None,
@@ -97,7 +97,8 @@ class ClientController(Controller):
         flt = ClientFilter(q=q, status=status, type=type, tag=tag,
                            premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
                            object_id=parse_id(object_id, "object_id") if object_id else None)
-        rows, next_cursor = await service.list_clients(db, actor, flt, sort=sort, cursor=cursor, limit=limit)
+        rows, next_cursor = await service.list_clients(db, actor, flt, sort=sort, cursor=pages.open(cursor),
+                                                       limit=limit)
         policy = PiiPolicy.of(actor)
         premises = await service.premises_of(db, [r.Client.id for r in rows])
         await record_pii_read(db, actor, [r.Client.id for r in rows], policy.revealed)
@@ -105,7 +106,7 @@ class ClientController(Controller):
                            phone=policy.phone(r.Client.phone), status=r.Client.status,
                            premises=_premises(premises.get(r.Client.id, [])), last_visit_at=r.last_visit_at)
                  for r in rows]
-        return ClientList(items=items, next_cursor=next_cursor)
+        return ClientList(items=items, next_cursor=pages.seal(next_cursor))
 
     @get("/{client_id:str}", operation_id="GetClient", responses=problems(401, 404))
     async def get_client(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession) -> ClientCard:

@@ -16,7 +16,7 @@ from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from core.storage import Storage
 from crm.documents.schemas import DocumentCard, DocumentList, UpdateDocumentRequest, UploadDocumentRequest
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
 from web.problems import problems
@@ -55,11 +55,11 @@ class DocumentController(Controller):
 
     @get("/premises/{premise_id:str}/documents", operation_id="ListPremiseDocuments",
          responses=problems(400, 401, 404))
-    async def list_documents(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, q: str | None = None,
-                             cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> DocumentList:
-        rows, next_cursor = await service.list_documents(db, actor, path_id(premise_id), q=q, cursor=cursor,
+    async def list_documents(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, pages: Pages,
+                             q: str | None = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> DocumentList:
+        rows, next_cursor = await service.list_documents(db, actor, path_id(premise_id), q=q, cursor=pages.open(cursor),
                                                          limit=limit)
-        return DocumentList(items=[document_card(d) for d in rows], next_cursor=next_cursor)
+        return DocumentList(items=[document_card(d) for d in rows], next_cursor=pages.seal(next_cursor))
 
     @get("/documents/{document_id:str}", operation_id="GetDocument", responses=problems(400, 401, 404))
     async def get_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession) -> DocumentCard:

@@ -11,7 +11,7 @@ from core.models import EstateObject, ObjectGroup, Quarter
 from core.partners.service import PartnerPrincipal
 from crm.objects.schemas import (CreateGroupRequest, CreateObjectRequest, GroupItem, GroupList, ObjectCard,
                                  ObjectList, UpdateObjectRequest)
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
@@ -42,10 +42,10 @@ class ObjectController(Controller):
         return Created(id=str(obj.id))
 
     @get("/objects", operation_id="ListObjects", responses=problems(400, 401))
-    async def list_objects(self, actor: PartnerPrincipal, db: AsyncSession, q: str | None = None,
-                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ObjectList:
-        rows, next_cursor = await service.list_objects(db, actor, q=q, cursor=cursor, limit=limit)
-        return ObjectList(items=[object_card(o) for o in rows], next_cursor=next_cursor)
+    async def list_objects(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, q: str | None = None,
+                           cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ObjectList:
+        rows, next_cursor = await service.list_objects(db, actor, q=q, cursor=pages.open(cursor), limit=limit)
+        return ObjectList(items=[object_card(o) for o in rows], next_cursor=pages.seal(next_cursor))
 
     @get("/objects/{object_id:str}", operation_id="GetObject", responses=problems(401, 404))
     async def get_object(self, actor: PartnerPrincipal, object_id: str, db: AsyncSession) -> ObjectCard:

@@ -20,7 +20,7 @@ from crm.premises.schemas import (AccountView, AddPremiseClientRequest, CreateAc
                                   UpdatePremiseRequest)
 from crm.premises.views import account_view, link_view, premise_card, premise_rows
 from core.clients.pii import PiiPolicy
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
@@ -46,7 +46,7 @@ class PremiseController(Controller):
 
     @get("/premises", operation_id="ListPremises", responses=problems(400, 401))
     async def list_premises(
-        self, actor: PartnerPrincipal, db: AsyncSession, q: Query = None, type: PremiseTypeFilter | None = None,
+        self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, q: Query = None, type: PremiseTypeFilter | None = None,
         object_id: str | None = None, object_group_id: str | None = None, quarter_id: str | None = None,
         client_id: str | None = None, tag: Annotated[list[str] | None, Parameter(max_items=20)] = None,
         sort: PremiseSort = "address", cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT,
@@ -58,8 +58,9 @@ class PremiseController(Controller):
             object_group_id=parse_id(object_group_id, "object_group_id") if object_group_id else None,
             quarter_id=parse_id(quarter_id, "quarter_id") if quarter_id else None,
             client_id=parse_id(client_id, "client_id") if client_id else None)
-        rows, next_cursor = await service.list_premises(db, actor, flt, sort=sort, cursor=cursor, limit=limit)
-        return PremiseList(items=await premise_rows(db, actor, rows), next_cursor=next_cursor)
+        rows, next_cursor = await service.list_premises(db, actor, flt, sort=sort, cursor=pages.open(cursor),
+                                                        limit=limit)
+        return PremiseList(items=await premise_rows(db, actor, rows), next_cursor=pages.seal(next_cursor))
 
     @get("/premises/{premise_id:str}", operation_id="GetPremise", responses=problems(401, 404))
     async def get_premise(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession) -> PremiseCard:

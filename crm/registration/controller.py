@@ -14,7 +14,7 @@ from core.runtime import Runtime
 from crm.registration.schemas import (Approved, ApproveRequest, CreateLeadRequest, Decided, LeadCreated,
                                       RegistrationRequestItem, RegistrationRequestList, RejectRequest, RequestKind,
                                       RequestStatus)
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
@@ -41,17 +41,19 @@ class RegistrationController(Controller):
 
     @get("/registration-requests", operation_id="ListRegistrationRequests", opt=HANDLE,
          responses=problems(400, 401, 403))
-    async def list_requests(self, actor: PartnerPrincipal, db: AsyncSession, kind: RequestKind | None = None,
+    async def list_requests(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, kind: RequestKind | None = None,
                             status: RequestStatus | None = None, cursor: Cursor = None,
                             limit: Limit = DEFAULT_LIMIT) -> RegistrationRequestList:
-        rows, next_cursor = await service.list_requests(db, actor, kind=kind, status=status, cursor=cursor,
+        rows, next_cursor = await service.list_requests(db, actor, kind=kind, status=status,
+                                                        cursor=pages.open(cursor),
                                                         limit=limit)
         policy = PiiPolicy.of(actor)
         revealed = [field for field in policy.revealed if field in ("name", "phone")]
         if rows and revealed:
             await record(db, actor, "pii.read", target_type="registration_request", fields=revealed,
                          details={"registration_request_ids": sorted(str(r.id) for r in rows)})
-        return RegistrationRequestList(items=[request_item(r, policy) for r in rows], next_cursor=next_cursor)
+        return RegistrationRequestList(items=[request_item(r, policy) for r in rows],
+                                       next_cursor=pages.seal(next_cursor))
 
     @post("/registration-requests/{request_id:str}/approve", operation_id="ApproveRegistrationRequest", opt=HANDLE,
           status_code=200, responses=problems(400, 401, 403, 404, 409))

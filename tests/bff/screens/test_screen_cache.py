@@ -5,6 +5,8 @@ wired as `open_runtime` wires it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import text
 
@@ -170,19 +172,29 @@ async def test_a_card_in_another_partner_brings_that_partner_into_the_screens(ht
 
 
 @pytest.mark.committed
-async def test_a_co_residents_own_data_renews_the_people_screen(http, served):
+async def test_a_co_residents_own_data_renews_the_people_screen(http, served, clock):
     """Rule: APP-DATA-01, APP-PREM-01 — another account's name, shown on the People screen of the
     accounts it shares a premise with, is fresh there once that account edits it."""
-    partner, premise, _, auth = await _resident(http)
+    phone = next_phone()
+    partner, premise, _, auth = await _resident(http, phone)
     neighbour_phone = next_phone()
     await link(http, partner.staff, premise, await client_in(http, partner, neighbour_phone, "Петрова"), "owner")
-    neighbour = await app_login(http, neighbour_phone)
-    path = f"/app/v1/screens/people?premise_id={premise}"
-    await _screen(http, auth, path)
-    assert await _served_from_cache(http, served, auth, path)
-    expect(await http.patch("/app/v1/me", headers=neighbour, json={"first_name": "Варвара"}), 200)
-    names = [person["name"] for group in (await _screen(http, auth, path))["groups"] for person in group["people"]]
-    assert any("Варвара" in name for name in names), names
+    # The neighbour opens the app after being linked (PEOPLE-CARD-01: only then does their app
+    # name show): the link is stamped by the database's clock, the visit by the injected one.
+    saved = clock.now()
+    clock.set(datetime.now(timezone.utc) + timedelta(minutes=1))
+    try:
+        auth = await app_login(http, phone)
+        neighbour = await app_login(http, neighbour_phone)
+        path = f"/app/v1/screens/people?premise_id={premise}"
+        await _screen(http, auth, path)
+        assert await _served_from_cache(http, served, auth, path)
+        expect(await http.patch("/app/v1/me", headers=neighbour, json={"first_name": "Варвара"}), 200)
+        names = [person["name"] for group in (await _screen(http, auth, path))["groups"]
+                 for person in group["people"]]
+        assert any("Варвара" in name for name in names), names
+    finally:
+        clock.set(saved)
 
 
 @pytest.mark.committed
