@@ -15,7 +15,7 @@ from core.enums import PERMISSIONS
 from core import ratelimit
 from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 from core.runtime import Runtime
 from core.security import hash_password_off_loop, new_secret, sha256_hex, verify_password_off_loop
 
@@ -238,7 +238,8 @@ def _known_permissions(permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
+async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *, cursor: Position | None,
+                  limit: int) -> tuple[list, Position | None]:
     """The partner's API keys, staff or roles, oldest first (keyset pagination)."""
     await get_partner(db, partner_id)
     keys = [model.created_at, model.id]

@@ -89,11 +89,11 @@ class PlatformAdminController(Controller):
         return ApiKeyCreated(id=str(key.id), key=plain)
 
     @get("/{partner_id:uuid}/api-keys", operation_id="ListApiKeys", responses=problems(400, 401, 404))
-    async def list_api_keys(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, cursor: Cursor = None,
-                            limit: Limit = DEFAULT_LIMIT) -> ApiKeyList:
+    async def list_api_keys(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, pages: Pages,
+                            cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ApiKeyList:
         """The partner's keys (never the keys themselves), revoked ones included."""
-        rows, next_cursor = await service.list_of(db, ApiKey, partner_id, cursor=cursor, limit=limit)
-        return ApiKeyList(items=[api_key_item(k) for k in rows], next_cursor=next_cursor)
+        rows, next_cursor = await service.list_of(db, ApiKey, partner_id, cursor=pages.open(cursor), limit=limit)
+        return ApiKeyList(items=[api_key_item(k) for k in rows], next_cursor=pages.seal(next_cursor))
 
     @delete("/{partner_id:uuid}/api-keys/{key_id:str}", operation_id="RevokeApiKey", responses=problems(401, 404))
     async def revoke_api_key(self, admin: bool, partner_id: uuid.UUID, key_id: str, db: AsyncSession,
@@ -102,10 +102,10 @@ class PlatformAdminController(Controller):
         await service.revoke_api_key(runtime, db, partner_id, path_id(key_id))
 
     @get("/{partner_id:uuid}/staff", operation_id="ListStaff", responses=problems(400, 401, 404))
-    async def list_staff(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, cursor: Cursor = None,
-                         limit: Limit = DEFAULT_LIMIT) -> StaffList:
-        rows, next_cursor = await service.list_of(db, Staff, partner_id, cursor=cursor, limit=limit)
-        return StaffList(items=[staff_item(s) for s in rows], next_cursor=next_cursor)
+    async def list_staff(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, pages: Pages,
+                         cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> StaffList:
+        rows, next_cursor = await service.list_of(db, Staff, partner_id, cursor=pages.open(cursor), limit=limit)
+        return StaffList(items=[staff_item(s) for s in rows], next_cursor=pages.seal(next_cursor))
 
     @patch("/{partner_id:uuid}/staff/{staff_id:str}", operation_id="UpdateStaff", responses=problems(400, 401, 404))
     async def update_staff(self, admin: bool, partner_id: uuid.UUID, staff_id: str, data: UpdateStaffRequest,
@@ -116,10 +116,10 @@ class PlatformAdminController(Controller):
         return staff_item(staff)
 
     @get("/{partner_id:uuid}/roles", operation_id="ListRoles", responses=problems(400, 401, 404))
-    async def list_roles(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, cursor: Cursor = None,
-                         limit: Limit = DEFAULT_LIMIT) -> RoleList:
-        rows, next_cursor = await service.list_of(db, Role, partner_id, cursor=cursor, limit=limit)
-        return RoleList(items=[role_item(r) for r in rows], next_cursor=next_cursor)
+    async def list_roles(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, pages: Pages,
+                         cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> RoleList:
+        rows, next_cursor = await service.list_of(db, Role, partner_id, cursor=pages.open(cursor), limit=limit)
+        return RoleList(items=[role_item(r) for r in rows], next_cursor=pages.seal(next_cursor))
 
     @patch("/{partner_id:uuid}/roles/{role_id:str}", operation_id="UpdateRole", responses=problems(400, 401, 404))
     async def update_role(self, admin: bool, partner_id: uuid.UUID, role_id: str, data: UpdateRoleRequest,

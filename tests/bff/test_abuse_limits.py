@@ -244,7 +244,7 @@ async def test_any_country_when_sms_countries_is_a_star(http, limits):
 async def test_a_code_that_could_not_be_sent_is_not_counted(http, runtime, limits, monkeypatch):
     limits(otp_per_phone_hour=1, sms_per_hour=1)
 
-    async def failing(db, phone, text):
+    async def failing(db, phone, text, **_):
         raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable")
 
     with monkeypatch.context() as patch:
