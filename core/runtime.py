@@ -79,5 +79,5 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         reads=reads,
         redis=redis,
         tokens=TokenCodec(settings.verification_secrets, clock),
-        sms=make_sms_provider(settings.sms_provider, settings.sms_webhook_url),
+        sms=make_sms_provider(settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_seconds),
     )

@@ -20,35 +20,44 @@ class SmsProvider(Protocol):
     name: str
     reveals_codes: bool
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None: ...
+    async def send(self, db: AsyncSession, phone: str, text: str, *, idempotency_key: str | None = None) -> None: ...
 
 
 class DebugSmsProvider:
     name = "debug"
     reveals_codes = True
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, idempotency_key: str | None = None) -> None:
         db.add(SmsMessage(phone=phone, text=text, provider=self.name, status="recorded"))
         await db.flush()
 
 
 class WebhookSmsProvider:
-    """Posts `{"phone", "text"}` as JSON to the gateway URL."""
+    """Posts `{"phone", "text"}` as JSON to the gateway URL; a message that may be sent again
+    (a mailing's recipient) also carries its idempotency key, as the `Idempotency-Key` header
+    and an `idempotency_key` field, so the gateway sends it once."""
 
     name = "webhook"
     reveals_codes = False
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
         self._url = url
+        self._timeout = timeout
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, idempotency_key: str | None = None) -> None:
         import asyncio
 
-        body = json.dumps({"phone": phone, "text": text}).encode()
-        request = urllib.request.Request(self._url, data=body, headers={"Content-Type": "application/json"})
+        payload = {"phone": phone, "text": text}
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            payload["idempotency_key"] = headers["Idempotency-Key"] = idempotency_key
+        request = urllib.request.Request(self._url, data=json.dumps(payload).encode(), headers=headers)
         try:
-            await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
-        except OSError as exc:
+            # The socket timeout bounds each read; the outer one bounds a gateway that answers a
+            # byte at a time (the thread then ends at its next socket timeout).
+            async with asyncio.timeout(self._timeout + 1):
+                await asyncio.to_thread(_post, request, self._timeout)
+        except (OSError, TimeoutError) as exc:
             log.warning("SMS gateway failed: %s", exc)
             raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable") from exc
         db.add(SmsMessage(phone=phone, text=text, provider=self.name, status="sent"))
@@ -59,13 +68,18 @@ class DisabledSmsProvider:
     name = "disabled"
     reveals_codes = False
 
-    async def send(self, db: AsyncSession, phone: str, text: str) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, idempotency_key: str | None = None) -> None:
         raise ServiceUnavailable("Отправка SMS не настроена", code="sms_disabled")
 
 
-def make_sms_provider(name: str, webhook_url: str | None) -> SmsProvider:
+def _post(request: urllib.request.Request, timeout: float) -> None:
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        answer.read()
+
+
+def make_sms_provider(name: str, webhook_url: str | None, timeout: float = 10.0) -> SmsProvider:
     if name == "debug":
         return DebugSmsProvider()
     if name == "webhook" and webhook_url:
-        return WebhookSmsProvider(webhook_url)
+        return WebhookSmsProvider(webhook_url, timeout)
     return DisabledSmsProvider()

@@ -127,6 +127,10 @@ async def process(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID | None = None
         await _finish(rt, job.id, token, status="done")
     except asyncio.CancelledError:
         if not _lost(keeper):
+            # The worker is stopping: the job goes back to the queue at once, this start uncounted.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(5):
+                    await _release(rt, job.id, token)
             raise
         run.uncancel()  # the keeper stopped this run, nobody else asked to
         log.warning("import job %s was taken over by another worker; this run stops", job.id)
@@ -233,6 +237,13 @@ async def _run_chunk(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: Partn
         if room > 0 and errors:
             stored.errors = stored.errors + errors[:room]
         stored.lease_until = rt.clock.now() + LEASE
+        await commit(db)
+
+
+async def _release(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID) -> None:
+    async with rt.sessionmaker() as db:
+        await db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.claim_token == token).values(
+            status="pending", lease_until=None, claim_token=None, attempts=ImportJob.attempts - 1))
         await commit(db)
 
 
