@@ -180,20 +180,28 @@ def _units(kind: str, rows: Iterator[formats.Row], limits: formats.Limits) -> It
     return ((formats.client_item(row.values), [row.number], None) for row in rows)
 
 
-def _next_chunk(units: Iterator[Unit]) -> list[Unit]:
-    """Up to CHUNK importable units (and the problems met on the way); runs in a thread."""
+def _next_chunk(units: Iterator[Unit]) -> tuple[list[Unit], formats.FileRefused | None]:
+    """Up to CHUNK importable units (and the problems met on the way), and the limit the file
+    broke if it broke one after them; runs in a thread."""
     out: list[Unit] = []
     items = 0
-    for unit in units:
-        out.append(unit)
-        items += unit[2] is None
-        if items >= CHUNK or len(out) >= 4 * CHUNK:
-            break
-    return out
+    try:
+        for unit in units:
+            out.append(unit)
+            items += unit[2] is None
+            if items >= CHUNK or len(out) >= 4 * CHUNK:
+                break
+    except formats.FileRefused as exc:
+        return out, exc
+    return out, None
 
 
 async def _feed(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPrincipal, units: Iterator[Unit]) -> None:
-    while chunk := await asyncio.to_thread(_next_chunk, units):
+    refused = None
+    while refused is None:
+        chunk, refused = await asyncio.to_thread(_next_chunk, units)
+        if not chunk:
+            break
         batch: list[tuple[dict[str, Any], list[int]]] = []
         problems: list[dict[str, Any]] = []
         rows = 0
@@ -206,6 +214,8 @@ async def _feed(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPri
             else:
                 batch.append((item, numbers))
         await _run_chunk(rt, job, token, actor, batch, problems, rows)
+    if refused is not None:
+        raise refused  # the rows before the limit are imported
 
 
 async def _run_chunk(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPrincipal,
