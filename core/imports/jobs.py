@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
 from core.imports import formats
+from core.lanes import priority_of
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
 from core.partners.service import PartnerPrincipal
@@ -198,7 +199,9 @@ def _next_chunk(units: Iterator[Unit]) -> tuple[list[Unit], formats.FileRefused 
 
 async def _feed(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPrincipal, units: Iterator[Unit]) -> None:
     refused = None
+    priority = priority_of(rt)
     while refused is None:
+        await priority.background_turn()  # pushes being sent go first
         chunk, refused = await asyncio.to_thread(_next_chunk, units)
         if not chunk:
             break
