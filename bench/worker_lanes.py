@@ -178,7 +178,7 @@ async def _phase(url: str, env: dict, n: int, deadline: float, busy: tuple | Non
                 async with engine.connect() as conn:
                     running = await conn.scalar(text("SELECT count(*) FROM import_job WHERE processed > 0"))
                     waiting = await conn.scalar(text(
-                        "SELECT count(*) FROM mailing_recipient WHERE status = 'sending' OR attempts > 0"))
+                        "SELECT count(*) FROM mailing_recipient WHERE status <> 'pending'"))
                 if running or (waiting and not busy[1]):
                     break
                 await asyncio.sleep(0.1)
@@ -207,7 +207,7 @@ async def _phase(url: str, env: dict, n: int, deadline: float, busy: tuple | Non
                     "SELECT r.status, count(*) FROM mailing_recipient r JOIN mailing m ON m.id = r.mailing_id "
                     "WHERE m.channel = 'sms' GROUP BY r.status"))).all())
             during = (f"meanwhile the import was {job.status} at {job.processed:,} rows and the SMS recipients "
-                      f"{sms_states} (the gateway had {waiting} waiting when the pushes started)")
+                      f"{sms_states} ({waiting} SMS recipients claimed or done when the pushes started)")
         return {"sent": sent, "seconds": seconds, "rate": sent / seconds, "during": during}
     finally:
         worker.send_signal(signal.SIGTERM)

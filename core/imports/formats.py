@@ -229,17 +229,22 @@ def _n(number: int) -> str:
     return f"{number:,}".replace(",", "\u00a0")
 
 
+_MAX_COLUMNS = 200
+
+
 def read_xlsx(source, kind: str, limits: Limits = Limits()) -> Iterator[Row]:
     """Rows of the first sheet, matched to the template's columns by their titles."""
     check_archive(source, limits)
     book = load_workbook(source, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None) or ()
+        # Only the columns the template can have are read: a sheet declaring 16,384 columns would
+        # otherwise hand over 16,384 cells for every row.
+        header = next(sheet.iter_rows(min_row=1, max_row=1, max_col=_MAX_COLUMNS, values_only=True), None) or ()
         by_title = {c.title: c for c in COLUMNS[kind] if c.import_}
         keys = [by_title.get(str(h or "").replace("*", "").strip()) for h in header]
         wanted = [(i, col) for i, col in enumerate(keys) if col is not None]
+        rows = sheet.iter_rows(min_row=2, max_col=max((i for i, _ in wanted), default=0) + 1, values_only=True)
         last = limits.rows + 1
         for number, values in enumerate(rows, start=2):
             if number > last:  # blank rows count too: each of them costs parsing
@@ -260,7 +265,7 @@ def read_xml(source, kind: str, limits: Limits = Limits()) -> Iterator[Row]:
     entities and external references; every finished element is dropped from the tree, and a
     premise with more children than a premise may have rows stops being kept at its cap."""
     number = 0
-    root = None
+    root = premise = None
     children = 0
     for event, element in SafeET.iterparse(source, events=("start", "end")):
         if root is None:
@@ -268,12 +273,12 @@ def read_xml(source, kind: str, limits: Limits = Limits()) -> Iterator[Row]:
             continue
         if event == "start":
             if kind == "premises" and element.tag == "premise":
-                children = 0
+                premise, children = element, 0
             continue
         if kind == "premises" and element.tag in ("account", "client"):
             children += 1
-            if children > limits.premise_rows:
-                element.clear()  # premise_items reports the premise; its surplus is not kept
+            if children > limits.premise_rows and premise is not None and len(premise) and premise[-1] is element:
+                del premise[-1]  # premise_items reports the premise; its surplus is not kept
             continue
         if kind == "premises" and element.tag == "premise":
             number += 1

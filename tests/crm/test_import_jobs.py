@@ -12,6 +12,7 @@ import uuid
 import zipfile
 
 import msgspec
+from openpyxl import load_workbook
 import pytest
 
 from core.imports import formats
@@ -192,3 +193,21 @@ async def test_import_08_a_job_whose_runs_keep_dying_fails_with_the_reason(http,
         await db.commit()
     done = await _job(http, staff, job)
     assert done["status"] == "failed" and "3 раз" in done["failure"] and done["finished_at"]
+
+
+async def test_import_08_blank_rows_and_far_columns_count_against_the_caps(http, runtime, limits):
+    """Rule: IMPORT-08 — a tiny file whose only data sits at row 5,000 and column 16,000 reads
+    as thousands of blank rows: they count against IMPORT_MAX_ROWS (the job fails naming it)
+    and the far column is never read."""
+    limits(import_max_rows=1000)
+    _, staff = await partner_with_staff(http)
+    titles = await _template_titles(http, staff, "clients")
+    book = load_workbook(io.BytesIO(_xlsx(titles, [{"Внешний ID клиента": "1C-1", "Телефон": "+79165550001",
+                                                    "Фамилия": "Орлова"}])))
+    book.active.cell(5000, 16000, "далеко")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = await _upload(http, staff, "clients", "far.xlsx", buffer.getvalue())
+    await _run_jobs(runtime)
+    done = await _job(http, staff, job)
+    assert (done["status"], done["created"]) == ("failed", 1) and "больше 1" in done["failure"]
