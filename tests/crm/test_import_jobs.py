@@ -10,12 +10,13 @@ import random
 import threading
 import uuid
 import zipfile
+from datetime import timedelta
 
 import msgspec
 from openpyxl import load_workbook
 import pytest
 
-from core.imports import formats
+from core.imports import formats, jobs
 from core.imports.jobs import claim, process
 from tests.crm.estate import make_object, partner_with_staff
 from tests.crm.test_excel import _run_jobs, _template_titles, _upload, _xlsx, premise_row
@@ -211,3 +212,47 @@ async def test_import_08_blank_rows_and_far_columns_count_against_the_caps(http,
     await _run_jobs(runtime)
     done = await _job(http, staff, job)
     assert (done["status"], done["created"]) == ("failed", 1) and "больше 1" in done["failure"]
+
+
+@pytest.mark.committed
+async def test_import_08_a_running_job_renews_its_lease(http, runtime, clock, monkeypatch):
+    """Rule: IMPORT-08 — while a file takes longer than the lease to read, the run renews its
+    lease, so no other worker takes the job over (and imports it a second time) meanwhile."""
+    _, staff = await partner_with_staff(http)
+    titles = await _template_titles(http, staff, "clients")
+    job = await _upload(http, staff, "clients", "c.xlsx", _xlsx(titles, [
+        {"Внешний ID клиента": "1C-1", "Телефон": "+79165550001", "Фамилия": "Орлова"}]))
+    reading, go_on = threading.Event(), threading.Event()
+    original = formats.read_xlsx
+
+    def slow_reader(source, kind, limits):
+        reading.set()
+        go_on.wait(30)
+        yield from original(source, kind, limits)
+
+    renewed_late = asyncio.Event()
+    renew = jobs._renew
+    late = clock.now() + timedelta(minutes=4)
+
+    async def observed_renew(rt, job_id, token):
+        await renew(rt, job_id, token)
+        if rt.clock.now() >= late:
+            renewed_late.set()
+
+    monkeypatch.setattr(formats, "read_xlsx", slow_reader)
+    monkeypatch.setattr(jobs, "RENEW_SECONDS", 0.05)
+    monkeypatch.setattr(jobs, "_renew", observed_renew)
+    run = asyncio.create_task(process(runtime, uuid.UUID(job["id"])))
+    try:
+        assert await asyncio.to_thread(reading.wait, 30)
+        clock.advance(minutes=4)
+        await asyncio.wait_for(renewed_late.wait(), timeout=30)
+        clock.advance(minutes=2)  # past the lease the run started with
+        async with runtime.sessionmaker() as db:
+            assert await claim(runtime, db) is None
+            await db.commit()
+    finally:
+        go_on.set()
+        await asyncio.wait_for(run, timeout=60)
+    done = await _job(http, staff, job)
+    assert (done["status"], done["created"]) == ("done", 1)

@@ -15,7 +15,8 @@ from core.imports import jobs
 from core.imports.formats import CLIENT_COLUMNS
 from core.models import Account, ImportJob
 from push import api
-from push.worker import run_worker
+from push import worker as worker_module
+from push.worker import PeriodicJob, run_worker
 from tests.push.conftest import new_phone, use_sms_gateway
 
 ROWS = 50_000
@@ -105,3 +106,30 @@ async def test_push_05_pushes_leave_while_an_import_and_a_dead_sms_gateway_are_a
         await asyncio.wait_for(worker, timeout=60)
     job = await db.scalar(select(ImportJob).where(ImportJob.id == job_id).execution_options(populate_existing=True))
     assert (job.status, job.claim_token, job.attempts) == ("pending", None, 0)
+
+
+async def test_push_05_housekeeping_never_waits_for_an_import(runtime, monkeypatch):
+    """Rule: PUSH-05, PEOPLE-ADD-06 — the lanes are independent: a housekeeping job (rent
+    reminders, token purge) runs while an import is still at work (here the import only ends
+    once housekeeping has run; one loop of jobs one after another would wait for ever)."""
+    housekeeping_ran = asyncio.Event()
+    import_ended = asyncio.Event()
+
+    async def long_import(rt, db):
+        await asyncio.wait_for(housekeeping_ran.wait(), timeout=30)
+        import_ended.set()
+
+    async def housekeeping(rt, db):
+        assert not import_ended.is_set()
+        housekeeping_ran.set()
+
+    monkeypatch.setattr(worker_module, "registered_jobs", lambda: [
+        PeriodicJob("imports.run", 3600, long_import, lane="imports"),
+        PeriodicJob("people.rent_reminders", 3600, housekeeping)])
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_worker(runtime, stop=stop, tick=0.01, push=False))
+    try:
+        await asyncio.wait_for(import_ended.wait(), timeout=60)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
