@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,9 @@ class WebhookSmsProvider:
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self._url = url
         self._timeout = timeout
+        # Threads of its own: a gateway that hangs must not take the loop's default pool, on
+        # which the FCM transport sends pushes.
+        self._threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sms")
 
     async def send(self, db: AsyncSession, phone: str, text: str, *, idempotency_key: str | None = None) -> None:
         import asyncio
@@ -56,7 +60,7 @@ class WebhookSmsProvider:
             # The socket timeout bounds each read; the outer one bounds a gateway that answers a
             # byte at a time (the thread then ends at its next socket timeout).
             async with asyncio.timeout(self._timeout + 1):
-                await asyncio.to_thread(_post, request, self._timeout)
+                await asyncio.get_running_loop().run_in_executor(self._threads, _post, request, self._timeout)
         except (OSError, TimeoutError) as exc:
             log.warning("SMS gateway failed: %s", exc)
             raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable") from exc

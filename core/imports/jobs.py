@@ -16,6 +16,7 @@ import logging
 import tempfile
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,9 @@ LEASE = timedelta(minutes=5)
 # lets it lapse).
 RENEW_SECONDS = LEASE.total_seconds() / 5
 KEEP_ERRORS = 1000
+# Files are parsed on a thread of their own, not the loop's default pool: the FCM transport sends
+# on that one, and a push must never wait for a free thread behind an import.
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-parse")
 Unit = tuple[dict[str, Any], list[int], str | None]
 
 
@@ -202,7 +206,7 @@ async def _feed(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPri
     priority = priority_of(rt)
     while refused is None:
         await priority.background_turn()  # pushes being sent go first
-        chunk, refused = await asyncio.to_thread(_next_chunk, units)
+        chunk, refused = await asyncio.get_running_loop().run_in_executor(_PARSER, _next_chunk, units)
         if not chunk:
             break
         batch: list[tuple[dict[str, Any], list[int]]] = []
