@@ -88,6 +88,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker_metrics_host: str = "0.0.0.0"
     # When None: background jobs run inside `serve` unless APP_ENV=production.
     worker_in_process: bool | None = None
+    # File imports: rows a file and a premise may have, what an .xlsx may unpack to (MiB) and
+    # how much smaller than that its parts may be packed (a zip bomb is thousands of times), and
+    # how many times a job is started before it fails for good (a file that kills its worker).
+    import_max_rows: int = 300_000
+    import_max_premise_rows: int = 1000
+    import_max_unpacked_mb: int = 1024
+    import_max_ratio: int = 200
+    import_max_attempts: int = 3
+    # SMS mailings: seconds the gateway has to answer, attempts per recipient before `failed`.
+    sms_timeout_seconds: float = 10.0
+    sms_max_attempts: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -170,6 +181,13 @@ _ENV_NAMES = {
     "worker_in_process": "WORKER_IN_PROCESS",
     "worker_metrics_port": "WORKER_METRICS_PORT",
     "worker_metrics_host": "WORKER_METRICS_HOST",
+    "import_max_rows": "IMPORT_MAX_ROWS",
+    "import_max_premise_rows": "IMPORT_MAX_PREMISE_ROWS",
+    "import_max_unpacked_mb": "IMPORT_MAX_UNPACKED_MB",
+    "import_max_ratio": "IMPORT_MAX_RATIO",
+    "import_max_attempts": "IMPORT_MAX_ATTEMPTS",
+    "sms_timeout_seconds": "SMS_TIMEOUT_SECONDS",
+    "sms_max_attempts": "SMS_MAX_ATTEMPTS",
 }
 
 

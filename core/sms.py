@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,10 @@ class SmsProvider(Protocol):
     name: str
     reveals_codes: bool
 
-    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
-        """Send `text`; `secret` is the part of it (a login code) that no journal may keep."""
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None,
+                   idempotency_key: str | None = None) -> None:
+        """Send `text`; `secret` is the part of it (a login code) that no journal may keep;
+        `idempotency_key` names a message that may be sent again (a mailing's recipient)."""
 
 
 def journal_text(text: str, secret: str | None) -> str:
@@ -35,28 +38,42 @@ class DebugSmsProvider:
     name = "debug"
     reveals_codes = True
 
-    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None,
+                   idempotency_key: str | None = None) -> None:
         db.add(SmsMessage(phone=phone, text=journal_text(text, secret), provider=self.name, status="recorded"))
         await db.flush()
 
 
 class WebhookSmsProvider:
-    """Posts `{"phone", "text"}` as JSON to the gateway URL."""
+    """Posts `{"phone", "text"}` as JSON to the gateway URL; a message that may be sent again
+    (a mailing's recipient) also carries its idempotency key, as the `Idempotency-Key` header
+    and an `idempotency_key` field, so the gateway sends it once."""
 
     name = "webhook"
     reveals_codes = False
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
         self._url = url
+        self._timeout = timeout
+        # Threads of its own: a gateway that hangs must not take the loop's default pool, on
+        # which the FCM transport sends pushes.
+        self._threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sms")
 
-    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None,
+                   idempotency_key: str | None = None) -> None:
         import asyncio
 
-        body = json.dumps({"phone": phone, "text": text}).encode()
-        request = urllib.request.Request(self._url, data=body, headers={"Content-Type": "application/json"})
+        payload = {"phone": phone, "text": text}
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            payload["idempotency_key"] = headers["Idempotency-Key"] = idempotency_key
+        request = urllib.request.Request(self._url, data=json.dumps(payload).encode(), headers=headers)
         try:
-            await asyncio.to_thread(urllib.request.urlopen, request, timeout=10)
-        except OSError as exc:
+            # The socket timeout bounds each read; the outer one bounds a gateway that answers a
+            # byte at a time (the thread then ends at its next socket timeout).
+            async with asyncio.timeout(self._timeout + 1):
+                await asyncio.get_running_loop().run_in_executor(self._threads, _post, request, self._timeout)
+        except (OSError, TimeoutError) as exc:
             log.warning("SMS gateway failed: %s", exc)
             raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable") from exc
         db.add(SmsMessage(phone=phone, text=journal_text(text, secret), provider=self.name, status="sent"))
@@ -67,8 +84,14 @@ class DisabledSmsProvider:
     name = "disabled"
     reveals_codes = False
 
-    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None) -> None:
+    async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None,
+                   idempotency_key: str | None = None) -> None:
         raise ServiceUnavailable("Отправка SMS не настроена", code="sms_disabled")
+
+
+def _post(request: urllib.request.Request, timeout: float) -> None:
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        answer.read()
 
 
 def make_sms_provider(settings: Settings) -> SmsProvider:
@@ -80,7 +103,7 @@ def make_sms_provider(settings: Settings) -> SmsProvider:
                     settings.environment, ", embedded database" if not settings.database_url else "")
         return DebugSmsProvider()
     if name == "webhook" and settings.sms_webhook_url:
-        return WebhookSmsProvider(settings.sms_webhook_url)
+        return WebhookSmsProvider(settings.sms_webhook_url, settings.sms_timeout_seconds)
     if settings.sms_provider is None:
         log.warning("SMS_PROVIDER is unset and APP_ENV does not choose a development environment: SMS (login "
                     "codes included) is disabled; set SMS_PROVIDER=webhook and SMS_WEBHOOK_URL")

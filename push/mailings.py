@@ -1,10 +1,18 @@
 """Mailings (PUSH-06): a push or SMS to a filtered list of a partner's clients. Creating one
-writes the mailing and its recipients in the staff request's transaction; workers fan it out
-in chunks (push: one outbox notification per app account; SMS: through the provider)."""
+writes the mailing and its recipients in the staff request's transaction; workers fan it out.
+
+Push: in chunks, one outbox notification per app account, inside the push pipeline. SMS: in a
+lane of the worker of its own (the gateway may be slow or dead; pushes never wait for it), one
+recipient at a time: claimed under a lease and committed, sent with a timeout and the
+recipient's idempotency key (a resend after a crash is the same message to the gateway), its
+outcome recorded on its own; a failure is retried later with backoff and `failed` after
+SMS_MAX_ATTEMPTS."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -22,6 +30,7 @@ from core.runtime import Runtime
 from core.scope import session_seen_sql
 from core.estate.search import contains_pattern
 from push.config import PushConfig
+from push.rules import RetryPolicy, backoff_seconds
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +94,7 @@ async def create_mailing(db: AsyncSession, actor: PartnerPrincipal, *, channel: 
 
 _CLAIM_RECIPIENTS = text("""
     SELECT r.id, r.mailing_id, m.channel FROM mailing_recipient r JOIN mailing m ON m.id = r.mailing_id
-    WHERE r.status = 'pending'
+    WHERE r.status = 'pending' AND m.channel = 'push'
     ORDER BY r.mailing_id
     LIMIT :limit
     FOR UPDATE OF r SKIP LOCKED
@@ -135,50 +144,117 @@ _PUSH_CHUNK = text(f"""
 _FINISH = text("""
     UPDATE mailing m SET status = 'done', finished_at = :now
     WHERE m.id = ANY(:ids) AND m.status <> 'done'
-      AND NOT EXISTS (SELECT 1 FROM mailing_recipient r WHERE r.mailing_id = m.id AND r.status = 'pending')
+      AND NOT EXISTS (SELECT 1 FROM mailing_recipient r WHERE r.mailing_id = m.id
+                      AND r.status IN ('pending', 'sending'))
 """)
 
 
 async def fan_out_mailing_chunk(rt: Runtime, config: PushConfig) -> int:
-    """Process one chunk of pending recipients across mailings; 0 when none are pending."""
+    """Process one chunk of pending push recipients across mailings; 0 when none are pending."""
     now = rt.clock.now()
     async with rt.sessionmaker() as db:
         rows = (await db.execute(_CLAIM_RECIPIENTS, {"limit": config.mailing_chunk})).all()
         if not rows:
             return 0
         mailing_ids = sorted({row.mailing_id for row in rows})
-        push_ids = [row.id for row in rows if row.channel == "push"]
-        sms_ids = [row.id for row in rows if row.channel == "sms"]
         await db.execute(update(Mailing).where(Mailing.id.in_(mailing_ids), Mailing.status == "pending")
                          .values(status="sending"))
-        if push_ids:
-            await db.execute(_PUSH_CHUNK, {"ids": push_ids, "now": now})
-        if sms_ids:
-            await _send_sms(rt, db, sms_ids, now)
+        await db.execute(_PUSH_CHUNK, {"ids": [row.id for row in rows], "now": now})
         await db.execute(_FINISH, {"ids": mailing_ids, "now": now})
         await commit(db)
         return len(rows)
 
 
-async def _send_sms(rt: Runtime, db: AsyncSession, recipient_ids: list[uuid.UUID], now: datetime) -> None:
-    rows = (await db.execute(
-        select(MailingRecipient.id, Client.phone, Mailing.body)
-        .join(Client, Client.id == MailingRecipient.client_id)
-        .join(Mailing, Mailing.id == MailingRecipient.mailing_id)
-        .where(MailingRecipient.id.in_(recipient_ids))
-    )).all()
-    for recipient_id, phone, body in rows:
-        status, error = "sent", None
-        if not phone:
-            status, error = "failed", "no_phone"
+# SMS recipients sent at once by one worker, and the retry policy of a failed one.
+SMS_CONCURRENCY = 4
+SMS_RETRY = RetryPolicy(base_seconds=30.0, max_delay_seconds=1800.0)
+
+# A claim is a lease: `sending` until next_attempt_at; a worker that died mid-send leaves it
+# there, and the next claim after the lease sends it again under the same idempotency key.
+_CLAIM_SMS = text("""
+    WITH due AS (
+        SELECT r.id FROM mailing_recipient r JOIN mailing m ON m.id = r.mailing_id
+        WHERE r.status IN ('pending', 'sending') AND m.channel = 'sms'
+          AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now)
+        ORDER BY r.next_attempt_at NULLS FIRST
+        LIMIT :limit
+        FOR UPDATE OF r SKIP LOCKED
+    )
+    UPDATE mailing_recipient r
+    SET status = 'sending', attempts = r.attempts + 1, next_attempt_at = :lease_end, updated_at = :now
+    FROM due, client c, mailing m
+    WHERE r.id = due.id AND c.id = r.client_id AND m.id = r.mailing_id
+    RETURNING r.id, r.mailing_id, r.attempts, c.phone, m.body
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class SmsClaim:
+    id: uuid.UUID
+    mailing_id: uuid.UUID
+    attempts: int
+    phone: str | None
+    body: str
+
+
+async def send_sms_mailings(rt: Runtime, db: AsyncSession | None = None) -> int:
+    """The worker's SMS lane: send every due SMS recipient, SMS_CONCURRENCY at a time; returns
+    how many were tried. A round in which every send failed ends the run (the gateway is away;
+    the next run, a tick later, tries the recipients still due)."""
+    done = 0
+    while True:
+        claimed = await claim_sms(rt, SMS_CONCURRENCY)
+        if not claimed:
+            return done
+        outcomes = await asyncio.gather(*(send_sms(rt, item) for item in claimed))
+        done += len(claimed)
+        if not any(outcomes):
+            return done
+
+
+async def claim_sms(rt: Runtime, limit: int) -> list[SmsClaim]:
+    now = rt.clock.now()
+    lease_end = now + timedelta(seconds=2 * rt.settings.sms_timeout_seconds + 30)
+    async with rt.sessionmaker() as db:
+        rows = (await db.execute(_CLAIM_SMS, {"now": now, "limit": limit, "lease_end": lease_end})).all()
+        if rows:
+            await db.execute(update(Mailing).where(Mailing.id.in_({row.mailing_id for row in rows}),
+                                                   Mailing.status == "pending").values(status="sending"))
+        await commit(db)
+    return [SmsClaim(*row) for row in rows]
+
+
+async def send_sms(rt: Runtime, item: SmsClaim) -> bool:
+    """Send one claimed recipient and record the outcome; True when the gateway took it."""
+    max_attempts = rt.settings.sms_max_attempts
+    error: str | None = None
+    async with rt.sessionmaker() as db:
+        if not item.phone:
+            error = "no_phone"
+        elif item.attempts > max_attempts:  # claimed again after its last lease: its sends never came back
+            error = f"gave up after {max_attempts} attempts"
         else:
             try:
-                async with db.begin_nested():
-                    await rt.sms.send(db, phone, body)
-            except Exception as exc:  # noqa: BLE001 - one failed SMS must not stop the mailing
-                status, error = "failed", str(exc)[:300]
-        await db.execute(update(MailingRecipient).where(MailingRecipient.id == recipient_id)
-                         .values(status=status, error=error, updated_at=now))
+                # No transaction is open yet: no connection is held while the gateway thinks.
+                await rt.sms.send(db, item.phone, item.body, idempotency_key=f"mailing-recipient:{item.id}")
+            except Exception as exc:  # noqa: BLE001 - one failed SMS must not stop the lane
+                error = str(exc)[:300] or type(exc).__name__
+                log.warning("SMS of mailing %s failed (attempt %d): %s", item.mailing_id, item.attempts, error)
+        now = rt.clock.now()
+        if error is None:
+            values = {"status": "sent", "error": None, "next_attempt_at": None}
+        elif error == "no_phone" or item.attempts >= max_attempts:
+            values = {"status": "failed", "error": error, "next_attempt_at": None}
+        else:
+            delay = backoff_seconds(item.attempts, SMS_RETRY, rng=random.Random())
+            values = {"status": "pending", "error": error, "next_attempt_at": now + timedelta(seconds=delay)}
+        # Written only while this claim holds: after its lease another worker owns the recipient.
+        await db.execute(update(MailingRecipient).where(
+            MailingRecipient.id == item.id, MailingRecipient.status == "sending",
+            MailingRecipient.attempts == item.attempts).values(updated_at=now, **values))
+        await db.execute(_FINISH, {"ids": [item.mailing_id], "now": now})
+        await commit(db)
+    return error is None
 
 
 # ---- reading -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 
+from core.lanes import priority_of
 from core.runtime import Runtime
 from push import api
 from push.config import PushConfig, push_config
@@ -46,6 +47,7 @@ async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, index: int) -> No
     the end of its lease)."""
     ahead: asyncio.Task | None = None
     writing: asyncio.Task | None = None
+    priority = priority_of(deliverer.rt)
     try:
         while not stop.is_set():
             try:
@@ -58,11 +60,12 @@ async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, index: int) -> No
                 if stop.is_set():
                     await deliverer.release_batch(batch)
                     break
-                ahead = asyncio.create_task(deliverer.prepare())
-                results = await deliverer.send_batch(batch)
-                if writing is not None:
-                    await writing  # one write at a time; its failure surfaces here
-                writing = asyncio.create_task(deliverer.write_outcomes(batch, results))
+                with priority.foreground():  # background lanes (imports) wait for a rest
+                    ahead = asyncio.create_task(deliverer.prepare())
+                    results = await deliverer.send_batch(batch)
+                    if writing is not None:
+                        await writing  # one write at a time; its failure surfaces here
+                    writing = asyncio.create_task(deliverer.write_outcomes(batch, results))
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the database or FCM may be briefly away; nothing is lost

@@ -1,6 +1,11 @@
 """`bff worker`: push delivery plus the periodic jobs (reminders, housekeeping) until stopped.
 Every job is idempotent and the push outbox is claimed with FOR UPDATE SKIP LOCKED, so several
-workers on several machines may run side by side."""
+workers on several machines may run side by side.
+
+The work runs in lanes, each a task of its own: push delivery, file imports, SMS mailings and
+housekeeping. A long import, a dead SMS gateway or a slow reminder run delays only its own lane;
+a push fan-out never waits behind them. On stop a lane's running job is cancelled (an import
+returns its claim; an SMS in flight comes back after its lease under the same idempotency key)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ class PeriodicJob:
     name: str
     every_seconds: float
     run: JobFn
+    lane: str = "housekeeping"
 
 
 def registered_jobs() -> list[PeriodicJob]:
@@ -32,10 +38,20 @@ def registered_jobs() -> list[PeriodicJob]:
     from core.idempotency import purge_idempotency_records
     from core.imports.jobs import run_import_jobs
     from core.people.jobs import send_rent_reminders
+    from push.mailings import send_sms_mailings
 
     return [PeriodicJob("auth.purge_refresh_tokens", 3600, purge_refresh_tokens),
             PeriodicJob("idempotency.purge", 3600, purge_idempotency_records),
-            PeriodicJob("imports.run", 2, run_import_jobs), PeriodicJob("people.rent_reminders", 600, send_rent_reminders)]
+            PeriodicJob("imports.run", 2, run_import_jobs, lane="imports"),
+            PeriodicJob("mailings.sms", 1, send_sms_mailings, lane="sms"),
+            PeriodicJob("people.rent_reminders", 600, send_rent_reminders)]
+
+
+def lanes(jobs: list[PeriodicJob]) -> dict[str, list[PeriodicJob]]:
+    by_lane: dict[str, list[PeriodicJob]] = {}
+    for job in jobs:
+        by_lane.setdefault(job.lane, []).append(job)
+    return by_lane
 
 
 async def run_job_once(rt: Runtime, job: PeriodicJob) -> object:
@@ -50,16 +66,21 @@ async def run_job_once(rt: Runtime, job: PeriodicJob) -> object:
             raise
 
 
-async def run_periodic(rt: Runtime, stop: asyncio.Event, tick: float) -> None:
-    jobs = registered_jobs()
+async def run_periodic(rt: Runtime, stop: asyncio.Event, tick: float,
+                       jobs: list[PeriodicJob] | None = None) -> None:
+    """One lane: its jobs one after another, each when due, until `stop` (which cancels the
+    job running then)."""
+    jobs = registered_jobs() if jobs is None else jobs
     next_run = {job.name: 0.0 for job in jobs}
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         for job in jobs:
+            if stop.is_set():
+                break
             if loop.time() < next_run[job.name]:
                 continue
             try:
-                await run_job_once(rt, job)
+                await _until_stopped(run_job_once(rt, job), stop)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a failing job must not stop the others
@@ -69,6 +90,20 @@ async def run_periodic(rt: Runtime, stop: asyncio.Event, tick: float) -> None:
             await asyncio.wait_for(stop.wait(), timeout=tick)
 
 
+async def _until_stopped(work: Awaitable[object], stop: asyncio.Event) -> None:
+    job = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({job, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not job.done():
+            job.cancel()
+            await asyncio.wait({job})
+    if not job.cancelled():
+        job.result()
+
+
 async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: float = 1.0,
                      push: bool = True, metrics_port: int | None = None) -> None:
     """`metrics_port`: serve `GET /metrics` there (`bff worker` with WORKER_METRICS_PORT; the
@@ -76,12 +111,14 @@ async def run_worker(rt: Runtime, *, stop: asyncio.Event | None = None, tick: fl
     from push.service import open_push, run_push
 
     stop = stop or asyncio.Event()
-    log.info("worker started with jobs: push.deliver, %s", ", ".join(job.name for job in registered_jobs()))
+    jobs = registered_jobs()
+    log.info("worker started with jobs: push.deliver, %s", ", ".join(job.name for job in jobs))
     scrape = None
     if metrics_port is not None:
         scrape = await serve_metrics(rt, rt.settings.worker_metrics_host, metrics_port)
         log.info("worker metrics on http://%s:%d/metrics", rt.settings.worker_metrics_host, metrics_port)
-    tasks = [asyncio.create_task(run_periodic(rt, stop, tick), name="periodic jobs")]
+    tasks = [asyncio.create_task(run_periodic(rt, stop, tick, lane_jobs), name=f"lane {lane}")
+             for lane, lane_jobs in lanes(jobs).items()]
     deliverer = None
     if push:
         deliverer = await open_push(rt)

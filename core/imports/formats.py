@@ -4,6 +4,7 @@ stream of rows so a file of any size is imported with flat memory."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -196,45 +197,136 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_xlsx(source, kind: str) -> Iterator[Row]:
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one file may hold (README: IMPORT_MAX_*): a file past them fails, or a premise past
+    its cap is one row error, with a message that names the limit."""
+
+    rows: int = 300_000
+    premise_rows: int = 1000
+    unpacked_bytes: int = 1024 << 20
+    ratio: int = 200
+
+    @classmethod
+    def of(cls, settings) -> "Limits":
+        return cls(rows=settings.import_max_rows, premise_rows=settings.import_max_premise_rows,
+                   unpacked_bytes=settings.import_max_unpacked_mb << 20, ratio=settings.import_max_ratio)
+
+
+class FileRefused(Exception):
+    """The file breaks a limit; the message (for the person who uploaded it) names the limit."""
+
+
+# A part this small may be packed as tightly as it likes: the ratio only guards big parts.
+_RATIO_FLOOR = 1 << 20
+
+
+def check_archive(source, limits: Limits) -> None:
+    """Refuse a zip bomb before openpyxl unpacks anything (even read-only it loads all of
+    sharedStrings.xml). The sizes in the zip directory are binding: zipfile stops reading a
+    member at its declared size and fails its CRC if the data goes on."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except zipfile.BadZipFile:
+        return  # not a zip at all: openpyxl says so in its own words
+    try:
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            if info.file_size > _RATIO_FLOOR and info.file_size > limits.ratio * max(info.compress_size, 1):
+                raise FileRefused(f"Файл сжат подозрительно сильно (часть {info.filename} больше сжатой в "
+                                  f"{_n(info.file_size // max(info.compress_size, 1))} раз, допустимо до "
+                                  f"{_n(limits.ratio)}); сохраните его заново в Excel")
+        if total > limits.unpacked_bytes:
+            raise FileRefused(f"Файл в распакованном виде больше {_n(limits.unpacked_bytes >> 20)} МБ — это предел "
+                              f"одного файла; разделите его на несколько")
+    finally:
+        archive.close()
+        source.seek(0)
+
+
+def _too_many_rows(limits: Limits) -> FileRefused:
+    return FileRefused(f"В файле больше {_n(limits.rows)} строк — это предел одного файла; разделите его на "
+                       f"несколько (строки до предела загружены)")
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", "\u00a0")
+
+
+_MAX_COLUMNS = 200
+
+
+def read_xlsx(source, kind: str, limits: Limits = Limits()) -> Iterator[Row]:
     """Rows of the first sheet, matched to the template's columns by their titles."""
+    check_archive(source, limits)
     book = load_workbook(source, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None) or ()
+        # Only the columns the template can have are read: a sheet declaring 16,384 columns would
+        # otherwise hand over 16,384 cells for every row.
+        header = next(sheet.iter_rows(min_row=1, max_row=1, max_col=_MAX_COLUMNS, values_only=True), None) or ()
         by_title = {c.title: c for c in COLUMNS[kind] if c.import_}
         keys = [by_title.get(str(h or "").replace("*", "").strip()) for h in header]
+        wanted = [(i, col) for i, col in enumerate(keys) if col is not None]
+        rows = sheet.iter_rows(min_row=2, max_col=max((i for i, _ in wanted), default=0) + 1, values_only=True)
+        last = limits.rows + 1
         for number, values in enumerate(rows, start=2):
-            row = {col.key: _cell(v) for col, v in zip(keys, values) if col is not None and _cell(v) is not None}
+            if number > last:  # blank rows count too: each of them costs parsing
+                raise _too_many_rows(limits)
+            row = {}
+            for i, col in wanted:
+                if i < len(values) and (value := _cell(values[i])) is not None:
+                    row[col.key] = value
             if row:
                 yield Row(number, row)
     finally:
         book.close()
 
 
-def read_xml(source, kind: str) -> Iterator[Row]:
+def read_xml(source, kind: str, limits: Limits = Limits()) -> Iterator[Row]:
     """`<import><premise …><account …/><client …/></premise>…</import>` or `<import><client …/>…`.
-    Each premise becomes rows like the Excel ones (one per client or account)."""
+    Each premise becomes rows like the Excel ones (one per client or account). defusedxml refuses
+    entities and external references; every finished element is dropped from the tree, and a
+    premise with more children than a premise may have rows stops being kept at its cap."""
     number = 0
-    for event, element in SafeET.iterparse(source, events=("end",)):
+    root = premise = None
+    children = 0
+    for event, element in SafeET.iterparse(source, events=("start", "end")):
+        if root is None:
+            root = element
+            continue
+        if event == "start":
+            if kind == "premises" and element.tag == "premise":
+                premise, children = element, 0
+            continue
+        if kind == "premises" and element.tag in ("account", "client"):
+            children += 1
+            if children > limits.premise_rows and premise is not None and len(premise) and premise[-1] is element:
+                del premise[-1]  # premise_items reports the premise; its surplus is not kept
+            continue
         if kind == "premises" and element.tag == "premise":
             number += 1
+            if number > limits.rows:
+                raise _too_many_rows(limits)
             base = dict(element.attrib)
-            accounts = [a.attrib for a in element.findall("account")]
-            clients = [c.attrib for c in element.findall("client")]
-            for i in range(max(1, len(accounts), len(clients))):
+            accounts = [a.attrib for a in element.findall("account") if a.attrib]
+            clients = [c.attrib for c in element.findall("client") if c.attrib]
+            count = max(1, len(accounts), len(clients), min(children, limits.premise_rows + 1))
+            for i in range(count):
                 row = dict(base)
                 if i < len(accounts):
                     row.update({f"account_{k}": v for k, v in accounts[i].items()})
                 if i < len(clients):
                     row.update({f"client_{k}": v for k, v in clients[i].items()})
                 yield Row(number, {k: _cell(v) for k, v in row.items() if _cell(v) is not None})
-            element.clear()
+            root.clear()
         elif kind == "clients" and element.tag == "client":
             number += 1
+            if number > limits.rows:
+                raise _too_many_rows(limits)
             yield Row(number, {k: _cell(v) for k, v in element.attrib.items() if _cell(v) is not None})
-            element.clear()
+            root.clear()
 
 
 # --- rows to import items --------------------------------------------------------------------------
@@ -261,21 +353,33 @@ def client_item(values: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def premise_items(rows: Iterable[Row]) -> Iterator[tuple[dict[str, Any], list[int], str | None]]:
-    """Group consecutive rows of one premise into one import item. Yields (item, row numbers,
-    problem) — a problem when the rows of a premise do not follow each other."""
+def premise_items(rows: Iterable[Row], limits: Limits = Limits()
+                  ) -> Iterator[tuple[dict[str, Any], list[int], str | None]]:
+    """Group consecutive rows of one premise into one import item, in time linear in the rows.
+    Yields (item, row numbers, problem) — a problem when the rows of a premise do not follow
+    each other, or when a premise has more rows than a premise may have (one problem for the
+    whole premise, its rows counted but not kept)."""
     seen: set[str] = set()
     current: dict[str, Any] | None = None
+    accounts: set[tuple] = set()
     numbers: list[int] = []
+
+    def finished() -> tuple[dict[str, Any], list[int], str | None]:
+        if len(numbers) > limits.premise_rows:
+            return {}, numbers, (f"У помещения {_n(len(numbers))} строк, а у одного помещения может быть не больше "
+                                 f"{_n(limits.premise_rows)}; помещение не загружено")
+        return current, numbers, None
+
     for row in rows:
         values = row.values
         key = _text(values.get("external_id"))
         if current is not None and key == current["external_id"]:
-            _add_parts(current, values)
+            if len(numbers) < limits.premise_rows:
+                _add_parts(current, values, accounts)
             numbers.append(row.number)
             continue
         if current is not None:
-            yield current, numbers, None
+            yield finished()
         if key and key in seen:
             yield {}, [row.number], "Строки одного помещения должны идти подряд"
             current, numbers = None, []
@@ -283,10 +387,11 @@ def premise_items(rows: Iterable[Row]) -> Iterator[tuple[dict[str, Any], list[in
         if key:
             seen.add(key)
         current = _premise_base(values)
+        accounts = set()
         numbers = [row.number]
-        _add_parts(current, values)
+        _add_parts(current, values, accounts)
     if current is not None:
-        yield current, numbers, None
+        yield finished()
 
 
 def _premise_base(values: dict[str, Any]) -> dict[str, Any]:
@@ -309,13 +414,17 @@ def _premise_base(values: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _add_parts(item: dict[str, Any], values: dict[str, Any]) -> None:
+def _add_parts(item: dict[str, Any], values: dict[str, Any], accounts: set[tuple]) -> None:
     if "account_external_id" in values or "account_number" in values:
         account = {"external_id": _text(values.get("account_external_id") or values.get("account_number")),
                    "number": _text(values.get("account_number") or values.get("account_external_id"))}
         if "account_els" in values:
             account["els"] = values["account_els"]
-        if account not in item["accounts"]:
+        # A set of what the premise already has: `account not in item["accounts"]` made grouping
+        # quadratic in the rows of one premise.
+        seen = tuple(account.items())
+        if seen not in accounts:
+            accounts.add(seen)
             item["accounts"].append(account)
     if "client_external_id" in values or "client_phone" in values:
         client = {k[len("client_"):]: _text(v) for k, v in values.items()

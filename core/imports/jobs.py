@@ -1,12 +1,22 @@
 """File imports as jobs: the API stores the file and answers at once; a worker reads it as a
 stream, feeds the rows to the API import pipeline in chunks and keeps the counts up to date.
-A job whose worker died is picked up again after its lease (the import is idempotent)."""
+
+The file is parsed in a thread, a chunk at a time, so a big or hostile file never holds the
+worker's event loop (pushes go out meanwhile). A run holds the job under a lease with a claim
+token: it renews the lease while it works, and every write it makes names its token, so a
+worker whose lease passed (and whose job another worker took over) changes nothing. A job
+whose worker died is picked up again after its lease (the import is idempotent), at most
+IMPORT_MAX_ATTEMPTS times: then it is `failed` with the reason, not retried forever."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import tempfile
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import commit
 from core.errors import PermissionDenied
 from core.imports import formats
+from core.lanes import priority_of
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
 from core.partners.service import PartnerPrincipal, current_principal
@@ -26,7 +37,18 @@ from core.storage import storage_of
 log = logging.getLogger(__name__)
 CHUNK = 500
 LEASE = timedelta(minutes=5)
+# Real seconds between renewals of a running job's lease (a fifth of it: a slow chunk never
+# lets it lapse).
+RENEW_SECONDS = LEASE.total_seconds() / 5
 KEEP_ERRORS = 1000
+# Files are parsed on a thread of their own, not the loop's default pool: the FCM transport sends
+# on that one, and a push must never wait for a free thread behind an import.
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-parse")
+Unit = tuple[dict[str, Any], list[int], str | None]
+
+
+class LeaseLost(Exception):
+    """Another worker holds the job now: this run stops and writes nothing more."""
 
 
 async def create_job(rt: Runtime, db: AsyncSession, actor: PartnerPrincipal, *, kind: str, fmt: str,
@@ -42,30 +64,47 @@ async def create_job(rt: Runtime, db: AsyncSession, actor: PartnerPrincipal, *, 
     return job
 
 
-async def claim(rt: Runtime, db: AsyncSession) -> uuid.UUID | None:
+async def claim(rt: Runtime, db: AsyncSession, job_id: uuid.UUID | None = None
+                ) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """Take the oldest waiting job (or the one named) under a new claim token. A job already
+    started IMPORT_MAX_ATTEMPTS times whose lease passed is failed instead: its file keeps
+    killing the workers that read it."""
     now = rt.clock.now()
-    job = (await db.scalars(
-        select(ImportJob).where(or_(ImportJob.status == "pending",
-                                    (ImportJob.status == "running") & (ImportJob.lease_until < now)))
-        .order_by(ImportJob.created_at).limit(1).with_for_update(skip_locked=True))).first()
-    if job is None:
-        return None
-    job.status, job.started_at, job.lease_until = "running", now, now + LEASE
-    job.processed = job.created = job.updated = job.errors_count = 0
-    job.errors = []
-    await db.flush()
-    return job.id
+    while True:
+        stmt = select(ImportJob).where(or_(ImportJob.status == "pending",
+                                           (ImportJob.status == "running") & (ImportJob.lease_until < now)))
+        if job_id is not None:
+            stmt = stmt.where(ImportJob.id == job_id)
+        job = (await db.scalars(stmt.order_by(ImportJob.created_at).limit(1)
+                                .with_for_update(skip_locked=True))).first()
+        if job is None:
+            return None
+        if job.attempts >= rt.settings.import_max_attempts:
+            job.status, job.finished_at, job.lease_until, job.claim_token = "failed", now, None, None
+            job.failure = (f"Импорт прервался {job.attempts} раз(а) подряд, не дойдя до конца файла; "
+                           f"задача остановлена. Проверьте файл или разделите его на части")
+            job.total = job.processed
+            await db.flush()
+            log.warning("import job %s failed after %d interrupted attempts", job.id, job.attempts)
+            continue
+        token = uuid.uuid4()
+        job.status, job.started_at, job.lease_until, job.claim_token = "running", now, now + LEASE, token
+        job.attempts += 1
+        job.processed = job.created = job.updated = job.errors_count = 0
+        job.errors = []
+        await db.flush()
+        return job.id, token
 
 
 async def run_import_jobs(rt: Runtime, db: AsyncSession) -> int:
-    """The worker's periodic job: run every waiting import, one after another."""
+    """The worker's import lane: run every waiting import, one after another."""
     done = 0
     while True:
-        job_id = await claim(rt, db)
+        claimed = await claim(rt, db)
         await commit(db)
-        if job_id is None:
+        if claimed is None:
             return done
-        await process(rt, job_id)
+        await process(rt, *claimed)
         done += 1
 
 
@@ -84,9 +123,19 @@ async def uploader(rt: Runtime, job: ImportJob) -> PartnerPrincipal:
     return actor
 
 
-async def process(rt: Runtime, job_id: uuid.UUID) -> None:
+async def process(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID | None = None) -> None:
+    """Run one job to its end under `token` (claimed here when not given)."""
+    if token is None:
+        async with rt.sessionmaker() as db:
+            claimed = await claim(rt, db, job_id)
+            await commit(db)
+        if claimed is None:
+            return
+        token = claimed[1]
     async with rt.sessionmaker() as db:
         job = await db.get(ImportJob, job_id)
+    run = asyncio.current_task()
+    keeper = asyncio.create_task(_keep_lease(rt, job.id, token, run), name=f"import lease {job.id}")
     try:
         actor = await uploader(rt, job)
         if job.kind == "clients" and not actor.can("clients.edit"):
@@ -95,36 +144,108 @@ async def process(rt: Runtime, job_id: uuid.UUID) -> None:
             async for chunk in storage_of(rt).open(job.storage_key):
                 local.write(chunk)
             local.seek(0)
+            limits = formats.Limits.of(rt.settings)
             reader = formats.read_xlsx if job.format == "xlsx" else formats.read_xml
-            await _feed(rt, job, reader(local, job.kind))
-        await _finish(rt, job.id, status="done")
+            await _feed(rt, job, token, actor, _units(job.kind, reader(local, job.kind, limits), limits))
+        await _finish(rt, job.id, token, status="done")
+    except asyncio.CancelledError:
+        if not _lost(keeper):
+            # The worker is stopping: the job goes back to the queue at once, this start uncounted.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(5):
+                    await _release(rt, job.id, token)
+            raise
+        run.uncancel()  # the keeper stopped this run, nobody else asked to
+        log.warning("import job %s was taken over by another worker; this run stops", job.id)
+    except LeaseLost:
+        log.warning("import job %s was taken over by another worker; this run stops", job.id)
+    except formats.FileRefused as exc:
+        log.warning("import job %s refused: %s", job.id, exc)
+        await _finish(rt, job.id, token, status="failed", failure=str(exc))
     except UploaderGone:
-        await _finish(rt, job.id, status="failed",
+        await _finish(rt, job.id, token, status="failed",
                       failure="Загрузивший файл сотрудник отключён или ключ API отозван: импорт остановлен")
     except PermissionDenied as exc:
-        await _finish(rt, job.id, status="failed", failure=exc.detail)
+        await _finish(rt, job.id, token, status="failed", failure=exc.detail)
     except Exception as exc:  # noqa: BLE001 - a broken file must end as a failed job, not a crashed worker
         log.exception("import job %s failed", job.id)
-        await _finish(rt, job.id, status="failed", failure=f"Файл не удалось прочитать: {type(exc).__name__}")
+        await _finish(rt, job.id, token, status="failed", failure=f"Файл не удалось прочитать: {type(exc).__name__}")
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(BaseException):
+            await keeper
 
 
-async def _feed(rt: Runtime, job: ImportJob, rows) -> None:
-    batch: list[tuple[dict[str, Any], list[int]]] = []
-    problems: list[dict[str, Any]] = []
-    if job.kind == "premises":
-        units = ((item, numbers, problem) for item, numbers, problem in formats.premise_items(rows))
-    else:
-        units = ((formats.client_item(row.values), [row.number], None) for row in rows)
-    for item, numbers, problem in units:
-        if problem:
-            problems.extend({"row": n, "column": formats.column_title(job.kind, "external_id"), "message": problem}
-                            for n in numbers)
-            continue
-        batch.append((item, numbers))
-        if len(batch) >= CHUNK:
-            await _run_chunk(rt, job, batch, problems)
-            batch, problems = [], []
-    await _run_chunk(rt, job, batch, problems)
+def _lost(keeper: asyncio.Task) -> bool:
+    return keeper.done() and not keeper.cancelled() and isinstance(keeper.exception(), LeaseLost)
+
+
+async def _keep_lease(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID, run: asyncio.Task | None) -> None:
+    """Renew the lease while the run works; when the token no longer holds, stop the run."""
+    while True:
+        await asyncio.sleep(RENEW_SECONDS)
+        try:
+            await _renew(rt, job_id, token)
+        except LeaseLost:
+            if run is not None:
+                run.cancel()
+            raise
+
+
+async def _renew(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID) -> None:
+    async with rt.sessionmaker() as db:
+        held = await db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.claim_token == token,
+                                                        ImportJob.status == "running")
+                                .values(lease_until=rt.clock.now() + LEASE))
+        await commit(db)
+    if held.rowcount == 0:
+        raise LeaseLost(job_id)
+
+
+def _units(kind: str, rows: Iterator[formats.Row], limits: formats.Limits) -> Iterator[Unit]:
+    if kind == "premises":
+        return formats.premise_items(rows, limits)
+    return ((formats.client_item(row.values), [row.number], None) for row in rows)
+
+
+def _next_chunk(units: Iterator[Unit]) -> tuple[list[Unit], formats.FileRefused | None]:
+    """Up to CHUNK importable units (and the problems met on the way), and the limit the file
+    broke if it broke one after them; runs in a thread."""
+    out: list[Unit] = []
+    items = 0
+    try:
+        for unit in units:
+            out.append(unit)
+            items += unit[2] is None
+            if items >= CHUNK or len(out) >= 4 * CHUNK:
+                break
+    except formats.FileRefused as exc:
+        return out, exc
+    return out, None
+
+
+async def _feed(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPrincipal, units: Iterator[Unit]) -> None:
+    refused = None
+    priority = priority_of(rt)
+    while refused is None:
+        await priority.background_turn()  # pushes being sent go first
+        chunk, refused = await asyncio.get_running_loop().run_in_executor(_PARSER, _next_chunk, units)
+        if not chunk:
+            break
+        batch: list[tuple[dict[str, Any], list[int]]] = []
+        problems: list[dict[str, Any]] = []
+        rows = 0
+        for item, numbers, problem in chunk:
+            rows += len(numbers)
+            if problem:
+                # One error per problem, at its first row: a premise past its cap has thousands.
+                problems.append({"row": numbers[0], "column": formats.column_title(job.kind, "external_id"),
+                                 "message": problem})
+            else:
+                batch.append((item, numbers))
+        await _run_chunk(rt, job, token, actor, batch, problems, rows)
+    if refused is not None:
+        raise refused  # the rows before the limit are imported
 
 
 # The client refusals of IMPORT-02A/02B are about the phone.
@@ -141,8 +262,9 @@ def _error_column(kind: str, result: ItemResult) -> str:
     return formats.column_title(kind, field if field.startswith("clients") else f"clients.{field}")
 
 
-async def _run_chunk(rt: Runtime, job: ImportJob, batch: list[tuple[dict[str, Any], list[int]]],
-                     problems: list[dict[str, Any]]) -> None:
+async def _run_chunk(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: PartnerPrincipal,
+                     batch: list[tuple[dict[str, Any], list[int]]], problems: list[dict[str, Any]], rows: int) -> None:
+    await _renew(rt, job.id, token)  # a run that lost its job imports nothing more
     results: list[ItemResult] = []
     if batch:
         # Asked again for every chunk: a deactivation or a role change counts from the next chunk.
@@ -162,8 +284,11 @@ async def _run_chunk(rt: Runtime, job: ImportJob, batch: list[tuple[dict[str, An
             errors.extend({"row": n, "column": formats.column_title(job.kind, "clients.external_id"),
                            "message": result.detail} for n in numbers)
     async with rt.sessionmaker() as db:
-        stored = await db.get(ImportJob, job.id, with_for_update=True)
-        stored.processed += sum(len(numbers) for _, numbers in batch) + len(problems)
+        stored = (await db.scalars(select(ImportJob).where(ImportJob.id == job.id, ImportJob.claim_token == token)
+                                   .with_for_update())).first()
+        if stored is None:
+            raise LeaseLost(job.id)
+        stored.processed += rows
         stored.created += created
         stored.updated += updated
         stored.errors_count += len(errors)
@@ -174,10 +299,17 @@ async def _run_chunk(rt: Runtime, job: ImportJob, batch: list[tuple[dict[str, An
         await commit(db)
 
 
-async def _finish(rt: Runtime, job_id: uuid.UUID, *, status: str, failure: str | None = None) -> None:
+async def _release(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID) -> None:
     async with rt.sessionmaker() as db:
-        await db.execute(update(ImportJob).where(ImportJob.id == job_id).values(
-            status=status, failure=failure, finished_at=rt.clock.now(), lease_until=None,
+        await db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.claim_token == token).values(
+            status="pending", lease_until=None, claim_token=None, attempts=ImportJob.attempts - 1))
+        await commit(db)
+
+
+async def _finish(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID, *, status: str, failure: str | None = None) -> None:
+    async with rt.sessionmaker() as db:
+        await db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.claim_token == token).values(
+            status=status, failure=failure, finished_at=rt.clock.now(), lease_until=None, claim_token=None,
             total=ImportJob.processed))
         await commit(db)
 

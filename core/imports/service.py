@@ -353,6 +353,7 @@ async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: 
     # New cards are written with one multi-row INSERT each for clients and external ids (the unit
     # of work would insert them one by one to read back their server defaults).
     new_clients: list[Client] = []
+    new_ids: set[uuid.UUID] = set()  # a set beside the list: `in new_clients` per item was quadratic
     new_external: list[dict[str, Any]] = []
 
     async def write_new() -> None:
@@ -384,6 +385,7 @@ async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: 
                             tags=[], is_tester=False)
             _overwrite(client, passed)
             new_clients.append(client)
+            new_ids.add(client.id)
             new_external.append({"id": uuid.uuid4(), "partner_id": partner_id, "client_id": client.id,
                                  "value": item.external_id, "note": item.external_id_note})
             clients[client.id] = by_phone[phone] = client
@@ -395,7 +397,7 @@ async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: 
                                  "value": item.external_id, "note": item.external_id_note})
             external[item.external_id] = (client.id, item.external_id_note)
         elif decision.action is Action.MERGE:
-            if c in new_clients or d in new_clients:
+            if c.id in new_ids or d.id in new_ids:
                 raise _NeedsItemPath  # a card created earlier in this very batch: rare, done the careful way
             client = await merge_clients(db, actor, absorbed=c, survivor=d, reason="import")
             _overwrite(client, passed)
@@ -405,7 +407,7 @@ async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: 
                     external[value] = (d.id, note)
         else:
             client = c
-            if client in new_clients and (decision.action is Action.UPDATE_WITH_PHONE
+            if client.id in new_ids and (decision.action is Action.UPDATE_WITH_PHONE
                                           or item.external_id_note != external[item.external_id][1]):
                 raise _NeedsItemPath
             if decision.action is Action.UPDATE_WITH_PHONE:

@@ -196,6 +196,8 @@ class MailingRecipient(Base):
         UniqueConstraint("mailing_id", "client_id"),
         Index("ix_mailing_recipient_client", "client_id"),
         Index("ix_mailing_recipient_pending", "mailing_id", postgresql_where=text("status = 'pending'")),
+        Index("ix_mailing_recipient_due", "next_attempt_at",
+              postgresql_where=text("status IN ('pending', 'sending')")),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -206,6 +208,9 @@ class MailingRecipient(Base):
     push_message_id: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     error: Mapped[str | None] = mapped_column(Text)
+    # SMS: sends tried, and when the next one is due (a claim's lease while `sending`).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = now_column()
 
 

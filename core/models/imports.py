@@ -43,6 +43,10 @@ class ImportJob(Base):
     errors: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
     failure: Mapped[str | None] = mapped_column(String(1000))
     lease_until: Mapped[datetime | None]
+    # The run holding the job: its writes name it, so a run whose lease passed changes nothing.
+    claim_token: Mapped[uuid.UUID | None]
+    # Runs started; a job whose runs keep dying fails after IMPORT_MAX_ATTEMPTS.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = now_column()
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

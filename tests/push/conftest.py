@@ -138,3 +138,28 @@ async def fcm(runtime, fake_fcm, fcm_key) -> AsyncIterator[Deliverer]:
     transport = FcmTransport(config, runtime.clock.now)
     yield Deliverer(runtime, transport, config, rng=random.Random(7))
     await transport.close()
+
+
+@pytest.fixture(scope="session")
+def fake_sms_gateway():
+    from tests.push.fake_sms import FakeSmsGateway
+
+    fake = FakeSmsGateway().start()
+    yield fake
+    fake.stop()
+
+
+def use_sms_gateway(runtime, fake, monkeypatch, mode: str = "ok"):
+    """From now on the runtime's SMS provider is the `webhook` one, pointed at the fake gateway
+    (residents log in before: their codes come from the debug provider)."""
+    from core.sms import WebhookSmsProvider
+
+    fake.reset(mode)
+    monkeypatch.setattr(runtime, "sms", WebhookSmsProvider(fake.url, runtime.settings.sms_timeout_seconds))
+    return fake
+
+
+@pytest.fixture
+def sms_gateway(runtime, fake_sms_gateway, monkeypatch):
+    yield use_sms_gateway(runtime, fake_sms_gateway, monkeypatch)
+    fake_sms_gateway.release.set()

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from core.models import DeviceSession, NotificationSettingsEvent, SmsMessage
+from push.mailings import send_sms_mailings
 from tests.push.conftest import new_phone
 from tests.support import create_partner, staff_headers
 
@@ -70,7 +71,7 @@ async def test_push_01_03_staff_see_sessions_and_deactivate_them(world, db, http
     assert (await db.get(DeviceSession, uuid.UUID(resident["session_id"]))).fcm_token is None
 
 
-async def test_push_06_mailing_fans_out_and_lists_on_the_client_card(world, db, http, recorded):
+async def test_push_06_mailing_fans_out_and_lists_on_the_client_card(world, db, http, recorded, runtime):
     """Rule: PUSH-06"""
     with_app, without_app, untagged = new_phone(), new_phone(), new_phone()
     a = await world.client(with_app, tags=["vip"])
@@ -99,6 +100,7 @@ async def test_push_06_mailing_fans_out_and_lists_on_the_client_card(world, db, 
         "channel": "sms", "title": "СМС", "body": "Собрание жильцов в пятницу",
         "filter": {"client_ids": [str(b.id)]}})).json()
     await recorded.drain()
+    assert await send_sms_mailings(runtime) == 1  # SMS go out in a lane of their own
     assert (await db.scalar(select(SmsMessage.phone).where(SmsMessage.text == "Собрание жильцов в пятницу"))) \
         == without_app
     card = (await http.get(f"/crm/v1/mailings/{sms['id']}", headers=world.staff)).json()

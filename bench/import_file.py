@@ -1,0 +1,146 @@
+"""File imports at size, on a fresh database of their own (no large dataset needed):
+
+- grouping the rows of one premise (BENCH_PREMISE_ROWS rows, default 20,000, each with its own
+  personal account) into one import item: the CPU cost alone, which used to grow with the
+  square of the rows;
+- an Excel file of BENCH_IMPORT_FILE_ROWS client rows (default 300,000, the cap of one file)
+  imported by the worker's job in a process of its own: rows/s and the process's peak RSS.
+
+    python -m bench import_file
+    BENCH_IMPORT_FILE_ROWS=50000 BENCH_PREMISE_ROWS=5000 python -m bench import_file   # quicker"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--job"]:
+        print(json.dumps(asyncio.run(_job(argv[1], int(argv[2])))), flush=True)
+        return
+    premise_rows = int(os.environ.get("BENCH_PREMISE_ROWS", "20000"))
+    rows = int(os.environ.get("BENCH_IMPORT_FILE_ROWS", "300000"))
+    seconds = _grouping(premise_rows)
+    print(f"grouping one premise of {premise_rows:,} rows: {seconds:.3f} s ({premise_rows / seconds:,.0f} rows/s)",
+          flush=True)
+    asyncio.run(_file(rows))
+
+
+def _grouping(n: int) -> float:
+    from core.imports import formats
+
+    rows = [formats.Row(i + 2, {"external_id": "P-1", "account_external_id": f"LS-{i}", "account_number": f"N-{i}",
+                                "client_external_id": f"C-{i}", "client_phone": f"+7916{i:07d}"})
+            for i in range(n)]
+    extra = (formats.Limits(premise_rows=n + 1),) if hasattr(formats, "Limits") else ()
+    started = time.perf_counter()
+    [(item, _, problem)] = list(formats.premise_items(rows, *extra))
+    assert problem is None and len(item["accounts"]) == n
+    return time.perf_counter() - started
+
+
+def _excel(rows: int, path: str) -> None:
+    from openpyxl import Workbook
+
+    from core.imports.formats import CLIENT_COLUMNS
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Клиенты")
+    sheet.append([c.title for c in CLIENT_COLUMNS])
+    keys = [c.key for c in CLIENT_COLUMNS]
+    for i in range(rows):
+        values = {"external_id": f"XLS-{i}", "phone": f"+7996{i:07d}", "last_name": "Файлова",
+                  "first_name": "Ольга", "email": f"xls{i}@example.com", "birth_date": "17.05.1990"}
+        sheet.append([values.get(k) for k in keys])
+    book.save(path)
+
+
+async def _file(rows: int) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from core.db import async_url
+    from core.migrate import upgrade_async
+    from core.runtime import database_url_of
+    from core.settings import load_settings
+
+    base = make_url(async_url(database_url_of(load_settings())))
+    admin = create_async_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"bench_import_{uuid.uuid4().hex[:6]}"
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        await upgrade_async(url)
+        child = subprocess.run([sys.executable, "-m", "bench.import_file", "--job", url.replace("+asyncpg", ""),
+                                str(rows)], capture_output=True, text=True, cwd=ROOT)
+        if child.returncode:
+            raise RuntimeError(f"the import job process failed: {child.stderr[-2000:]}")
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+    print(f"Excel file of {rows:,} client rows ({result['mib']:.1f} MiB, written in {result['build']:.0f} s): "
+          f"{result['status']} in {result['seconds']:.1f} s = {rows / result['seconds']:,.0f} rows/s, created "
+          f"{result['created']:,}, errors {result['errors']}; peak RSS {result['peak_rss_mb']:.0f} MiB "
+          f"(before the job {result['rss_before_mb']:.0f} MiB)", flush=True)
+
+
+async def _job(database_url: str, rows: int) -> dict:
+    """Runs in a process of its own, so its peak RSS is its own."""
+    import msgspec
+
+    from core.db import commit
+    from core.enums import PERMISSIONS
+    from core.imports.jobs import create_job, process
+    from core.models import ImportJob, Partner
+    from core.partners.service import PartnerPrincipal
+    from core.runtime import open_runtime
+    from core.settings import load_settings
+
+    settings = msgspec.structs.replace(load_settings(), database_url=database_url,
+                                       var_dir=tempfile.mkdtemp(prefix="bench-import-file-"))
+    rt = open_runtime(settings, pool_size=4)
+    try:
+        path = os.path.join(settings.var_dir, "clients.xlsx")
+        started = time.perf_counter()
+        await asyncio.to_thread(_excel, rows, path)
+        build = time.perf_counter() - started
+        async with rt.sessionmaker() as db:
+            partner = Partner(name="Bench", kind="management")
+            db.add(partner)
+            await db.flush()
+            actor = PartnerPrincipal(partner.id, "api_key", uuid.uuid4(), frozenset(PERMISSIONS))
+            with open(path, "rb") as source:
+                job = await create_job(rt, db, actor, kind="clients", fmt="xlsx", file_name="clients.xlsx",
+                                       source=source)
+            await commit(db)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        await process(rt, job.id)
+        seconds = time.perf_counter() - started
+        async with rt.sessionmaker() as db:
+            done = await db.get(ImportJob, job.id)
+        return {"seconds": seconds, "build": build, "mib": os.path.getsize(path) / (1 << 20), "status": done.status,
+                "created": done.created, "errors": done.errors_count, "rss_before_mb": rss_before / 1024,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    finally:
+        await rt.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
