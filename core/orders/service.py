@@ -50,6 +50,7 @@ async def update_order(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, 
                        changes: dict) -> Order:
     order = await owned(db, actor, Order, order_id, not_found="Заказ не найден")
     now = clock.now()
+    order.seen_by_staff_at = now  # staff acting on the order have seen it
     status = changes.get("status")
     if status is not None:
         rules.check_status(order.kind, status)
