@@ -4,6 +4,7 @@ A job whose worker died is picked up again after its lease (the import is idempo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 import uuid
@@ -17,6 +18,7 @@ from core.db import commit
 from core.imports import formats
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
+from core.pagination import keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.runtime import Runtime
@@ -78,6 +80,11 @@ async def process(rt: Runtime, job_id: uuid.UUID) -> None:
                 local.write(chunk)
             local.seek(0)
             reader = formats.read_xlsx if job.format == "xlsx" else formats.read_xml
+            # The progress needs its denominator before the first row is imported: one counting
+            # pass over the local copy (no database work) gives it.
+            total = await asyncio.to_thread(lambda: sum(1 for _ in reader(local, job.kind)))
+            await _set_total(rt, job.id, total)
+            local.seek(0)
             await _feed(rt, job, actor, reader(local, job.kind))
         await _finish(rt, job.id, status="done")
     except Exception as exc:  # noqa: BLE001 - a broken file must end as a failed job, not a crashed worker
@@ -132,6 +139,12 @@ async def _run_chunk(rt: Runtime, job: ImportJob, actor: PartnerPrincipal,
         await commit(db)
 
 
+async def _set_total(rt: Runtime, job_id: uuid.UUID, total: int) -> None:
+    async with rt.sessionmaker() as db:
+        await db.execute(update(ImportJob).where(ImportJob.id == job_id).values(total=total))
+        await commit(db)
+
+
 async def _finish(rt: Runtime, job_id: uuid.UUID, *, status: str, failure: str | None = None) -> None:
     async with rt.sessionmaker() as db:
         await db.execute(update(ImportJob).where(ImportJob.id == job_id).values(
@@ -142,3 +155,16 @@ async def _finish(rt: Runtime, job_id: uuid.UUID, *, status: str, failure: str |
 
 async def get_job(db: AsyncSession, actor: PartnerPrincipal, job_id: uuid.UUID) -> ImportJob:
     return await owned(db, actor, ImportJob, job_id, not_found="Задача импорта не найдена")
+
+
+async def list_jobs(db: AsyncSession, actor: PartnerPrincipal, *, kind: str | None, status: str | None,
+                    cursor: str | None, limit: int) -> tuple[list[ImportJob], str | None]:
+    """The partner's file imports, newest first."""
+    keys = [ImportJob.created_at, ImportJob.id]
+    stmt = select(ImportJob).where(ImportJob.partner_id == actor.partner_id)
+    if kind:
+        stmt = stmt.where(ImportJob.kind == kind)
+    if status:
+        stmt = stmt.where(ImportJob.status == status)
+    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
+    return page(rows, limit, lambda job: [job.created_at, job.id])

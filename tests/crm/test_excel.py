@@ -180,3 +180,44 @@ async def test_clients_file_import(http, runtime):
                                                       "message": "Допустимы только буквы, пробел, дефис и апостроф"}])
     found = expect(await http.get("/crm/v1/clients", headers=staff, params={"q": "Орлова"}), 200)["items"]
     assert found[0]["phone"] == "+79165550201"
+
+
+async def test_import_08_jobs_list_and_progress_with_total_known_once_the_file_is_read(http, runtime, monkeypatch,
+                                                                                      clock):
+    """Rule: IMPORT-08, STAFF-04 — a file job shows `total` while it runs, and the partner lists its jobs."""
+    from core.imports import jobs
+
+    _, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    titles = await _template_titles(http, staff)
+    rows = [premise_row(str(n), obj, f"+7916555{n:04d}") for n in range(1, 6)]
+    job = await _upload(http, staff, "premises", "premises.xlsx", _xlsx(titles, rows))
+    assert job["total"] is None and job["status"] == "pending"
+    seen: list[tuple] = []
+    run_chunk = jobs._run_chunk
+
+    async def watched(rt, job_row, actor, batch, problems):
+        state = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=staff), 200)
+        seen.append((state["status"], state["total"], state["processed"]))
+        await run_chunk(rt, job_row, actor, batch, problems)
+
+    monkeypatch.setattr(jobs, "CHUNK", 2)
+    monkeypatch.setattr(jobs, "_run_chunk", watched)
+    await _run_jobs(runtime)
+    assert seen == [("running", 5, 0), ("running", 5, 2), ("running", 5, 4)]
+    done = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=staff), 200)
+    assert (done["status"], done["total"], done["processed"], done["created"], done["updated"]) == ("done", 5, 5, 5, 0)
+
+    clock.advance(minutes=1)
+    second = await _upload(http, staff, "premises", "again.xlsx", _xlsx(titles, rows[:1]))
+    listed = expect(await http.get("/crm/v1/import/jobs", headers=staff), 200)
+    assert [j["id"] for j in listed["items"]] == [second["id"], job["id"]]
+    assert [j["id"] for j in expect(await http.get("/crm/v1/import/jobs", headers=staff,
+                                                   params={"status": "done"}), 200)["items"]] == [job["id"]]
+    page = expect(await http.get("/crm/v1/import/jobs", headers=staff, params={"limit": 1}), 200)
+    rest = expect(await http.get("/crm/v1/import/jobs", headers=staff,
+                                 params={"limit": 1, "cursor": page["next_cursor"]}), 200)
+    assert [page["items"][0]["id"], rest["items"][0]["id"]] == [second["id"], job["id"]]
+    _, foreign = await partner_with_staff(http, name="Чужая УК")
+    assert expect(await http.get("/crm/v1/import/jobs", headers=foreign), 200)["items"] == []
+    expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=foreign), 404)
