@@ -68,3 +68,15 @@ async def test_staff_04_every_route_hides_another_partners_data(http, app, actor
     for key, kind in (("premise_id", "premises"), ("client_id", "clients"), ("object_id", "objects")):
         after = expect(await http.get(f"/crm/v1/{kind}/{ids[key]}", headers=victim_staff), 200)
         assert after == before[key], kind
+
+
+READ_SIDE_LISTS = [("/crm/v1/orders", "GET"), ("/crm/v1/orders/{order_id:str}", "GET"), ("/crm/v1/mailings", "GET"),
+                   ("/crm/v1/mailings/{mailing_id:str}", "GET"), ("/crm/v1/import/jobs", "GET"),
+                   ("/crm/v1/import/jobs/{job_id:str}", "GET")]
+
+
+@pytest.mark.no_db
+def test_staff_04_the_read_side_lists_are_among_the_walked_routes(app):
+    """Rule: STAFF-04 — the orders inbox, mailings and import jobs are partner-scoped routes the walk above visits."""
+    walked = set(_routes(app))
+    assert [route for route in READ_SIDE_LISTS if route not in walked] == []
