@@ -1,4 +1,5 @@
-"""orders carry what staff have not seen; first reports of "off" are no opt-outs
+"""orders carry what staff have not seen; first reports of "off" are no opt-outs; every
+registration request has its partner; the object catalogue's search index
 
 Revision ID: 0003g
 Revises: 0002
@@ -29,9 +30,16 @@ def upgrade() -> None:
         WHERE e.opt_out AND e.os_notifications_enabled IS FALSE
           AND NOT EXISTS (SELECT 1 FROM notification_settings_event p
                           WHERE p.session_id = e.session_id AND p.created_at < e.created_at)""")
+    op.execute("DELETE FROM registration_request WHERE partner_id IS NULL")
+    op.alter_column('registration_request', 'partner_id', nullable=False)
+    if op.get_bind().execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+        op.execute("CREATE INDEX ix_estate_object_search_trgm ON estate_object "
+                   "USING gin (lower((name || ' ' || address)) gin_trgm_ops)")
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_estate_object_search_trgm")
+    op.alter_column('registration_request', 'partner_id', nullable=True)
     op.drop_index('ix_client_order_partner_updated', table_name='client_order')
     op.drop_column('client_order', 'seen_by_staff_at')
     op.drop_column('client_order', 'changed_for_staff_at')
