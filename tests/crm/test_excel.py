@@ -221,3 +221,29 @@ async def test_import_08_jobs_list_and_progress_with_total_known_once_the_file_i
     _, foreign = await partner_with_staff(http, name="Чужая УК")
     assert expect(await http.get("/crm/v1/import/jobs", headers=foreign), 200)["items"] == []
     expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=foreign), 404)
+
+
+async def test_crm_cli_01_client_export_fills_the_name_given_in_the_app(http):
+    """Rule: CRM-CLI-01, STAFF-02 — the "Имя в приложении" column holds the account's own name, masked without
+    `clients.pii.name`, and the client card shows the same name."""
+    from tests.support import bearer, login_resident
+
+    partner, admin = await partner_with_staff(http)
+    client = await make_client(http, admin, "Иванова", "Анна", "+79165550140")
+    await make_client(http, admin, "Петров", "Пётр", "+79165550141")  # never opened the app
+    app = bearer((await login_resident(http, "+79165550140"))["access_token"])
+    expect(await http.patch("/app/v1/me", headers=app, json={
+        "last_name": "Сидорова", "first_name": "Анна", "middle_name": "Павловна"}), 200)
+
+    sheet = load_workbook(io.BytesIO((await http.get("/crm/v1/export/clients", headers=admin)).content)).worksheets[0]
+    titles = [c.value for c in sheet[1]]
+    by_phone = {row[titles.index("Телефон")]: row[titles.index("Имя в приложении")]
+                for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_phone == {"+79165550140": "Сидорова Анна Павловна", "+79165550141": None}
+    card = expect(await http.get(f"/crm/v1/clients/{client}", headers=admin), 200)
+    assert card["app_name"] == "Сидорова Анна Павловна"
+
+    no_names = await staff_headers(http, partner, ["reports.clients", "clients.pii.contacts"])
+    sheet = load_workbook(io.BytesIO((await http.get("/crm/v1/export/clients", headers=no_names)).content)).worksheets[0]
+    cells = str([[c.value for c in r] for r in sheet.iter_rows()])
+    assert "Сидорова" not in cells and "Павловна" not in cells
