@@ -77,8 +77,14 @@ async def list_orders(db: AsyncSession, actor: PartnerPrincipal, flt: OrderFilte
 
 
 async def open_order(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, order_id: uuid.UUID) -> Order:
-    """Staff open an order: whatever the resident changed counts as seen."""
+    """Staff open an order: whatever the resident changed counts as seen (an integration reading
+    it is no staff member looking at it)."""
     order = await owned(db, actor, Order, order_id, not_found=ORDER_NOT_FOUND)
-    order.seen_by_staff_at = clock.now()
+    mark_seen(order, actor, clock.now())
     await db.flush()
     return order
+
+
+def mark_seen(order: Order, actor: PartnerPrincipal, now) -> None:
+    if actor.actor_type == "staff":
+        order.seen_by_staff_at = now

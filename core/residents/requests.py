@@ -24,13 +24,15 @@ async def request_premise(db: AsyncSession, clock: Clock, account_id: uuid.UUID,
     """STAFF-05: the partner is the object's; without an object, the branded app's partner. The
     unified app cannot know the partner without an object (picked from GET /app/v1/objects), so
     such a request is refused: none is stored where no partner sees it."""
-    partner_id = None
+    app_partner = None
+    if app_id != UNIFIED_APP_ID:
+        app_partner = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
+    partner_id = app_partner
     if object_id is not None:
         partner_id = await db.scalar(select(EstateObject.partner_id).where(EstateObject.id == object_id))
-        if partner_id is None:
+        # A branded app offers its partner's objects only (GET /app/v1/objects).
+        if partner_id is None or (app_id != UNIFIED_APP_ID and partner_id != app_partner):
             raise InvalidInput.field("object_id", OBJECT_NOT_FOUND)
-    elif app_id != UNIFIED_APP_ID:
-        partner_id = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
     if partner_id is None:
         raise InvalidInput.field("object_id", OBJECT_REQUIRED)
     request = RegistrationRequest(partner_id=partner_id, kind="premise_request", account_id=account_id,

@@ -24,6 +24,13 @@ async def test_staff_05_branded_app_request_without_object_reaches_its_partner(h
     assert created["id"] in await _requests(http, a)
     screen = expect(await http.get("/app/v1/screens/my-premises", headers=auth), 200)
     assert [r["id"] for r in screen["requests"]] == [created["id"]]
+    # The branded app offers its partner's objects only; another partner's is refused.
+    b = await make_partner(http, "req-brand-other")
+    theirs = await make_object(http, b.staff, "ЖК Чужой")
+    refused = expect(await http.post("/app/v1/premise-requests", headers=auth, json={
+        "object_id": theirs, "address": "ул. Новая, д. 3", "number": "16"}), 400)
+    assert refused["errors"][0]["field"] == "object_id"
+    assert await _requests(http, b) == []
 
 
 async def test_staff_05_unified_app_request_without_object_is_refused_and_nothing_is_stored(http):

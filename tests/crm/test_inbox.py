@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.bff.screens.world import app_login, client_in, give_premise, make_partner
 from tests.crm.estate import next_phone
-from tests.support import expect, staff_headers
+from tests.support import api_key_headers, expect, staff_headers
 
 NO_PII = ["premises.edit", "clients.edit", "clients.activity", "mailings.send", "reports.clients"]
 
@@ -43,8 +43,12 @@ async def test_staff_02_04_orders_inbox_lists_filters_masks_and_marks_what_staff
     assert {r["id"] for r in (await _orders(http, a.staff, q="Иванова"))["items"]} == set(rows)
     assert len((await _orders(http, a.staff, client_id=client, premise_id=premise))["items"]) == 2
 
-    # Opening marks it seen; the resident's rating is a change again; a staff PATCH marks it seen.
+    # An integration reading the order is no staff member opening it.
     clock.advance(minutes=1)
+    read_by_key = expect(await http.get(f"/crm/v1/orders/{from_app['id']}", headers=await api_key_headers(http, a.id)),
+                         200)
+    assert read_by_key["unseen_by_staff"] is True
+    # Opening marks it seen; the resident's rating is a change again; a staff PATCH marks it seen.
     opened = expect(await http.get(f"/crm/v1/orders/{from_app['id']}", headers=a.staff), 200)
     assert opened["unseen_by_staff"] is False
     assert (await _orders(http, a.staff, unseen="true"))["items"] == []

@@ -81,6 +81,11 @@ async def test_app_prem_05_quick_pay_totals_only_what_can_be_paid_online(http):
     lines = {i["id"]: (i["bills_due"], i["online_payment"]) for i in screen["items"]}
     assert lines == {open_: ("100.00", True), closed_premise: ("200.00", False), closed_object: ("300.00", False),
                      closed_link: ("400.00", False)}
+    # Staff allow the resident's own link again: the (cached) screen follows at once.
+    expect(await http.patch(f"/crm/v1/premises/{closed_link}/clients/{client}", headers=a.staff,
+                            json={"online_payment": True}), 200)
+    screen = expect(await http.get("/app/v1/screens/my-premises", headers=auth), 200)
+    assert screen["quick_pay"]["total_due"] == "500.00" and screen["quick_pay"]["premise_ids"] == [open_, closed_link]
 
 
 async def test_app_prem_01_request_to_add_a_premise_is_listed_and_reaches_the_partner(http):
