@@ -10,6 +10,9 @@ from bff.sql import address, fetch_view, money, utc
 from core.auth.service import ResidentPrincipal
 from core.residents import rules
 
+# What is due over the premises whose `pay` row passes a condition (APP-PREM-05).
+DUE_WHERE = "(SELECT sum(d.amount) FROM due d JOIN pay ON pay.premise_id = d.premise_id WHERE {})"
+
 # Bills due: what is left to pay on the premise's personal accounts the app shows. Payable online
 # (APP-PREM-05): the object, the premise and the resident's own link all allow it.
 SQL = CONTEXT + f""", pay AS (
@@ -31,8 +34,8 @@ SELECT json_build_object(
   'unified', (SELECT unified FROM pick),
   'brands', {BRANDS_JSON},
   'current_premise_id', (SELECT premise_id FROM cur),
-  'total_due', {money('(SELECT sum(d.amount) FROM due d JOIN pay ON pay.premise_id = d.premise_id WHERE pay.online)')},
-  'not_payable_due', {money('(SELECT sum(d.amount) FROM due d JOIN pay ON pay.premise_id = d.premise_id WHERE NOT pay.online)')},
+  'total_due', {money(DUE_WHERE.format('pay.online'))},
+  'not_payable_due', {money(DUE_WHERE.format('NOT pay.online'))},
   'items', COALESCE((SELECT json_agg(json_build_object(
       'id', p.id, 'address', {address('p')}, 'object_name', o.name, 'object_image_url', o.image_url,
       'type', p.type, 'brand_slug', b.slug, 'brand_icon_url', b.icon_url,
