@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bff.notifications.controller import InboxController
+from bff.objects.controller import ObjectCatalogueController
 from bff.orders.controller import AppOrderController
 from bff.premise_requests.controller import PremiseRequestController
 from bff.screens.header.controller import HeaderController
@@ -17,4 +18,4 @@ from bff.session.controller import SessionController
 APP_SCREEN_CONTROLLERS = [SessionController, HeaderController, MyPremisesController, ProfileController,
                           PremiseScreenController, PremiseDocumentController, MyOrdersController, PurchasesController,
                           MyDataController,
-                          AppOrderController, InboxController, PremiseRequestController]
+                          AppOrderController, InboxController, PremiseRequestController, ObjectCatalogueController]

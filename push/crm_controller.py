@@ -18,7 +18,8 @@ from core.errors import FieldError, InvalidInput
 from push.controller import iso
 from push.rules import MIN_MONITOR_VERSION
 from push.schemas import (ClientMailingItem, ClientMailingList, CreateMailingRequest, DeliveryItem, DeliveryList,
-                          MailingCard, MailingCreated, MonitorBucket, PushMonitor, SessionItem, SessionList)
+                          MailingCard, MailingCreated, MailingItem, MailingList, MonitorBucket, PushMonitor,
+                          SessionItem, SessionList)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
@@ -91,8 +92,25 @@ class PushCrmController(Controller):
         """A mailing with its recipients counted by status."""
         m, counts = await mailings.get_mailing(db, actor, path_id(mailing_id))
         return MailingCard(id=str(m.id), channel=m.channel, title=m.title, body=m.body, status=m.status,
-                           recipients=m.recipients, counts=counts, created_at=iso(m.created_at),
-                           finished_at=iso(m.finished_at))
+                           recipients=m.recipients, counts=counts, **mailings.summary(counts),
+                           created_at=iso(m.created_at), finished_at=iso(m.finished_at))
+
+    @get("/mailings", operation_id="ListMailings", responses=problems(400, 401))
+    async def list_mailings(
+        self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages,
+        q: Annotated[str | None, Parameter(max_length=200, description="title or text")] = None,
+        channel: Literal["push", "sms"] | None = None, status: Literal["pending", "sending", "done"] | None = None,
+        sender_id: str | None = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT,
+    ) -> MailingList:
+        """The partner's mailings, newest first (PUSH-06); open one for its recipients' statuses."""
+        rows, next_cursor = await mailings.list_mailings(
+            db, actor, q=q, channel=channel, status=status,
+            staff_id=parse_id(sender_id, "sender_id") if sender_id else None, cursor=pages.open(cursor),
+            limit=limit)
+        return MailingList(items=[MailingItem(
+            id=str(r.id), channel=r.channel, title=r.title, body=r.body, status=r.status, recipients=r.recipients,
+            sender_id=_s(r.staff_id), sender_name=r.staff_name, created_at=iso(r.created_at),
+            finished_at=iso(r.finished_at)) for r in rows], next_cursor=pages.seal(next_cursor))
 
     @get("/clients/{client_id:str}/mailings", operation_id="ListClientMailings", responses=problems(400, 401, 404))
     async def client_mailings(

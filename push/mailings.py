@@ -288,6 +288,57 @@ async def get_mailing(db: AsyncSession, actor: PartnerPrincipal, mailing_id: uui
     return mailing, {status: count for status, count in rows}
 
 
+# The recipients' detailed statuses summed up as staff read them: still on the way, sent, failed,
+# or skipped (nobody to deliver to: no app, no device, no phone).
+SUMMARY_OF_STATUS = {"pending": "pending", "queued": "pending", "sending": "pending", "sent": "sent",
+                     "failed": "failed"}
+
+
+def summary(counts: dict[str, int]) -> dict[str, int]:
+    out = {"sent": 0, "failed": 0, "skipped": 0, "pending": 0}
+    for status, count in counts.items():
+        out[SUMMARY_OF_STATUS.get(status, "skipped")] += count
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class MailingRow:
+    id: uuid.UUID
+    channel: str
+    title: str
+    body: str
+    status: str
+    recipients: int
+    staff_id: uuid.UUID | None
+    staff_name: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+async def list_mailings(db: AsyncSession, actor: PartnerPrincipal, *, q: str | None, channel: str | None,
+                        status: str | None, staff_id: uuid.UUID | None, cursor: Position | None,
+                        limit: int) -> tuple[list[MailingRow], Position | None]:
+    """The partner's mailings, newest first: search by title/text, filter by type, status, sender."""
+    from core.pagination import keyset, page
+
+    keys = [Mailing.created_at, Mailing.id]
+    stmt = (select(Mailing.id, Mailing.channel, Mailing.title, Mailing.body, Mailing.status, Mailing.recipients,
+                   Mailing.staff_id, Staff.name.label("staff_name"), Mailing.created_at, Mailing.finished_at)
+            .outerjoin(Staff, Staff.id == Mailing.staff_id).where(Mailing.partner_id == actor.partner_id))
+    if q and q.strip():
+        pattern = contains_pattern(q.strip())
+        stmt = stmt.where(or_(Mailing.title.ilike(pattern), Mailing.body.ilike(pattern)))
+    if channel:
+        stmt = stmt.where(Mailing.channel == channel)
+    if status:
+        stmt = stmt.where(Mailing.status == status)
+    if staff_id:
+        stmt = stmt.where(Mailing.staff_id == staff_id)
+    rows = (await db.execute(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
+    items, next_cursor = page(rows, limit, lambda r: [r.created_at, r.id])
+    return [MailingRow(**r._mapping) for r in items], next_cursor
+
+
 @dataclass(frozen=True, slots=True)
 class ClientMailingRow:
     mailing_id: uuid.UUID

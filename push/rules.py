@@ -74,7 +74,14 @@ def push_enabled(os_enabled: bool | None, reported: Mapping[str, bool] | None) -
 
 def is_opt_out(before_os: bool | None, before_types: Mapping[str, bool] | None,
                after_os: bool | None, after_types: Mapping[str, bool] | None) -> bool:
-    """PUSH-07: the OS permission was turned off or all types were turned off."""
+    """PUSH-07: the OS permission was turned off or all types were turned off — a change from
+    deliverable to not deliverable. A first report is no change: a session that never reported
+    anything, or whose OS permission is reported for the first time as off (the user denied it at
+    the prompt), never opted in and so cannot opt out."""
+    if before_os is None and not before_types:
+        return False
+    if before_os is None and after_os is False:
+        return False
     return deliverable(before_os, before_types) and not deliverable(after_os, after_types)
 
 

@@ -120,9 +120,33 @@ class MailingCard(Output, kw_only=True):
     body: str
     status: str
     recipients: int
+    # The detailed statuses (sent, queued, no_app, no_devices, …) and their sum as staff read
+    # them: sent, failed, skipped (nobody to deliver to), pending (still on the way).
     counts: dict[str, int]
+    sent: int
+    failed: int
+    skipped: int
+    pending: int
     created_at: str
     finished_at: str | None
+
+
+class MailingItem(Output, kw_only=True):
+    id: str
+    channel: str
+    title: str
+    body: str
+    status: str
+    recipients: int
+    sender_id: str | None
+    sender_name: str | None
+    created_at: str
+    finished_at: str | None
+
+
+class MailingList(Output, kw_only=True):
+    items: list[MailingItem]
+    next_cursor: str | None
 
 
 class ClientMailingItem(Output, kw_only=True):

@@ -55,5 +55,6 @@ class AppOrderController(Controller):
     @post("/{order_id:str}/rating", status_code=HTTP_200_OK, operation_id="RateAppOrder",
           responses=problems(401, 404, 422))
     async def rate(self, resident: ResidentPrincipal, order_id: str, data: RateOrderRequest,
-                   db: AsyncSession) -> OrderCard:
-        return order_card(await service.rate_order(db, resident.account_id, path_id(order_id), data.rating))
+                   db: AsyncSession, runtime: Runtime) -> OrderCard:
+        return order_card(await service.rate_order(db, runtime.clock, resident.account_id, path_id(order_id),
+                                                   data.rating))

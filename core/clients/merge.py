@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, exists, update
+from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record
+from core.clients import rules
 from core.clients.service import full_name
 from core.models import Base, Client, PremiseLink
 from core.partners.service import PartnerPrincipal
@@ -40,11 +41,27 @@ def _unique_partner_columns(table, column) -> list:
     return result
 
 
+async def _keep_strongest_links(db: AsyncSession, *, absorbed: uuid.UUID, survivor: uuid.UUID) -> None:
+    """On a premise both cards are linked to, the merged card keeps the stronger link (an owner's
+    over the resident's who depended on that owner): the survivor's weaker link gives way, so the
+    absorbed card's link moves over below instead of being dropped as a duplicate."""
+    mine = PremiseLink.__table__.alias("mine")
+    theirs = PremiseLink.__table__.alias("theirs")
+    pairs = (await db.execute(select(mine.c.id, mine.c.role, theirs.c.role.label("absorbed_role"))
+                              .join(theirs, and_(theirs.c.premise_id == mine.c.premise_id,
+                                                 theirs.c.client_id == absorbed))
+                              .where(mine.c.client_id == survivor))).all()
+    weaker = [p.id for p in pairs if rules.stronger_role(p.absorbed_role, p.role)]
+    if weaker:
+        await db.execute(delete(PremiseLink).where(PremiseLink.id.in_(weaker)))
+
+
 async def merge_clients(db: AsyncSession, actor: PartnerPrincipal, *, absorbed: Client, survivor: Client,
                         reason: str) -> Client:
     if absorbed.id == survivor.id:
         return survivor
     absorbed_name = full_name(absorbed)
+    await _keep_strongest_links(db, absorbed=absorbed.id, survivor=survivor.id)
     for table, column in _client_references():
         # Rows that would collide (a premise both cards are linked to) keep the survivor's.
         for others in _unique_partner_columns(table, column):
@@ -54,10 +71,19 @@ async def merge_clients(db: AsyncSession, actor: PartnerPrincipal, *, absorbed: 
                 exists().where(and_(twin.c[column.name] == survivor.id,
                                     *[twin.c[o.name] == o for o in others]))))
         await db.execute(update(table).where(column == absorbed.id).values({column.name: survivor.id}))
-    # Nobody depends on themselves.
+    # Nobody depends on themselves: an owner depends on nobody; anyone else on another owner of
+    # the premise (the shared-premise case never gets here: the stronger link was kept above).
     await db.execute(update(PremiseLink).where(PremiseLink.client_id == survivor.id,
                                                PremiseLink.depends_on_client_id == survivor.id,
                                                PremiseLink.role == "owner").values(depends_on_client_id=None))
+    other = PremiseLink.__table__.alias("other_owner")
+    other_owner = (select(other.c.client_id).where(
+        other.c.premise_id == PremiseLink.premise_id, other.c.client_id != survivor.id, other.c.role == "owner")
+        .order_by(other.c.linked_at, other.c.id).limit(1))
+    await db.execute(update(PremiseLink).where(PremiseLink.client_id == survivor.id,
+                                               PremiseLink.depends_on_client_id == survivor.id,
+                                               other_owner.exists())
+                     .values(depends_on_client_id=other_owner.scalar_subquery()))
     survivor.tags = sorted(set(survivor.tags) | set(absorbed.tags))
     await db.delete(absorbed)
     await db.flush()

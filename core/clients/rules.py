@@ -99,3 +99,13 @@ def client_fields(changes: dict, today: date) -> dict:
     if clean.get("email"):
         clean["email"] = clean["email"].strip().lower()
     return clean
+
+
+# CRM-CLI-03 / IMPORT-02C: when both merged cards are linked to one premise, the merged card keeps
+# the strongest role — the owner first, then who may act for the owner, then who lives there.
+ROLE_STRENGTH = {"owner": 5, "unconfirmed_owner": 4, "representative": 3, "tenant": 2, "resident": 1}
+
+
+def stronger_role(absorbed: str, survivor: str) -> bool:
+    """Whether the absorbed card's role on a shared premise beats the survivor's (ties keep the survivor's)."""
+    return ROLE_STRENGTH.get(absorbed, 0) > ROLE_STRENGTH.get(survivor, 0)

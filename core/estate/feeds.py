@@ -1,29 +1,38 @@
-"""Data feeds from the partner's other products (API.md): bills, insurance policies, meters and
-developer lots. Each write is an upsert, so an integration can resend the same item safely."""
+"""Data feeds from the partner's other products (API.md): bills, insurance policies, meters, meter
+readings and developer lots. Each write is an upsert, so an integration can resend the same item
+safely. A payment (a bill's `paid` grows) and a new reading are what the client and the premise
+took part in: they go into the activity feed (CRM-ACT-01) once, however often they are resent."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
-from core.models import Bill, Client, EstateObject, Insurance, Lot, Meter, PersonalAccount, Premise
+from core.models import (Activity, Bill, Client, EstateObject, Insurance, Lot, Meter, MeterReading, PersonalAccount,
+                         Premise)
+from core.money import format_money
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
 
 async def upsert_bill(db: AsyncSession, actor: PartnerPrincipal, *, personal_account_id: uuid.UUID, period: date,
-                      amount_due: Decimal, paid: Decimal | None) -> tuple[Bill, bool]:
-    """One bill per personal account and month; the period is kept as the month's first day."""
+                      amount_due: Decimal, paid: Decimal | None, client_id: uuid.UUID | None = None,
+                      paid_at: datetime | None = None, now: datetime | None = None) -> tuple[Bill, bool]:
+    """One bill per personal account and month; the period is kept as the month's first day. A
+    payment (more paid than before) is recorded in the activity of the premise and of the client
+    who paid (`client_id`, when the feed knows who)."""
     account = await owned(db, actor, PersonalAccount, personal_account_id, field="personal_account_id")
+    payer = await _client(db, actor, client_id)
     period = period.replace(day=1)
     bill = await db.scalar(select(Bill).where(Bill.personal_account_id == personal_account_id,
                                               Bill.period == period).with_for_update())
     created = bill is None
+    before = Decimal("0.00") if created else bill.paid
     if created:
         bill = Bill(partner_id=account.partner_id, personal_account_id=personal_account_id, period=period,
                     paid=Decimal("0.00"))
@@ -32,7 +41,55 @@ async def upsert_bill(db: AsyncSession, actor: PartnerPrincipal, *, personal_acc
     if paid is not None:
         bill.paid = paid
     await db.flush()
+    if paid is not None and paid > before:
+        db.add(Activity(partner_id=actor.partner_id, premise_id=account.premise_id, client_id=payer,
+                        type="bill_payment", subject=payment_subject(paid - before, account.number, period),
+                        status=None, occurred_at=paid_at or now or func.now()))
+        await db.flush()
     return bill, created
+
+
+def payment_subject(amount: Decimal, account_number: str, period: date) -> str:
+    return f"Оплата {format_money(amount)} ₽ по лицевому счёту {account_number} за {period:%m.%Y}"
+
+
+def reading_subject(meter: Meter, value: Decimal) -> str:
+    serial = f" № {meter.serial_number}" if meter.serial_number else ""
+    return f"Показания счётчика «{meter.kind}»{serial}: {value.normalize():f}"
+
+
+async def _client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID | None) -> uuid.UUID | None:
+    if client_id is None:
+        return None
+    return (await owned(db, actor, Client, client_id, field="client_id")).id
+
+
+async def add_reading(db: AsyncSession, actor: PartnerPrincipal, *, meter_id: uuid.UUID, value: Decimal,
+                      taken_at: datetime, personal_account_id: uuid.UUID | None = None,
+                      client_id: uuid.UUID | None = None) -> tuple[MeterReading, bool]:
+    """A meter reading, one per meter and moment (resending it corrects the value); a new one is
+    recorded in the activity of the premise and of the client who sent it (`client_id`)."""
+    meter = await owned(db, actor, Meter, meter_id, field="meter_id")
+    if personal_account_id is not None:
+        account = await owned(db, actor, PersonalAccount, personal_account_id, field="personal_account_id")
+        if account.premise_id != meter.premise_id:
+            raise InvalidInput.field("personal_account_id", "Лицевой счёт другого помещения")
+    sender = await _client(db, actor, client_id)
+    reading = await db.scalar(select(MeterReading).where(MeterReading.meter_id == meter.id,
+                                                         MeterReading.taken_at == taken_at).with_for_update())
+    created = reading is None
+    if created:
+        reading = MeterReading(meter_id=meter.id, taken_at=taken_at)
+        db.add(reading)
+    reading.value = value
+    reading.personal_account_id = personal_account_id
+    await db.flush()
+    if created:
+        db.add(Activity(partner_id=actor.partner_id, premise_id=meter.premise_id, client_id=sender,
+                        type="meter_reading", subject=reading_subject(meter, value), status=None,
+                        occurred_at=taken_at))
+        await db.flush()
+    return reading, created
 
 
 async def _by_external_id(db: AsyncSession, actor: PartnerPrincipal, model, external_id: str | None):

@@ -22,8 +22,9 @@ from core.clients.service import ClientFilter, list_clients, premises_of
 from core.estate.accounts import accounts_of
 from core.estate.premises import PremiseFilter, full_address, list_premises
 from core.imports.formats import CLIENT_COLUMNS, PREMISE_COLUMNS, PREMISE_TYPE_LABEL, ROLE_LABEL, SHEETS, values_row
-from core.models import Client, ClientExternalId, PremiseLink
+from core.models import Account, Client, ClientExternalId, PremiseLink
 from core.partners.service import PartnerPrincipal
+from core.residents.rules import account_name
 
 PAGE = 1000
 
@@ -105,6 +106,7 @@ async def _client_pages(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFi
         linked = await premises_of(db, [c.id for c in clients])
         external = await _external_ids(db, [c.id for c in clients])
         accounts = await accounts_of(db, list({p.premise_id for items in linked.values() for p in items}))
+        app_names = await _app_names(db, [c.phone for c in clients if c.phone])
         lines = []
         for row, client in zip(rows, clients, strict=True):
             premises = linked.get(client.id, [])
@@ -122,12 +124,22 @@ async def _client_pages(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFi
                 "first_login_at": row.first_login_at.strftime("%d.%m.%Y %H:%M") if row.first_login_at else None,
                 "last_visit_at": row.last_visit_at.strftime("%d.%m.%Y %H:%M") if row.last_visit_at else None,
                 "external_ids": ", ".join(external.get(client.id, [])),
-                "app_name": None,
+                "app_name": policy.name(app_names.get(client.phone)),
             }
             lines.append([line.get(c.key) for c in CLIENT_COLUMNS])
         yield lines
         if cursor is None:
             return
+
+
+async def _app_names(db: AsyncSession, phones: list[str]) -> dict[str, str]:
+    """CRM-CLI-01: the name each client gave in the app (the account of the card's phone)."""
+    if not phones:
+        return {}
+    rows = (await db.execute(select(Account.phone, Account.type, Account.last_name, Account.first_name,
+                                    Account.middle_name, Account.name).where(Account.phone.in_(phones)))).all()
+    names = {r.phone: account_name(r.type, r.last_name, r.first_name, r.middle_name, r.name) for r in rows}
+    return {phone: name for phone, name in names.items() if name}
 
 
 async def _external_ids(db: AsyncSession, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:

@@ -29,6 +29,7 @@ from core.imports import formats
 from core.lanes import priority_of
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
+from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal, current_principal
 from core.scope import owned
 from core.runtime import Runtime
@@ -146,6 +147,13 @@ async def process(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID | None = None
             local.seek(0)
             limits = formats.Limits.of(rt.settings)
             reader = formats.read_xlsx if job.format == "xlsx" else formats.read_xml
+            # The progress needs its denominator before the first row is imported: one counting
+            # pass over the local copy (no database work) gives it.
+            total = await asyncio.get_running_loop().run_in_executor(_PARSER, _count_rows, reader, local, job.kind,
+                                                                     limits)
+            if total is not None:
+                await _set_total(rt, job.id, token, total)
+            local.seek(0)
             await _feed(rt, job, token, actor, _units(job.kind, reader(local, job.kind, limits), limits))
         await _finish(rt, job.id, token, status="done")
     except asyncio.CancelledError:
@@ -299,6 +307,21 @@ async def _run_chunk(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: Partn
         await commit(db)
 
 
+def _count_rows(reader, local, kind: str, limits: formats.Limits) -> int | None:
+    """The rows of the file, or None when it breaks a limit (the import then stops at it)."""
+    try:
+        return sum(1 for _ in reader(local, kind, limits))
+    except formats.FileRefused:
+        return None
+
+
+async def _set_total(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID, total: int) -> None:
+    async with rt.sessionmaker() as db:
+        await db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.claim_token == token)
+                         .values(total=total))
+        await commit(db)
+
+
 async def _release(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID) -> None:
     async with rt.sessionmaker() as db:
         await db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.claim_token == token).values(
@@ -316,3 +339,16 @@ async def _finish(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID, *, status: s
 
 async def get_job(db: AsyncSession, actor: PartnerPrincipal, job_id: uuid.UUID) -> ImportJob:
     return await owned(db, actor, ImportJob, job_id, not_found="Задача импорта не найдена")
+
+
+async def list_jobs(db: AsyncSession, actor: PartnerPrincipal, *, kind: str | None, status: str | None,
+                    cursor: Position | None, limit: int) -> tuple[list[ImportJob], Position | None]:
+    """The partner's file imports, newest first."""
+    keys = [ImportJob.created_at, ImportJob.id]
+    stmt = select(ImportJob).where(ImportJob.partner_id == actor.partner_id)
+    if kind:
+        stmt = stmt.where(ImportJob.kind == kind)
+    if status:
+        stmt = stmt.where(ImportJob.status == status)
+    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
+    return page(rows, limit, lambda job: [job.created_at, job.id])

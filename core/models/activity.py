@@ -21,6 +21,8 @@ class Order(Base):
         UniqueConstraint("partner_id", "number"),
         Index("ix_client_order_client_kind", "client_id", "kind", "created_at"),
         Index("ix_client_order_premise", "premise_id"),
+        # The staff's orders inbox, newest change first (keyset).
+        Index("ix_client_order_partner_updated", "partner_id", "updated_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -37,6 +39,9 @@ class Order(Base):
     updated_at: Mapped[datetime] = updated_column()
     changed_for_client_at: Mapped[datetime | None]
     seen_by_client_at: Mapped[datetime | None]
+    # The orders inbox: a new order or a resident's change that no staff member has opened yet.
+    changed_for_staff_at: Mapped[datetime | None]
+    seen_by_staff_at: Mapped[datetime | None]
 
 
 class OrderCounter(Base):

@@ -183,7 +183,8 @@ class RegistrationRequest(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    # Never empty: a request is stored only where a partner sees it (STAFF-05).
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)

@@ -32,7 +32,8 @@ async def create_request(db: AsyncSession, clock: Clock, account_id: uuid.UUID, 
     now = clock.now()
     order = Order(id=uuid.uuid4(), partner_id=access.partner_id, kind=kind,
                   number=await next_number(db, access.partner_id), title=title, status="waiting",
-                  premise_id=premise_id, client_id=access.client_id, created_at=now, updated_at=now)
+                  premise_id=premise_id, client_id=access.client_id, created_at=now, updated_at=now,
+                  changed_for_staff_at=now)
     db.add(order)
     await db.flush()
     db.add(Activity(partner_id=access.partner_id, premise_id=premise_id, client_id=access.client_id,
@@ -59,10 +60,13 @@ async def open_order(db: AsyncSession, clock: Clock, account_id: uuid.UUID, orde
     return order
 
 
-async def rate_order(db: AsyncSession, account_id: uuid.UUID, order_id: uuid.UUID, rating: int) -> Order:
+async def rate_order(db: AsyncSession, clock: Clock, account_id: uuid.UUID, order_id: uuid.UUID,
+                     rating: int) -> Order:
     order = await _own_order(db, account_id, order_id)
     if order.status not in RATABLE:
         raise RuleViolation("Оценить можно только выполненный заказ", code="order_not_finished")
     order.rating = rating
+    # A resident's change: the staff's inbox marks it until someone opens the order.
+    order.changed_for_staff_at = clock.now()
     await db.flush()
     return order

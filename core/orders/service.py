@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.models import Activity, Client, Order, OrderCounter, Premise
 from core.notifications.service import push_to_client
-from core.orders import rules
+from core.orders import inbox, rules
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
@@ -50,6 +50,7 @@ async def update_order(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, 
                        changes: dict) -> Order:
     order = await owned(db, actor, Order, order_id, not_found="Заказ не найден")
     now = clock.now()
+    inbox.mark_seen(order, actor, now)  # staff acting on the order have seen it
     status = changes.get("status")
     if status is not None:
         rules.check_status(order.kind, status)

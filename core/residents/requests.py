@@ -14,19 +14,27 @@ from core.errors import InvalidInput
 from core.models import Brand, EstateObject, RegistrationRequest
 from core.residents.access import account_phone
 
+OBJECT_NOT_FOUND = "Объект не найден"
+OBJECT_REQUIRED = "Выберите жилой комплекс или дом из списка: без него заявку некому рассмотреть"
+
 
 async def request_premise(db: AsyncSession, clock: Clock, account_id: uuid.UUID, app_id: str, *,
                           object_id: uuid.UUID | None, address: str, number: str, role: str,
                           details: dict | None = None) -> RegistrationRequest:
-    """The partner is the object's; without an object, the branded app's partner (the unified app
-    cannot know it, so the request waits for the platform to route it)."""
-    partner_id = None
+    """STAFF-05: the partner is the object's; without an object, the branded app's partner. The
+    unified app cannot know the partner without an object (picked from GET /app/v1/objects), so
+    such a request is refused: none is stored where no partner sees it."""
+    app_partner = None
+    if app_id != UNIFIED_APP_ID:
+        app_partner = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
+    partner_id = app_partner
     if object_id is not None:
         partner_id = await db.scalar(select(EstateObject.partner_id).where(EstateObject.id == object_id))
-        if partner_id is None:
-            raise InvalidInput.field("object_id", "Объект не найден")
-    elif app_id != UNIFIED_APP_ID:
-        partner_id = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
+        # A branded app offers its partner's objects only (GET /app/v1/objects).
+        if partner_id is None or (app_id != UNIFIED_APP_ID and partner_id != app_partner):
+            raise InvalidInput.field("object_id", OBJECT_NOT_FOUND)
+    if partner_id is None:
+        raise InvalidInput.field("object_id", OBJECT_REQUIRED)
     request = RegistrationRequest(partner_id=partner_id, kind="premise_request", account_id=account_id,
                                   phone=await account_phone(db, account_id), object_id=object_id, address=address,
                                   number=number, role=role, details=details or {}, created_at=clock.now())

@@ -16,6 +16,7 @@ from core.clients.service import ClientFilter, LinkedPremise, full_name
 from core.estate.premises import full_address
 from core.models import Client
 from core.partners.service import PartnerPrincipal
+from core.residents.rules import account_name
 from core.runtime import Runtime
 from crm.clients.schemas import (ClientCard, ClientList, ClientPremise, ClientRow, CreateClientRequest,
                                  ExternalIdView, UpdateClientRequest)
@@ -66,8 +67,8 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
         external_ids=[ExternalIdView(value=e.value, note=e.note) for e in external_ids],
         premises=_premises(premises), has_logged_in=use.first_login_at is not None,
         first_login_at=use.first_login_at, last_visit_at=use.last_visit_at,
-        app_name=policy.name(" ".join(p for p in (account.last_name, account.first_name) if p) or None)
-        if account else None,
+        app_name=policy.name(account_name(account.type, account.last_name, account.first_name, account.middle_name,
+                                          account.name)) if account else None,
         created_at=client.created_at, updated_at=client.updated_at,
     )
 

@@ -5,6 +5,7 @@ ties to the data."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from litestar import Controller, post
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +16,8 @@ from core.money import format_money, parse_money
 from core.notifications.service import send_to_client
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
-from crm.feeds.schemas import (BillCard, SendNotificationRequest, UpsertBillRequest, UpsertInsuranceRequest,
-                               UpsertLotRequest, UpsertMeterRequest, Upserted)
+from crm.feeds.schemas import (AddMeterReadingRequest, BillCard, SendNotificationRequest, UpsertBillRequest,
+                               UpsertInsuranceRequest, UpsertLotRequest, UpsertMeterRequest, Upserted)
 from web.deps import PARTNER, PARTNER_SECURITY
 from web.ids import parse_id
 from web.problems import problems
@@ -48,11 +49,16 @@ class FeedController(Controller):
     security = PARTNER_SECURITY
 
     @post("/bills", operation_id="UpsertBill", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
-    async def upsert_bill(self, actor: PartnerPrincipal, data: UpsertBillRequest, db: AsyncSession) -> BillCard:
+    async def upsert_bill(self, actor: PartnerPrincipal, data: UpsertBillRequest, db: AsyncSession,
+                          runtime: Runtime) -> BillCard:
+        """A bill per personal account and month; a payment (more `paid` than before) goes into the
+        activity of the premise and of `client_id`."""
         bill, created = await feeds.upsert_bill(
             db, actor, personal_account_id=parse_id(data.personal_account_id, "personal_account_id"),
             period=parse_period(data.period), amount_due=parse_money(data.amount_due, "amount_due"),
-            paid=parse_money(data.paid, "paid"))
+            paid=parse_money(data.paid, "paid"),
+            client_id=parse_id(data.client_id, "client_id") if data.client_id else None,
+            paid_at=data.paid_at, now=runtime.clock.now())
         return BillCard(id=str(bill.id), personal_account_id=str(bill.personal_account_id), period=bill.period,
                         amount_due=format_money(bill.amount_due), paid=format_money(bill.paid), created=created)
 
@@ -75,6 +81,19 @@ class FeedController(Controller):
     @post("/meters", operation_id="UpsertMeter", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
     async def upsert_meter(self, actor: PartnerPrincipal, data: UpsertMeterRequest, db: AsyncSession) -> Upserted:
         row, created = await feeds.upsert_meter(db, actor, ids_of(data, "premise_id"))
+        return Upserted(id=str(row.id), created=created)
+
+    @post("/meter-readings", operation_id="AddMeterReading", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    async def add_meter_reading(self, actor: PartnerPrincipal, data: AddMeterReadingRequest,
+                                db: AsyncSession) -> Upserted:
+        """A meter reading (one per meter and moment); a new one goes into the activity of the
+        premise and of `client_id`."""
+        row, created = await feeds.add_reading(
+            db, actor, meter_id=parse_id(data.meter_id, "meter_id"), value=Decimal(data.value),
+            taken_at=data.taken_at,
+            personal_account_id=parse_id(data.personal_account_id, "personal_account_id")
+            if data.personal_account_id else None,
+            client_id=parse_id(data.client_id, "client_id") if data.client_id else None)
         return Upserted(id=str(row.id), created=created)
 
     @post("/lots", operation_id="UpsertLot", opt=EDIT_PREMISES, responses=problems(400, 401, 403))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from msgspec import Meta, field
@@ -25,6 +25,9 @@ class UpsertBillRequest(Input, kw_only=True):
     period: Period
     amount_due: Money
     paid: Money | None = None
+    # Who paid and when, if the feed knows: the payment goes into that client's activity.
+    client_id: Id | None = None
+    paid_at: Annotated[datetime, Meta(tz=True)] | None = None
 
 
 class BillCard(Output, kw_only=True):
@@ -59,6 +62,15 @@ class UpsertMeterRequest(Input, kw_only=True):
     kind: Annotated[str, Meta(min_length=1, max_length=50)]
     serial_number: Text100 | None = None
     external_id: ExternalId | None = None
+
+
+class AddMeterReadingRequest(Input, kw_only=True):
+    meter_id: Id
+    value: Annotated[str, Meta(pattern=r"^\d{1,11}(\.\d{1,3})?$", description='the reading: "1234.567"')]
+    taken_at: Annotated[datetime, Meta(tz=True)]
+    personal_account_id: Id | None = None
+    # Who sent the reading, if the feed knows: it goes into that client's activity.
+    client_id: Id | None = None
 
 
 class UpsertLotRequest(Input, kw_only=True):

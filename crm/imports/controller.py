@@ -21,16 +21,16 @@ from core.clients.service import ClientFilter
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.estate.premises import PremiseFilter
 from core.imports import export, formats, service
-from core.imports.jobs import create_job, get_job
+from core.imports.jobs import create_job, get_job, list_jobs
 from core.imports.service import MAX_BATCH, ItemResult
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from crm.clients.controller import client_card
 from crm.clients.schemas import ClientCard
-from web.deps import PARTNER, PARTNER_SECURITY
+from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
-from web.schemas import Id, Input, Output
+from web.schemas import DEFAULT_LIMIT, Cursor, Id, Input, Limit, Output
 
 
 class ImportRequest(Input, kw_only=True):
@@ -134,6 +134,8 @@ class ImportJobCard(Output, kw_only=True):
     format: str
     file_name: str
     status: Literal["pending", "running", "done", "failed"]
+    # Rows in the file: known as soon as the worker has read it (null while the job waits).
+    total: int | None
     processed: int
     created: int
     updated: int
@@ -144,9 +146,14 @@ class ImportJobCard(Output, kw_only=True):
     finished_at: datetime | None
 
 
+class ImportJobList(Output, kw_only=True):
+    items: list[ImportJobCard]
+    next_cursor: str | None
+
+
 def job_card(job) -> ImportJobCard:
     return ImportJobCard(id=str(job.id), kind=job.kind, format=job.format, file_name=job.file_name, status=job.status,
-                         processed=job.processed, created=job.created, updated=job.updated,
+                         total=job.total, processed=job.processed, created=job.created, updated=job.updated,
                          errors_count=job.errors_count, errors=job.errors, failure=job.failure,
                          created_at=job.created_at, finished_at=job.finished_at)
 
@@ -208,6 +215,15 @@ class ExcelController(Controller):
         await asyncio.to_thread(data.file.file.seek, 0)
         job = await create_job(runtime, db, actor, kind=kind, fmt=fmt, file_name=name, source=data.file.file)
         return job_card(job)
+
+    @get("/import/jobs", operation_id="ListImportJobs", responses=problems(400, 401))
+    async def jobs(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages,
+                   kind: Literal["premises", "clients"] | None = None,
+                   status: Literal["pending", "running", "done", "failed"] | None = None,
+                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ImportJobList:
+        """The partner's file imports, newest first, each with its progress."""
+        rows, next_cursor = await list_jobs(db, actor, kind=kind, status=status, cursor=pages.open(cursor), limit=limit)
+        return ImportJobList(items=[job_card(job) for job in rows], next_cursor=pages.seal(next_cursor))
 
     @get("/import/jobs/{job_id:str}", operation_id="GetImportJob", responses=problems(401, 404))
     async def job(self, actor: PartnerPrincipal, job_id: str, db: AsyncSession) -> ImportJobCard:

@@ -47,3 +47,31 @@ class OrderCard(Output, kw_only=True):
     created_at: datetime
     updated_at: datetime
     changed_for_client_at: datetime | None
+    unseen_by_staff: bool = False
+
+
+OrderSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "number", "-number"]
+
+
+class OrderRow(Output, kw_only=True):
+    """One line of the staff's orders inbox; the client's name and phone follow the PII permissions."""
+
+    id: str
+    number: int
+    kind: str
+    title: str
+    status: str
+    premise_id: str | None
+    address: str | None
+    client_id: str
+    client_name: str | None
+    client_phone: str | None
+    created_at: datetime
+    updated_at: datetime
+    # A new order or a resident's change no staff member has opened yet.
+    unseen_by_staff: bool
+
+
+class OrderList(Output, kw_only=True):
+    items: list[OrderRow]
+    next_cursor: str | None

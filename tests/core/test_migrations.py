@@ -124,3 +124,47 @@ async def test_0003c_gives_every_existing_visit_the_app_of_its_accounts_session(
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+async def test_0003g_drops_requests_no_partner_sees_and_first_reports_that_are_no_opt_outs(base_settings):
+    """Rule: STAFF-05, PUSH-07 — rows written under the old rules are corrected."""
+    url = make_url(base_settings.database_url)
+    name = f"{url.database}_migration_g"
+    target = url.set(database=name).render_as_string(hide_password=False)
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        await upgrade_async(target, "0002")
+        engine = create_async_engine(target)
+        async with engine.begin() as connection:
+            await connection.execute(text("""
+                WITH p AS (INSERT INTO partner (name, kind) VALUES ('УК', 'management') RETURNING id)
+                INSERT INTO registration_request (partner_id, kind, phone, address, number)
+                SELECT id, 'premise_request', '+79160000001', 'ул. Ленина, 1', '1' FROM p
+                UNION ALL SELECT NULL, 'premise_request', '+79160000002', 'ул. Ленина, 1', '2'"""))
+            await connection.execute(text("""
+                WITH a AS (INSERT INTO account (phone) VALUES ('+79160000003') RETURNING id),
+                s AS (INSERT INTO device_session (account_id, app_id, platform)
+                      SELECT id, 'domiland', 'android' FROM a RETURNING id, account_id),
+                t AS (INSERT INTO device_session (account_id, app_id, platform)
+                      SELECT id, 'domiland', 'ios' FROM a RETURNING id, account_id)
+                INSERT INTO notification_settings_event (session_id, account_id, app_version, os_notifications_enabled,
+                                                         push_enabled, opt_out, created_at)
+                SELECT id, account_id, '4.8.0', false, false, true, '2026-11-24T10:00:00Z'::timestamptz FROM s
+                UNION ALL SELECT id, account_id, '4.8.0', true, true, false, '2026-11-24T10:00:00Z'::timestamptz FROM t
+                UNION ALL SELECT id, account_id, '4.8.0', false, false, true, '2026-11-24T11:00:00Z'::timestamptz FROM t"""))
+        await upgrade_async(target, "head")
+        async with engine.connect() as connection:
+            numbers = (await connection.execute(text("SELECT number FROM registration_request"))).scalars().all()
+            opt_outs = (await connection.execute(text(
+                "SELECT e.opt_out FROM notification_settings_event e JOIN device_session s ON s.id = e.session_id "
+                "ORDER BY s.platform, e.created_at"))).scalars().all()
+        await engine.dispose()
+        assert numbers == ["1"]
+        assert opt_outs == [False, False, True]  # android: first report off; ios: on, then turned off
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

@@ -201,3 +201,69 @@ async def test_import_06_excel_rows_without_client_columns_leave_the_owners(http
     [premise] = expect(await http.get("/crm/v1/premises", headers=staff), 200)["items"]
     assert premise["total_area"] == "64.00"
     assert sorted(c["role"] for c in premise["clients"]) == ["owner", "resident"]
+
+async def test_import_08_jobs_list_and_progress_with_total_known_once_the_file_is_read(http, runtime, monkeypatch,
+                                                                                      clock):
+    """Rule: IMPORT-08, STAFF-04 — a file job shows `total` while it runs, and the partner lists its jobs."""
+    from core.imports import jobs
+
+    _, staff = await partner_with_staff(http)
+    obj = await make_object(http, staff)
+    titles = await _template_titles(http, staff)
+    rows = [premise_row(str(n), obj, f"+7916555{n:04d}") for n in range(1, 6)]
+    job = await _upload(http, staff, "premises", "premises.xlsx", _xlsx(titles, rows))
+    assert job["total"] is None and job["status"] == "pending"
+    seen: list[tuple] = []
+    run_chunk = jobs._run_chunk
+
+    async def watched(*chunk):
+        state = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=staff), 200)
+        seen.append((state["status"], state["total"], state["processed"]))
+        await run_chunk(*chunk)
+
+    monkeypatch.setattr(jobs, "CHUNK", 2)
+    monkeypatch.setattr(jobs, "_run_chunk", watched)
+    await _run_jobs(runtime)
+    assert seen == [("running", 5, 0), ("running", 5, 2), ("running", 5, 4)]
+    done = expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=staff), 200)
+    assert (done["status"], done["total"], done["processed"], done["created"], done["updated"]) == ("done", 5, 5, 5, 0)
+
+    clock.advance(minutes=1)
+    second = await _upload(http, staff, "premises", "again.xlsx", _xlsx(titles, rows[:1]))
+    listed = expect(await http.get("/crm/v1/import/jobs", headers=staff), 200)
+    assert [j["id"] for j in listed["items"]] == [second["id"], job["id"]]
+    assert [j["id"] for j in expect(await http.get("/crm/v1/import/jobs", headers=staff,
+                                                   params={"status": "done"}), 200)["items"]] == [job["id"]]
+    page = expect(await http.get("/crm/v1/import/jobs", headers=staff, params={"limit": 1}), 200)
+    rest = expect(await http.get("/crm/v1/import/jobs", headers=staff,
+                                 params={"limit": 1, "cursor": page["next_cursor"]}), 200)
+    assert [page["items"][0]["id"], rest["items"][0]["id"]] == [second["id"], job["id"]]
+    _, foreign = await partner_with_staff(http, name="Чужая УК")
+    assert expect(await http.get("/crm/v1/import/jobs", headers=foreign), 200)["items"] == []
+    expect(await http.get(f"/crm/v1/import/jobs/{job['id']}", headers=foreign), 404)
+
+
+async def test_crm_cli_01_client_export_fills_the_name_given_in_the_app(http):
+    """Rule: CRM-CLI-01, STAFF-02 — the "Имя в приложении" column holds the account's own name, masked without
+    `clients.pii.name`, and the client card shows the same name."""
+    from tests.support import bearer, login_resident
+
+    partner, admin = await partner_with_staff(http)
+    client = await make_client(http, admin, "Иванова", "Анна", "+79165550140")
+    await make_client(http, admin, "Петров", "Пётр", "+79165550141")  # never opened the app
+    app = bearer((await login_resident(http, "+79165550140"))["access_token"])
+    expect(await http.patch("/app/v1/me", headers=app, json={
+        "last_name": "Сидорова", "first_name": "Анна", "middle_name": "Павловна"}), 200)
+
+    sheet = load_workbook(io.BytesIO((await http.get("/crm/v1/export/clients", headers=admin)).content)).worksheets[0]
+    titles = [c.value for c in sheet[1]]
+    by_phone = {row[titles.index("Телефон")]: row[titles.index("Имя в приложении")]
+                for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_phone == {"+79165550140": "Сидорова Анна Павловна", "+79165550141": None}
+    card = expect(await http.get(f"/crm/v1/clients/{client}", headers=admin), 200)
+    assert card["app_name"] == "Сидорова Анна Павловна"
+
+    no_names = await staff_headers(http, partner, ["reports.clients", "clients.pii.contacts"])
+    sheet = load_workbook(io.BytesIO((await http.get("/crm/v1/export/clients", headers=no_names)).content)).worksheets[0]
+    cells = str([[c.value for c in r] for r in sheet.iter_rows()])
+    assert "Сидорова" not in cells and "Павловна" not in cells

@@ -233,3 +233,14 @@ async def test_staff_04_session_routes_refuse_another_partners_resident_even_und
     assert await _victims_view(http, victim) == before
     for login in victim["sessions"].values():
         assert (await http.put("/app/v1/device", json={}, headers=bearer(login["access_token"]))).status_code == 200
+
+READ_SIDE_LISTS = [("/crm/v1/orders", "GET"), ("/crm/v1/orders/{order_id:str}", "GET"), ("/crm/v1/mailings", "GET"),
+                   ("/crm/v1/mailings/{mailing_id:str}", "GET"), ("/crm/v1/import/jobs", "GET"),
+                   ("/crm/v1/import/jobs/{job_id:str}", "GET")]
+
+
+@pytest.mark.no_db
+def test_staff_04_the_read_side_lists_are_among_the_walked_routes(app):
+    """Rule: STAFF-04 — the orders inbox, mailings and import jobs are partner-scoped routes the walk above visits."""
+    walked = set(_routes(app))
+    assert [route for route in READ_SIDE_LISTS if route not in walked] == []

@@ -45,6 +45,7 @@ PERMISSION_OF: dict[tuple[str, str], str] = {
     ("POST", "/crm/v1/insurance"): "premises.edit",
     ("POST", "/crm/v1/lots"): "premises.edit",
     ("POST", "/crm/v1/meters"): "premises.edit",
+    ("POST", "/crm/v1/meter-readings"): "premises.edit",
     ("POST", "/crm/v1/clients"): "clients.edit",
     ("PATCH", "/crm/v1/clients/{client_id}"): "clients.edit",
     ("POST", "/crm/v1/clients/{client_id}/merge"): "clients.edit",

@@ -10,8 +10,16 @@ from bff.sql import address, fetch_view, money, utc
 from core.auth.service import ResidentPrincipal
 from core.residents import rules
 
-# Bills due: what is left to pay on the premise's personal accounts the app shows.
-SQL = CONTEXT + f""", due AS (
+# What is due over the premises whose `pay` row passes a condition (APP-PREM-05).
+DUE_WHERE = "(SELECT sum(d.amount) FROM due d JOIN pay ON pay.premise_id = d.premise_id WHERE {})"
+
+# Bills due: what is left to pay on the premise's personal accounts the app shows. Payable online
+# (APP-PREM-05): the object, the premise and the resident's own link all allow it.
+SQL = CONTEXT + f""", pay AS (
+  SELECT m.premise_id, p.online_payment AND o.online_payment AND pl.online_payment AS online
+  FROM mine m JOIN premise p ON p.id = m.premise_id JOIN estate_object o ON o.id = p.object_id
+  JOIN premise_link pl ON pl.premise_id = m.premise_id AND pl.client_id = m.client_id
+), due AS (
   SELECT m.premise_id, sum(b.amount_due - b.paid) AS amount
   FROM mine m JOIN personal_account acc ON acc.premise_id = m.premise_id AND NOT acc.hidden_in_app
   JOIN bill b ON b.personal_account_id = acc.id AND b.amount_due > b.paid
@@ -26,13 +34,16 @@ SELECT json_build_object(
   'unified', (SELECT unified FROM pick),
   'brands', {BRANDS_JSON},
   'current_premise_id', (SELECT premise_id FROM cur),
-  'total_due', {money('(SELECT sum(amount) FROM due)')},
+  'total_due', {money(DUE_WHERE.format('pay.online'))},
+  'not_payable_due', {money(DUE_WHERE.format('NOT pay.online'))},
   'items', COALESCE((SELECT json_agg(json_build_object(
       'id', p.id, 'address', {address('p')}, 'object_name', o.name, 'object_image_url', o.image_url,
       'type', p.type, 'brand_slug', b.slug, 'brand_icon_url', b.icon_url,
       'unread_notifications', COALESCE(u.n, 0), 'bills_due', {money('d.amount')},
-      'online_payment', p.online_payment AND o.online_payment) ORDER BY m.pos)
+      'online_payment', pay.online,
+      'switchable', (SELECT unified OR brand_id = m.brand_id FROM pick)) ORDER BY m.pos)
     FROM mine m JOIN premise p ON p.id = m.premise_id JOIN estate_object o ON o.id = p.object_id
+    JOIN pay ON pay.premise_id = m.premise_id
     LEFT JOIN brand b ON b.id = m.brand_id LEFT JOIN due d ON d.premise_id = m.premise_id
     LEFT JOIN unread u ON u.premise_id = m.premise_id), '[]'::json),
   'requests', COALESCE((SELECT json_agg(json_build_object(
@@ -48,10 +59,13 @@ async def my_premises_screen(db: AsyncSession, resident: ResidentPrincipal) -> M
                          type=p.type, type_label=rules.PREMISE_TYPE_LABELS.get(p.type, p.type),
                          brand_slug=p.brand_slug, brand_icon_url=p.brand_icon_url,
                          unread_notifications=p.unread_notifications, bills_due=p.bills_due,
-                         online_payment=p.online_payment, current=p.id == row.current_premise_id)
+                         online_payment=p.online_payment, current=p.id == row.current_premise_id,
+                         switchable=bool(p.switchable))
              for p in row.items]
     empty = EmptyState(title=rules.EMPTY_PREMISES_TITLE) if not items and not row.requests else None
     return MyPremisesScreen(
         brand=row.brand, can_switch_brand=row.unified, brands=row.brands if row.unified else [], items=items,
-        requests=row.requests, quick_pay=QuickPay(total_due=row.total_due, payable=Decimal(row.total_due) > 0),
+        requests=row.requests, quick_pay=QuickPay(total_due=row.total_due, payable=Decimal(row.total_due) > 0,
+                           premise_ids=[i.id for i in items if i.online_payment and Decimal(i.bills_due) > 0],
+                           not_payable_due=row.not_payable_due),
         empty_state=empty)

@@ -19,6 +19,8 @@ class PremiseItem(Output, kw_only=True):
     bills_due: str
     online_payment: bool
     current: bool
+    # APP-PREM-02: a branded app lists other brands' premises but cannot switch to them.
+    switchable: bool
 
 
 class PremiseRequestItem(Output, kw_only=True):
@@ -32,10 +34,14 @@ class PremiseRequestItem(Output, kw_only=True):
 
 
 class QuickPay(Output, kw_only=True):
-    """APP-PREM-05: the total due over all premises, payable at once."""
+    """APP-PREM-05: the total due over the premises that can be paid online (object, premise and
+    the resident's link allow it), payable at once; what is due elsewhere stays on its own line
+    (`bills_due` of the item, whose `online_payment` is false) and is summed in `not_payable_due`."""
 
     total_due: str
     payable: bool
+    premise_ids: list[str]
+    not_payable_due: str
 
 
 class EmptyState(Output, kw_only=True):
@@ -65,6 +71,7 @@ class PremiseRow(Output, kw_only=True):
     unread_notifications: int
     bills_due: str
     online_payment: bool
+    switchable: bool | None = None
 
 
 class MyPremisesRow(Output, kw_only=True):
@@ -75,3 +82,4 @@ class MyPremisesRow(Output, kw_only=True):
     items: list[PremiseRow]
     requests: list[PremiseRequestItem]
     total_due: str
+    not_payable_due: str

@@ -18,7 +18,8 @@ SELECT json_build_object(
   'unread', (SELECT count(*) FROM notification n WHERE n.account_id = $1::uuid AND n.read_at IS NULL),
   'brand', {BRAND_JSON},
   'products', (SELECT list FROM products),
-  'premises', (SELECT count(*) FROM mine),
+  -- premises the app can switch to: all of them in the unified app, the app's brand's in a branded one
+  'premises', (SELECT count(*) FROM mine m, pick WHERE pick.unified OR m.brand_id = pick.brand_id),
   'current', (SELECT json_build_object('id', p.id, 'address', {address('p')}, 'type', p.type, 'object_name', o.name)
       FROM cur JOIN premise p ON p.id = cur.premise_id JOIN estate_object o ON o.id = p.object_id),
   'lots', COALESCE((SELECT json_agg({LOT_JSON} ORDER BY x.updated_at DESC, x.id)

@@ -44,7 +44,8 @@ async def test_app_prem_01_premises_of_all_partners_in_link_order_with_counters(
     assert first["brand_icon_url"] == "https://cdn.example.com/pa-one.png"
     assert [i["current"] for i in screen["items"]] == [True, False, False]
     # APP-PREM-05: everything due, payable at once
-    assert screen["quick_pay"] == {"total_due": "1650.50", "payable": True}
+    assert screen["quick_pay"] == {"total_due": "1650.50", "payable": True, "premise_ids": [p1, p2],
+                                   "not_payable_due": "0.00"}
     assert screen["empty_state"] is None
 
 
@@ -54,7 +55,37 @@ async def test_app_prem_05_nothing_due_is_not_payable(http):
     await give_premise(http, a, phone, "1")
     auth = await app_login(http, phone)
     screen = expect(await http.get("/app/v1/screens/my-premises", headers=auth), 200)
-    assert screen["quick_pay"] == {"total_due": "0.00", "payable": False}
+    assert screen["quick_pay"] == {"total_due": "0.00", "payable": False, "premise_ids": [], "not_payable_due": "0.00"}
+
+
+async def test_app_prem_05_quick_pay_totals_only_what_can_be_paid_online(http):
+    """Rule: APP-PREM-05, CRM-PREM-02 — effective online payment is object AND premise AND the
+    resident's own link; the rest still shows what is due on its own line."""
+    phone = next_phone()
+    a = await make_partner(http, "pa-pay")
+    open_ = await give_premise(http, a, phone, "1")
+    closed_premise = await give_premise(http, a, phone, "2", online_payment=False)
+    closed_object = await give_premise(http, a, phone, "3", object_name="ЖК Без оплаты",
+                                       object_extra={"online_payment": False})
+    closed_link = await give_premise(http, a, phone, "4")
+    client = await client_in(http, a, phone)
+    expect(await http.patch(f"/crm/v1/premises/{closed_link}/clients/{client}", headers=a.staff,
+                            json={"online_payment": False}), 200)
+    for n, premise in enumerate([open_, closed_premise, closed_object, closed_link]):
+        await _bill(http, a, premise, f"{100 * (n + 1)}.00", number=f"LS-P{n}")
+    auth = await app_login(http, phone)
+
+    screen = expect(await http.get("/app/v1/screens/my-premises", headers=auth), 200)
+    assert screen["quick_pay"] == {"total_due": "100.00", "payable": True, "premise_ids": [open_],
+                                   "not_payable_due": "900.00"}
+    lines = {i["id"]: (i["bills_due"], i["online_payment"]) for i in screen["items"]}
+    assert lines == {open_: ("100.00", True), closed_premise: ("200.00", False), closed_object: ("300.00", False),
+                     closed_link: ("400.00", False)}
+    # Staff allow the resident's own link again: the (cached) screen follows at once.
+    expect(await http.patch(f"/crm/v1/premises/{closed_link}/clients/{client}", headers=a.staff,
+                            json={"online_payment": True}), 200)
+    screen = expect(await http.get("/app/v1/screens/my-premises", headers=auth), 200)
+    assert screen["quick_pay"]["total_due"] == "500.00" and screen["quick_pay"]["premise_ids"] == [open_, closed_link]
 
 
 async def test_app_prem_01_request_to_add_a_premise_is_listed_and_reaches_the_partner(http):

@@ -79,3 +79,29 @@ async def test_app_profile_01_at_most_three_lots_of_the_current_brand(http):
 
 async def test_app_profile_01_requires_login(http):
     expect(await http.get("/app/v1/screens/profile"), 401)
+
+
+async def test_app_prem_02_branded_app_can_switch_counts_only_premises_it_can_switch_to(http):
+    """Rule: APP-PREM-02 — a branded app lists other brands' premises but refuses to switch to
+    them, so neither the profile's `can_switch` nor an item's `switchable` counts them."""
+    phone = next_phone()
+    other_brand = await make_partner(http, "sw-other")
+    app_brand = await make_partner(http, "sw-app")
+    other = await give_premise(http, other_brand, phone, "1")
+    mine = await give_premise(http, app_brand, phone, "2")
+    branded = await app_login(http, phone, app_id="sw-app")
+
+    profile = expect(await http.get("/app/v1/screens/profile", headers=branded), 200)
+    assert profile["current_premise"]["id"] == mine
+    assert profile["current_premise"]["can_switch"] is False
+    listed = expect(await http.get("/app/v1/screens/my-premises", headers=branded), 200)
+    assert [(i["id"], i["switchable"]) for i in listed["items"]] == [(other, False), (mine, True)]
+    assert listed["can_switch_brand"] is False
+
+    await give_premise(http, app_brand, phone, "3")
+    profile = expect(await http.get("/app/v1/screens/profile", headers=branded), 200)
+    assert profile["current_premise"]["can_switch"] is True
+
+    unified = await app_login(http, phone)
+    listed = expect(await http.get("/app/v1/screens/my-premises", headers=unified), 200)
+    assert all(i["switchable"] for i in listed["items"])
