@@ -52,3 +52,12 @@ async def test_the_push_payload_is_documented_as_the_app_receives_it(http):
     assert set(schema["properties"]) == set(data) and set(schema["required"]) == {"notification_id", "type"}
     assert "requests" in schema["properties"]["type"]["enum"]
 
+
+
+async def test_every_operation_has_a_summary_and_a_description_and_health_its_503(http):
+    document = (await http.get("/schema/openapi.json")).json()
+    missing = [(path, method) for path, item in document["paths"].items() for method, operation in item.items()
+               if not operation.get("summary") or not operation.get("description")]
+    assert missing == []
+    not_ready = document["paths"]["/health"]["get"]["responses"]["503"]
+    assert not_ready["content"]["application/json"]["schema"]["$ref"].endswith("/HealthAnswer")
