@@ -8,13 +8,11 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 
-import msgspec
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, Schema, SecurityScheme
-from litestar.openapi.spec.enums import OpenAPIType
+from litestar.openapi.spec import Components, SecurityScheme
 
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
@@ -22,6 +20,7 @@ from web.deps import COMMON, commit_request_session, session_middleware
 from web.forwarded import forwarded_client_middleware
 from web.health import HealthController
 from web.metrics import MetricsController, metrics_middleware
+from web.openapi import add_schemas, type_batch_items
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
@@ -54,17 +53,6 @@ def route_handlers() -> list:
 
 def _bearer(description: str) -> SecurityScheme:
     return SecurityScheme(type="http", scheme="bearer", description=description)
-
-
-def _message_schema(struct: type) -> Schema:
-    """The OpenAPI schema of a message no route answers with (the push payload), from its Struct:
-    flat objects of strings, as FCM data is."""
-    definition = msgspec.json.schema(struct)["$defs"][struct.__name__]
-    properties = {name: Schema(type=OpenAPIType.STRING, enum=spec.get("enum"), description=spec.get("description"),
-                               examples=spec.get("examples"))
-                  for name, spec in definition["properties"].items()}
-    return Schema(type=OpenAPIType.OBJECT, title=definition["title"], description=definition.get("description"),
-                  properties=properties, required=definition.get("required"))
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -147,7 +135,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
 
 
 def _document_messages(app: Litestar) -> None:
-    """Schemas of messages no route answers with, added to the generated document's components."""
+    """What the generated document lacks: the push payload, and the typed items of import batches."""
+    from core.imports.service import ClientItem, PremiseItem
+    from crm.imports.controller import MAX_BATCH
     from push.schemas import PushPayload
 
-    app.openapi_schema.components.schemas["PushPayload"] = _message_schema(PushPayload)
+    add_schemas(app, PushPayload)
+    clients, premises = add_schemas(app, ClientItem, PremiseItem, prefix="Import")
+    type_batch_items(app, "/crm/v1/import/clients", clients, max_items=MAX_BATCH)
+    type_batch_items(app, "/crm/v1/import/premises", premises, max_items=MAX_BATCH)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 
 from litestar import Controller, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 
 from core.runtime import Runtime
@@ -30,7 +31,8 @@ class HealthController(Controller):
         what the readiness check `GET /health` reports)."""
         return LiveAnswer(status="ok")
 
-    @get("/", operation_id="GetHealth", cache=False)
+    @get("/", operation_id="GetHealth", cache=False, responses={503: ResponseSpec(
+        HealthAnswer, description="Not ready: the answer names the dependency that does not answer")})
     async def health(self, runtime: Runtime) -> Response[HealthAnswer]:
         """200 once PostgreSQL and Redis both answer; 503 naming the one that does not."""
 

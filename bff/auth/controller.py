@@ -57,4 +57,6 @@ class AppAuthController(Controller):
     @post("/logout", status_code=HTTP_204_NO_CONTENT, operation_id="Logout", dependencies=RESIDENT,
           security=RESIDENT_SECURITY, responses=problems(401))
     async def logout(self, resident: ResidentPrincipal, runtime: Runtime, db: AsyncSession) -> None:
+        """PUSH-03: ends this device session: its tokens stop working at once and its device gets no more
+        pushes."""
         await service.logout(runtime, db, resident)

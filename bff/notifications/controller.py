@@ -37,6 +37,7 @@ class InboxController(Controller):
                                  premise_id: Annotated[str | None, Parameter(max_length=64)] = None,
                                  unread: bool = False, cursor: Cursor = None,
                                  limit: Limit = DEFAULT_LIMIT) -> Inbox:
+        """The account's in-app inbox, newest first, keyset-paginated; `unread` counts what is left to read."""
         items, next_cursor, unread_count = await inbox.list_inbox(
             db, resident.account_id, premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
             unread_only=unread, cursor=pages.open(cursor), limit=limit)
@@ -46,8 +47,10 @@ class InboxController(Controller):
           responses=problems(401, 404))
     async def read(self, resident: ResidentPrincipal, notification_id: str, db: AsyncSession,
                    runtime: Runtime) -> InboxItem:
+        """Marks one inbox item read (idempotent); another account's item is 404."""
         return inbox_item(await inbox.mark_read(db, runtime.clock, resident.account_id, path_id(notification_id)))
 
     @post("/read-all", status_code=HTTP_200_OK, operation_id="MarkAllNotificationsRead", responses=problems(401))
     async def read_all(self, resident: ResidentPrincipal, db: AsyncSession, runtime: Runtime) -> MarkedRead:
+        """Marks every inbox item of the account read; the answer counts them."""
         return MarkedRead(marked=await inbox.mark_all_read(db, runtime.clock, resident.account_id))

@@ -56,5 +56,6 @@ class AppOrderController(Controller):
           responses=problems(401, 404, 422))
     async def rate(self, resident: ResidentPrincipal, order_id: str, data: RateOrderRequest,
                    db: AsyncSession, runtime: Runtime) -> OrderCard:
+        """APP-ORD-01: rates a finished order of the account (1 to 5); an active or foreign order is refused."""
         return order_card(await service.rate_order(db, runtime.clock, resident.account_id, path_id(order_id),
                                                    data.rating))

@@ -52,6 +52,8 @@ class ActivityController(Controller):
                                q: str | None = None, type: ActivityType | None = None,
                                status: ActivityStatus | None = None, client_id: str | None = None,
                                cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ActivityFeed:
+        """CRM-ACT-01: the activity of a premise (all its clients merged), newest first, with search, type,
+        client and status filters and counters."""
         filters = service.Filters(q=q, type=type, status=status,
                                   client_id=parse_id(client_id, "client_id") if client_id else None)
         rows, next_cursor, counters = await service.premise_feed(db, actor, path_id(premise_id), filters,
@@ -64,6 +66,8 @@ class ActivityController(Controller):
                               q: str | None = None, type: ActivityType | None = None,
                               status: ActivityStatus | None = None, premise_id: str | None = None,
                               cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ActivityFeed:
+        """CRM-ACT-01: the activity of one client only, newest first, with search, type, premise and status
+        filters and counters."""
         filters = service.Filters(q=q, type=type, status=status,
                                   premise_id=parse_id(premise_id, "premise_id") if premise_id else None)
         rows, next_cursor, counters = await service.client_feed(db, actor, path_id(client_id), filters,

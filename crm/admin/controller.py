@@ -47,12 +47,14 @@ class PlatformAdminController(Controller):
 
     @post("/", operation_id="CreatePartner", responses=problems(400, 401))
     async def create_partner(self, admin: bool, data: CreatePartnerRequest, db: AsyncSession) -> Created:
+        """Platform admin: creates a partner (management company and/or developer) with its enabled products."""
         partner = await service.create_partner(db, name=data.name, kind=data.kind, products=list(data.products))
         return Created(id=str(partner.id))
 
     @patch("/{partner_id:uuid}", operation_id="UpdatePartner", responses=problems(400, 401, 404))
     async def update_partner(self, admin: bool, partner_id: uuid.UUID, data: UpdatePartnerRequest,
                              db: AsyncSession) -> PartnerCard:
+        """Platform admin: changes a partner's products or its default brand."""
         partner = await service.update_partner(
             db, partner_id,
             products=None if data.products is msgspec.UNSET else list(data.products),
@@ -64,6 +66,7 @@ class PlatformAdminController(Controller):
     @post("/{partner_id:uuid}/brands", operation_id="CreateBrand", responses=problems(400, 401, 404, 409))
     async def create_brand(self, admin: bool, partner_id: uuid.UUID, data: CreateBrandRequest,
                            db: AsyncSession) -> BrandCreated:
+        """Platform admin: adds a brand (white-label app) to a partner: slug, name, colours, icon and logo."""
         brand = await service.create_brand(db, partner_id, slug=data.slug, name=data.name,
                                            colors=msgspec.structs.asdict(data.colors), icon_url=data.icon_url,
                                            logo_url=data.logo_url, app_url=data.app_url)
@@ -72,12 +75,16 @@ class PlatformAdminController(Controller):
     @post("/{partner_id:uuid}/roles", operation_id="CreateRole", responses=problems(400, 401, 404))
     async def create_role(self, admin: bool, partner_id: uuid.UUID, data: CreateRoleRequest,
                           db: AsyncSession) -> Created:
+        """Platform admin: a role of the partner granting a set of permissions (section 7); unknown names are
+        refused."""
         role = await service.create_role(db, partner_id, name=data.name, permissions=list(data.permissions))
         return Created(id=str(role.id))
 
     @post("/{partner_id:uuid}/staff", operation_id="CreateStaff", responses=problems(400, 401, 404, 409))
     async def create_staff(self, admin: bool, partner_id: uuid.UUID, data: CreateStaffRequest,
                            db: AsyncSession) -> Created:
+        """Platform admin: a staff member of the partner with a role; the password is stored as an argon2
+        hash."""
         staff = await service.create_staff(db, partner_id, email=data.email, password=data.password,
                                            name=data.name, role_id=parse_id(data.role_id, "role_id"))
         return Created(id=str(staff.id))
@@ -85,6 +92,8 @@ class PlatformAdminController(Controller):
     @post("/{partner_id:uuid}/api-keys", operation_id="CreateApiKey", responses=problems(400, 401, 404))
     async def create_api_key(self, admin: bool, partner_id: uuid.UUID, data: CreateApiKeyRequest,
                              db: AsyncSession) -> ApiKeyCreated:
+        """Platform admin: an API key for the partner's integration; the key is shown once in this answer,
+        only its hash is kept."""
         key, plain = await service.create_api_key(db, partner_id, name=data.name)
         return ApiKeyCreated(id=str(key.id), key=plain)
 
@@ -104,6 +113,8 @@ class PlatformAdminController(Controller):
     @get("/{partner_id:uuid}/staff", operation_id="ListStaff", responses=problems(400, 401, 404))
     async def list_staff(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, pages: Pages,
                          cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> StaffList:
+        """Platform admin: the partner's staff members with their roles and whether they are active, keyset-
+        paginated."""
         rows, next_cursor = await service.list_of(db, Staff, partner_id, cursor=pages.open(cursor), limit=limit)
         return StaffList(items=[staff_item(s) for s in rows], next_cursor=pages.seal(next_cursor))
 
@@ -118,6 +129,7 @@ class PlatformAdminController(Controller):
     @get("/{partner_id:uuid}/roles", operation_id="ListRoles", responses=problems(400, 401, 404))
     async def list_roles(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, pages: Pages,
                          cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> RoleList:
+        """Platform admin: the partner's roles with their permissions, keyset-paginated."""
         rows, next_cursor = await service.list_of(db, Role, partner_id, cursor=pages.open(cursor), limit=limit)
         return RoleList(items=[role_item(r) for r in rows], next_cursor=pages.seal(next_cursor))
 

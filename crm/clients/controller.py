@@ -82,6 +82,8 @@ class ClientController(Controller):
     @post("/", operation_id="CreateClient", opt=EDIT, responses=problems(400, 401, 403, 409))
     async def create_client(self, actor: PartnerPrincipal, data: CreateClientRequest, db: AsyncSession,
                             runtime: Runtime) -> Created:
+        """CRM-CLI-01/02, CRM-VAL-01: creates a client card; a phone held by another card of the partner is a
+        409 naming it."""
         client = await service.create_client(db, actor, _plain(changes_of(data)), today=runtime.clock.now().date())
         return Created(id=str(client.id))
 
@@ -111,11 +113,15 @@ class ClientController(Controller):
 
     @get("/{client_id:str}", operation_id="GetClient", responses=problems(401, 404))
     async def get_client(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession) -> ClientCard:
+        """The client card with premises, external ids and app use, masked by the caller's personal-data
+        permissions (STAFF-02)."""
         return await client_card(db, actor, await service.get_client(db, actor, path_id(client_id)))
 
     @patch("/{client_id:str}", operation_id="UpdateClient", opt=EDIT, responses=problems(400, 401, 403, 404, 409, 422))
     async def update_client(self, actor: PartnerPrincipal, client_id: str, data: UpdateClientRequest,
                             db: AsyncSession, runtime: Runtime) -> ClientCard:
+        """CRM-CLI-03: changes a client card; the phone only while the client never logged in, a phone of
+        another card is a 409 naming it."""
         client = await service.update_client(db, actor, path_id(client_id), _plain(changes_of(data)),
                                              today=runtime.clock.now().date())
         return await client_card(db, actor, client)

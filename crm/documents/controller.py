@@ -44,6 +44,8 @@ class DocumentController(Controller):
     async def upload(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, runtime: Runtime,
                      storage: Storage,
                      data: Multipart) -> Created:
+        """CRM-DOC-01: uploads a document of a premise (multipart: name, description, date, file), streamed to
+        storage."""
         upload = service.Upload(file_name=data.file.filename or "", stream=data.file.file)
         try:
             document = await service.add_document(
@@ -57,24 +59,29 @@ class DocumentController(Controller):
          responses=problems(400, 401, 404))
     async def list_documents(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, pages: Pages,
                              q: str | None = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> DocumentList:
+        """CRM-DOC-01: a premise's documents, searchable by name and description (not by file name), keyset-
+        paginated."""
         rows, next_cursor = await service.list_documents(db, actor, path_id(premise_id), q=q, cursor=pages.open(cursor),
                                                          limit=limit)
         return DocumentList(items=[document_card(d) for d in rows], next_cursor=pages.seal(next_cursor))
 
     @get("/documents/{document_id:str}", operation_id="GetDocument", responses=problems(400, 401, 404))
     async def get_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession) -> DocumentCard:
+        """CRM-DOC-01: one document's fields."""
         return document_card(await service.get_document(db, actor, path_id(document_id)))
 
     @get("/documents/{document_id:str}/file", operation_id="DownloadDocument",
          responses={**problems(400, 401, 404), **FILE_RESPONSE})
     async def download(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                        storage: Storage) -> Stream:
+        """CRM-DOC-01: downloads the document's file, streamed from storage through the API."""
         return await download(storage, await service.get_document(db, actor, path_id(document_id)))
 
     @patch("/documents/{document_id:str}", operation_id="UpdateDocument", opt=EDIT,
            responses=problems(400, 401, 403, 404))
     async def update(self, actor: PartnerPrincipal, document_id: str, data: UpdateDocumentRequest, db: AsyncSession,
                      runtime: Runtime) -> DocumentCard:
+        """CRM-DOC-01: changes a document's name, description, date or visibility in the app."""
         return document_card(await service.update_document(db, actor, runtime.clock, path_id(document_id),
                                                            changes_of(data)))
 
@@ -82,4 +89,5 @@ class DocumentController(Controller):
             responses=problems(400, 401, 403, 404))
     async def delete_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                               storage: Storage) -> None:
+        """CRM-DOC-01: deletes a document and its stored file."""
         await service.delete_document(db, actor, storage, path_id(document_id))

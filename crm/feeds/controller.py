@@ -66,6 +66,7 @@ class FeedController(Controller):
           responses=problems(400, 401, 403))
     async def send_notification(self, actor: PartnerPrincipal, data: SendNotificationRequest, db: AsyncSession,
                                 runtime: Runtime) -> Created:
+        """PUSH-04: an inbox item for the client's account and a push to its devices (needs `mailings.send`)."""
         item = await send_to_client(
             db, actor, runtime.clock, client_id=parse_id(data.client_id, "client_id"),
             premise_id=parse_id(data.premise_id, "premise_id") if data.premise_id else None, type=data.type,
@@ -75,11 +76,14 @@ class FeedController(Controller):
     @post("/insurance", operation_id="UpsertInsurance", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
     async def upsert_insurance(self, actor: PartnerPrincipal, data: UpsertInsuranceRequest,
                                db: AsyncSession) -> Upserted:
+        """APP-PREM-06: an insurance policy of a premise (only from the integration API), upserted by its
+        external id."""
         row, created = await feeds.upsert_insurance(db, actor, ids_of(data, "premise_id"))
         return Upserted(id=str(row.id), created=created)
 
     @post("/meters", operation_id="UpsertMeter", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
     async def upsert_meter(self, actor: PartnerPrincipal, data: UpsertMeterRequest, db: AsyncSession) -> Upserted:
+        """APP-PREM-06: a meter of a premise, upserted by its external id."""
         row, created = await feeds.upsert_meter(db, actor, ids_of(data, "premise_id"))
         return Upserted(id=str(row.id), created=created)
 
@@ -98,6 +102,8 @@ class FeedController(Controller):
 
     @post("/lots", operation_id="UpsertLot", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
     async def upsert_lot(self, actor: PartnerPrincipal, data: UpsertLotRequest, db: AsyncSession) -> Upserted:
+        """APP-PURCH-01: a developer's lot (booking, deal or acceptance stage) of a client, upserted by its
+        external id."""
         fields = ids_of(data, "object_id", "premise_id", "client_id")
         fields["price"] = parse_money(data.price, "price")
         row, created = await feeds.upsert_lot(db, actor, fields)

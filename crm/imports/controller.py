@@ -227,6 +227,8 @@ class ExcelController(Controller):
 
     @get("/import/jobs/{job_id:str}", operation_id="GetImportJob", responses=problems(401, 404))
     async def job(self, actor: PartnerPrincipal, job_id: str, db: AsyncSession) -> ImportJobCard:
+        """IMPORT-08: a file import job: status, progress (`total` once the file is read, `processed`), counts
+        and row errors."""
         return job_card(await get_job(db, actor, path_id(job_id)))
 
     @get("/export/premises", operation_id="ExportPremises", responses=problems(400, 401), media_type=XLSX)

@@ -72,6 +72,8 @@ class OrderController(Controller):
     @post("/", operation_id="CreateOrder", opt={"permission": "clients.edit"}, responses=problems(400, 401, 403))
     async def create_order(self, actor: PartnerPrincipal, data: CreateOrderRequest, db: AsyncSession,
                            runtime: Runtime) -> OrderCreated:
+        """APP-ORD-01: an order (request, service or event registration) fed by the partner's other products;
+        needs `clients.edit`."""
         order = await service.create_order(
             db, actor, runtime.clock, kind=data.kind, premise_id=parse_id(data.premise_id, "premise_id"),
             client_id=parse_id(data.client_id, "client_id"), title=data.title, status=data.status)
@@ -81,4 +83,6 @@ class OrderController(Controller):
            responses=problems(400, 401, 403, 404))
     async def update_order(self, actor: PartnerPrincipal, order_id: str, data: UpdateOrderRequest, db: AsyncSession,
                            runtime: Runtime) -> OrderCard:
+        """APP-ORD-02: a status change or staff comment: a change the client has not seen, pushed to them;
+        needs `clients.edit`."""
         return order_card(await service.update_order(db, actor, runtime.clock, path_id(order_id), changes_of(data)))

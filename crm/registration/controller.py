@@ -44,6 +44,7 @@ class RegistrationController(Controller):
     async def list_requests(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, kind: RequestKind | None = None,
                             status: RequestStatus | None = None, cursor: Cursor = None,
                             limit: Limit = DEFAULT_LIMIT) -> RegistrationRequestList:
+        """STAFF-05: registration requests from the app (partners without showcase), keyset-paginated, masked."""
         rows, next_cursor = await service.list_requests(db, actor, kind=kind, status=status,
                                                         cursor=pages.open(cursor),
                                                         limit=limit)
@@ -59,6 +60,7 @@ class RegistrationController(Controller):
           status_code=200, responses=problems(400, 401, 403, 404, 409))
     async def approve(self, actor: PartnerPrincipal, request_id: str, data: ApproveRequest, db: AsyncSession,
                       runtime: Runtime) -> Approved:
+        """STAFF-05: approves a request: creates the client and the link, and notifies the resident."""
         link_fields = {"role": data.role, "rent_day": data.rent_day,
                        "depends_on_client_id": parse_id(data.depends_on_client_id, "depends_on_client_id")
                        if data.depends_on_client_id else None}
@@ -72,6 +74,7 @@ class RegistrationController(Controller):
           status_code=200, responses=problems(400, 401, 403, 404, 409))
     async def reject(self, actor: PartnerPrincipal, request_id: str, data: RejectRequest, db: AsyncSession,
                      runtime: Runtime) -> Decided:
+        """STAFF-05: rejects a request with an optional reason; the resident sees it in My Premises."""
         request = await service.reject(db, actor, runtime.clock, path_id(request_id), reason=data.reason)
         return Decided(id=str(request.id), status=request.status)
 
@@ -79,6 +82,7 @@ class RegistrationController(Controller):
           responses=problems(400, 401, 403))
     async def create_lead(self, actor: PartnerPrincipal, data: CreateLeadRequest, db: AsyncSession,
                           runtime: Runtime) -> LeadCreated:
+        """STAFF-05: an unidentified showcase lead (phone only), listed apart from registration requests."""
         lead, created = await service.create_lead(
             db, actor, runtime.clock, phone=data.phone, name=data.name,
             object_id=parse_id(data.object_id, "object_id") if data.object_id else None, comment=data.comment)

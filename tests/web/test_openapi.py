@@ -52,3 +52,30 @@ async def test_the_push_payload_is_documented_as_the_app_receives_it(http):
     assert set(schema["properties"]) == set(data) and set(schema["required"]) == {"notification_id", "type"}
     assert "requests" in schema["properties"]["type"]["enum"]
 
+
+
+async def test_every_operation_has_a_summary_and_a_description_and_health_its_503(http):
+    document = (await http.get("/schema/openapi.json")).json()
+    missing = [(path, method) for path, item in document["paths"].items() for method, operation in item.items()
+               if not operation.get("summary") or not operation.get("description")]
+    assert missing == []
+    not_ready = document["paths"]["/health"]["get"]["responses"]["503"]
+    assert not_ready["content"]["application/json"]["schema"]["$ref"].endswith("/HealthAnswer")
+
+
+async def test_import_batches_document_their_items_fields(http):
+    """Rule: IMPORT-01, IMPORT-06 — a 1C developer reads the items' fields from the document: the
+    batch routes' bodies reference typed item schemas, premises with their accounts and clients."""
+    document = (await http.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    for path, item in (("/crm/v1/import/clients", "ImportClientItem"), ("/crm/v1/import/premises", "ImportPremiseItem")):
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["items"]["items"]["$ref"] == f"#/components/schemas/{item}"
+        assert body["properties"]["items"]["maxItems"] == 1000
+    assert {"external_id", "phone", "last_name", "first_name"} <= set(schemas["ImportClientItem"]["properties"])
+    premise = schemas["ImportPremiseItem"]
+    assert {"external_id", "object_id", "type", "street", "house", "number"} <= set(premise["required"])
+    assert premise["properties"]["accounts"]["items"]["$ref"] == "#/components/schemas/ImportAccountItem"
+    clients = premise["properties"]["clients"]["anyOf"][0]
+    assert clients["items"]["$ref"] == "#/components/schemas/ImportPremiseClientItem"
+    assert "owner" in schemas["ImportPremiseClientItem"]["properties"]["role"]["enum"]

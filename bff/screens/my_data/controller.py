@@ -35,6 +35,8 @@ class MyDataController(Controller):
     @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401),
          dependencies=SCREEN_RESIDENT)
     async def screen(self, request: Request, resident: ResidentPrincipal) -> Response[MyDataScreen]:
+        """APP-DATA-01: the account's own data with which fields it may edit (phone and gender are not
+        editable)."""
         return await screen_answer(request, resident, lambda db: my_data_screen(db, resident.account_id))
 
     @patch("/me", operation_id="UpdateMe", responses=problems(401, 403))
@@ -45,6 +47,8 @@ class MyDataController(Controller):
     @put("/me/photo", operation_id="UploadMyPhoto", responses=problems(401, 413))
     async def upload_photo(self, resident: ResidentPrincipal, data: PhotoUpload, db: AsyncSession,
                            storage: Storage) -> MyDataScreen:
+        """APP-DATA-01: uploads the account's photo (JPEG, PNG, WebP or HEIC, up to 10 MB); the answer is My
+        Data with the new photo URL."""
         try:
             data.file.file.seek(0, 2)
             size = data.file.file.tell()
@@ -57,6 +61,7 @@ class MyDataController(Controller):
 
     @get("/photos/{account_id:str}/{name:str}", operation_id="GetPhoto", responses=problems(401, 404))
     async def photo(self, resident: ResidentPrincipal, account_id: str, name: str, storage: Storage) -> Stream:
+        """An account's photo, served only to residents who may see that account (itself or a co-resident)."""
         owner = path_id(account_id)
         extension = name.rsplit(".", 1)[-1]
         media = {v: k for k, v in my_data.PHOTO_TYPES.items()}.get(extension)

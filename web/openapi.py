@@ -1,0 +1,52 @@
+"""Schemas the generated OpenAPI document lacks, added from msgspec Structs: messages no route
+answers with (the push payload) and request bodies parsed in two steps (an import batch's items
+are validated one by one, so the route takes them as plain objects)."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Litestar
+from litestar.openapi.spec import OpenAPIMediaType, Reference, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
+# JSON Schema keywords (what msgspec writes) → the fields of Litestar's Schema.
+_PLAIN = {"title": "title", "description": "description", "enum": "enum", "const": "const", "format": "format",
+          "pattern": "pattern", "default": "default", "examples": "examples", "required": "required",
+          "minimum": "minimum", "maximum": "maximum", "minLength": "min_length", "maxLength": "max_length",
+          "minItems": "min_items", "maxItems": "max_items"}
+
+
+def _schema(spec: dict, prefix: str) -> Schema | Reference:
+    if "$ref" in spec:
+        return Reference(ref=f"#/components/schemas/{prefix}{spec['$ref'].rsplit('/', 1)[-1]}")
+    fields: dict = {_PLAIN[key]: value for key, value in spec.items() if key in _PLAIN}
+    if "type" in spec:
+        fields["type"] = OpenAPIType(spec["type"])
+    if "anyOf" in spec:
+        fields["any_of"] = [_schema(option, prefix) for option in spec["anyOf"]]
+    if "items" in spec:
+        fields["items"] = _schema(spec["items"], prefix)
+    if "properties" in spec:
+        fields["properties"] = {name: _schema(value, prefix) for name, value in spec["properties"].items()}
+    if "additionalProperties" in spec and isinstance(spec["additionalProperties"], dict):
+        fields["additional_properties"] = _schema(spec["additionalProperties"], prefix)
+    return Schema(**fields)
+
+
+def add_schemas(app: Litestar, *structs: type, prefix: str = "") -> list[Reference]:
+    """Components for `structs` and every Struct they use (named `prefix` + class name); their refs."""
+    _, components = msgspec.json.schema_components(structs, ref_template="#/$defs/{name}")
+    schemas = app.openapi_schema.components.schemas
+    for name, spec in components.items():
+        schemas[f"{prefix}{name}"] = _schema(spec, prefix)
+    return [Reference(ref=f"#/components/schemas/{prefix}{struct.__name__}") for struct in structs]
+
+
+def type_batch_items(app: Litestar, path: str, item: Reference, *, max_items: int) -> None:
+    """The request body of a batch route `{items: [...]}` with its items' own schema."""
+    operation = app.openapi_schema.paths[path].post
+    body = Schema(type=OpenAPIType.OBJECT, required=["items"], properties={
+        "items": Schema(type=OpenAPIType.ARRAY, items=item, min_items=1, max_items=max_items,
+                        description="Each item is checked and applied on its own: a malformed item gets an "
+                                    "error result and never affects the others")})
+    operation.request_body = RequestBody(content={"application/json": OpenAPIMediaType(schema=body)}, required=True)
