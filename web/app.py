@@ -20,7 +20,7 @@ from web.deps import COMMON, commit_request_session, session_middleware
 from web.forwarded import forwarded_client_middleware
 from web.health import HealthController
 from web.metrics import MetricsController, metrics_middleware
-from web.openapi import add_schemas, type_batch_items
+from web.openapi import add_schemas, type_batch_items, unique_titles
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
@@ -144,3 +144,4 @@ def _document_messages(app: Litestar) -> None:
     clients, premises = add_schemas(app, ClientItem, PremiseItem, prefix="Import")
     type_batch_items(app, "/crm/v1/import/clients", clients, max_items=MAX_BATCH)
     type_batch_items(app, "/crm/v1/import/premises", premises, max_items=MAX_BATCH)
+    unique_titles(app)

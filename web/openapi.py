@@ -50,3 +50,17 @@ def type_batch_items(app: Litestar, path: str, item: Reference, *, max_items: in
                         description="Each item is checked and applied on its own: a malformed item gets an "
                                     "error result and never affects the others")})
     operation.request_body = RequestBody(content={"application/json": OpenAPIMediaType(schema=body)}, required=True)
+
+
+def unique_titles(app: Litestar) -> None:
+    """Structs of the same name in two modules get component keys of their own (the module path
+    in front) but keep their class name as title; client generators name models by title, so a
+    duplicated title becomes its key."""
+    schemas = app.openapi_schema.components.schemas
+    seen: dict[str, int] = {}
+    for schema in schemas.values():
+        if isinstance(schema, Schema) and schema.title:
+            seen[schema.title] = seen.get(schema.title, 0) + 1
+    for key, schema in schemas.items():
+        if isinstance(schema, Schema) and schema.title and seen[schema.title] > 1:
+            schema.title = key

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bff.objects.schemas import CatalogueItem, ObjectCatalogue
 from core.auth.service import ResidentPrincipal
 from core.residents.catalogue import object_catalogue
-from web.deps import RESIDENT, RESIDENT_SECURITY
+from web.deps import RESIDENT, RESIDENT_SECURITY, Pages
 from web.problems import problems
 from web.schemas import Cursor
 
@@ -26,14 +26,14 @@ class ObjectCatalogueController(Controller):
 
     @get("", operation_id="ListCatalogueObjects", responses=problems(400, 401))
     async def catalogue(
-        self, resident: ResidentPrincipal, db: AsyncSession,
+        self, resident: ResidentPrincipal, db: AsyncSession, pages: Pages,
         q: Annotated[str | None, Parameter(max_length=100, description="any part of the name or address")] = None,
         cursor: Cursor = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description=f"page size, at most {MAX_PAGE}")] = 20,
     ) -> ObjectCatalogue:
         """The objects a premise request may name: every partner's in the unified app, the app's
         partner's in a branded one."""
-        rows, next_cursor = await object_catalogue(db, resident.app_id, q=q, cursor=cursor, limit=limit)
+        rows, next_cursor = await object_catalogue(db, resident.app_id, q=q, cursor=pages.open(cursor), limit=limit)
         return ObjectCatalogue(items=[CatalogueItem(id=str(r.id), name=r.name, address=r.address,
                                                     brand_slug=r.brand_slug, partner_name=r.partner_name)
-                                      for r in rows], next_cursor=next_cursor)
+                                      for r in rows], next_cursor=pages.seal(next_cursor))

@@ -124,7 +124,8 @@ async def _client_pages(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFi
                 "first_login_at": row.first_login_at.strftime("%d.%m.%Y %H:%M") if row.first_login_at else None,
                 "last_visit_at": row.last_visit_at.strftime("%d.%m.%Y %H:%M") if row.last_visit_at else None,
                 "external_ids": ", ".join(external.get(client.id, [])),
-                "app_name": policy.name(app_names.get(client.phone)),
+                # Only where the partner sees the app use (STAFF-04), as on the card.
+                "app_name": policy.name(app_names.get(client.phone)) if row.first_login_at else None,
             }
             lines.append([line.get(c.key) for c in CLIENT_COLUMNS])
         yield lines

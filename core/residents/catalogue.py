@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import UNIFIED_APP_ID
 from core.estate.search import contains_pattern
 from core.models import Brand, EstateObject, Partner
-from core.pagination import keyset, page
+from core.pagination import Position, keyset, page
 
 # One expression for the search and its trigram index (migration 0003g); written with an SQL
 # literal, since an index expression would not match a bound parameter.
@@ -30,8 +30,8 @@ class CatalogueObject:
     partner_name: str
 
 
-async def object_catalogue(db: AsyncSession, app_id: str, *, q: str | None, cursor: str | None,
-                           limit: int) -> tuple[list[CatalogueObject], str | None]:
+async def object_catalogue(db: AsyncSession, app_id: str, *, q: str | None, cursor: Position | None,
+                           limit: int) -> tuple[list[CatalogueObject], Position | None]:
     keys = [func.lower(EstateObject.name), EstateObject.id]
     stmt = (select(EstateObject.id, EstateObject.name, EstateObject.address, Brand.slug.label("brand_slug"),
                    Partner.name.label("partner_name"), keys[0].label("k0"))

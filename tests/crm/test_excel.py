@@ -251,6 +251,8 @@ async def test_crm_cli_01_client_export_fills_the_name_given_in_the_app(http):
     partner, admin = await partner_with_staff(http)
     client = await make_client(http, admin, "Иванова", "Анна", "+79165550140")
     await make_client(http, admin, "Петров", "Пётр", "+79165550141")  # never opened the app
+    # The unified app's use shows to a partner where the account has a premise of it (STAFF-04).
+    await link(http, admin, await make_premise(http, admin, await make_object(http, admin)), client)
     app = bearer((await login_resident(http, "+79165550140"))["access_token"])
     expect(await http.patch("/app/v1/me", headers=app, json={
         "last_name": "Сидорова", "first_name": "Анна", "middle_name": "Павловна"}), 200)
