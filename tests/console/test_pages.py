@@ -1,0 +1,128 @@
+"""The staff console over HTTP (httpx against the app): login into a cookie session, the CSRF
+check on every POST, the security headers, and personal data masked exactly as the API masks it.
+The browser itself is driven in test_browser.py."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from core.partners.service import deactivate_staff
+from tests.console.support import console_login, csrf_of, make_staff
+from tests.crm.estate import link, make_client, make_object, make_premise
+from tests.support import create_partner, expect, staff_headers
+
+
+@pytest.fixture
+async def console(http):
+    """A client of its own with a cookie jar (the shared `http` client must stay cookie-less)."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=http._transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def test_login_page_is_a_russian_form_with_labels_and_strict_csp(console):
+    page = await console.get("/console/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<label for="email">E-mail</label>' in page.text and '<label for="password">Пароль</label>' in page.text
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+    assert "<script>" not in page.text and " style=" not in page.text
+    cookie = page.headers["set-cookie"]
+    assert "console_login_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+async def test_staff_log_in_into_an_httponly_session_and_out_again(http, console):
+    partner = await create_partner(http)
+    email, password, _ = await make_staff(http, partner)
+    page = await console.get("/console/")
+    answer = await console.post("/console/login", data={"email": email, "password": password,
+                                                        "csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/premises"
+    session_cookie = [c for c in answer.headers.get_list("set-cookie") if c.startswith("console_session=")][0]
+    assert "HttpOnly" in session_cookie and "Path=/console" in session_cookie
+    premises = await console.get("/console/premises")
+    assert premises.status_code == 200 and "Помещений пока нет" in premises.text
+    out = await console.post("/console/logout", data={"csrf_token": csrf_of(premises.text)})
+    assert out.status_code == 303
+    again = await console.get("/console/premises")
+    assert again.status_code == 303 and again.headers["location"] == "/console/"
+
+
+async def test_wrong_password_is_refused_in_russian_and_the_lockout_applies(http, console):
+    partner = await create_partner(http)
+    email, _, _ = await make_staff(http, partner)
+    for _ in range(5):
+        page = await console.get("/console/")
+        answer = await console.post("/console/login", data={"email": email, "password": "wrong",
+                                                            "csrf_token": csrf_of(page.text)})
+        assert answer.status_code == 401 and "Неверный e-mail или пароль" in answer.text
+    page = await console.get("/console/")
+    locked = await console.post("/console/login", data={"email": email, "password": "correct horse battery",
+                                                        "csrf_token": csrf_of(page.text)})
+    assert locked.status_code == 429 and "Слишком много неудачных попыток" in locked.text
+
+
+async def test_a_post_without_the_csrf_token_is_403_and_changes_nothing(http, console):
+    partner = await create_partner(http)
+    email, password, _ = await make_staff(http, partner)
+    staff = await staff_headers(http, partner)
+    premise = await make_premise(http, staff, await make_object(http, staff))
+    client = await make_client(http, staff)
+    token = await console_login(console, email, password)
+    for data in ({"client_id": client, "role": "owner"},
+                 {"client_id": client, "role": "owner", "csrf_token": "forged" + token[6:]}):
+        refused = await console.post(f"/console/premises/{premise}/clients", data=data)
+        assert refused.status_code == 403 and "Запрос отклонён" in refused.text
+    card = expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)
+    assert card["clients"] == []
+    accepted = await console.post(f"/console/premises/{premise}/clients",
+                                  data={"client_id": client, "role": "owner", "csrf_token": token})
+    assert accepted.status_code == 303
+    card = expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)
+    assert [c["client_id"] for c in card["clients"]] == [client]
+    console.cookies.clear()
+    await console.get("/console/")
+    refused = await console.post("/console/login", data={"email": email, "password": password})
+    assert refused.status_code == 403 and "console_session" not in console.cookies
+
+
+async def test_deactivated_staff_are_logged_out_on_the_next_request(http, console, db):
+    partner = await create_partner(http)
+    email, password, staff_id = await make_staff(http, partner)
+    await console_login(console, email, password)
+    assert (await console.get("/console/clients")).status_code == 200
+    await deactivate_staff(db, uuid.UUID(staff_id))
+    await db.commit()
+    answer = await console.get("/console/clients")
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/"
+
+
+async def test_staff_without_pii_rights_see_names_and_phones_masked_as_in_the_api(http, console):
+    """Rule: STAFF-02"""
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    premise = await make_premise(http, staff, await make_object(http, staff))
+    client = await make_client(http, staff, last_name="Смирнова", first_name="Ольга", phone="+79161234567")
+    await link(http, staff, premise, client)
+    email, password, _ = await make_staff(http, partner, ["premises.edit", "clients.edit"])
+    await console_login(console, email, password)
+    pages = [await console.get(url) for url in (
+        "/console/clients?q=8%20(916)%20123-45-67", f"/console/clients/{client}", "/console/premises",
+        f"/console/premises/{premise}", f"/console/premises/{premise}?client_q=Смирнова")]
+    masked_api = expect(await http.get(f"/crm/v1/clients/{client}", headers=await _no_pii(http, partner)), 200)
+    for page in pages:
+        assert page.status_code == 200, page.text
+        shown = re.sub(r'<input[^>]*name="(q|client_q)"[^>]*>', "", page.text)  # what the staff typed
+        assert "Смирнова" not in shown and "Ольга" not in shown
+        assert "9161234567" not in re.sub(r"\D", "", shown)
+    assert masked_api["full_name"] in pages[1].text and masked_api["phone"] in pages[1].text
+    assert "1234567" not in pages[0].text and masked_api["full_name"] in pages[0].text
+
+
+async def _no_pii(http, partner):
+    return await staff_headers(http, partner, ["premises.edit", "clients.edit"])
