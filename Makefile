@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test audit fuzz bench clean
+.PHONY: install run test audit fuzz bench soak screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: install
 # duplicated push. Knobs in soak/__main__.py.
 soak: install
 	$(BIN)/python -m soak
+
+# A PNG of each main page of the staff console with the demo data, into SCREENSHOTS_DIR
+# (var/screenshots); needs Debian's chromium and chromium-driver.
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

@@ -465,14 +465,19 @@ async def _registration_view(request: Request, console: Console, db: AsyncSessio
                                                                  limit=PAGE_SIZE)
     items = [request_item(r, PiiPolicy.of(actor)) for r in rows]
     candidates: dict[str, list] = {}
+    inexact: set[str] = set()  # requests whose number matches no premise: the staff pick one
     if status == "pending":
         for r in rows:
             # Premises the request may mean: its number in its object (or anywhere, without one).
             flt = PremiseFilter(q=r.number or None, object_id=r.object_id)
             found, _ = await premise_service.list_premises(db, actor, flt, sort="address", cursor=None, limit=10)
-            candidates[str(r.id)] = [(str(p.Premise.id), premise_service.full_address(p.Premise)) for p in found]
+            exact = [p for p in found if p.Premise.number == r.number]
+            candidates[str(r.id)] = [(str(p.Premise.id), premise_service.full_address(p.Premise))
+                                     for p in exact or found]
+            if found and not exact:
+                inexact.add(str(r.id))
     return console.page("registration.html", status_code, nav="registration", items=items, status=status,
-                        candidates=candidates, error=error,
+                        candidates=candidates, inexact=inexact, error=error,
                         decided=request.query_params.get("decided"),
                         next_url=f"/console/registration-requests?{_query(request, cursor=next_cursor)}"
                         if next_cursor else None)
