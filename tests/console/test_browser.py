@@ -70,10 +70,10 @@ def log_in(driver, url: str, email: str) -> None:
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "login-submit").click()
-    WebDriverWait(driver, 10).until(EC.url_contains("/console/premises"))
+    WebDriverWait(driver, 30).until(EC.url_contains("/console/premises"))
 
 
-def wait_text(driver, locator, text: str, seconds: float = 15) -> None:
+def wait_text(driver, locator, text: str, seconds: float = 30) -> None:
     WebDriverWait(driver, seconds).until(EC.text_to_be_present_in_element(locator, text))
 
 
@@ -109,7 +109,7 @@ def test_a_staff_members_day_in_the_console(live_server, browser):
     driver.get(f"{url}/console/clients")
     driver.find_element(By.ID, "q").send_keys("8 (916) 555-12-34")
     driver.find_element(By.ID, "client-search").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "clients")))
+    WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "clients")))
     driver.find_element(By.LINK_TEXT, "Петров Сергей").click()
     wait_text(driver, (By.ID, "client-name"), "Петров Сергей")
     assert driver.find_element(By.ID, "client-phone").text == "+79165551234"
@@ -117,7 +117,7 @@ def test_a_staff_members_day_in_the_console(live_server, browser):
     # Link them to premise 12 as its owner.
     driver.find_element(By.ID, "premise_q").send_keys("Ленина 5 12")
     driver.find_element(By.ID, "premise-search").click()
-    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.CLASS_NAME, "link-submit")))
+    WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.CLASS_NAME, "link-submit")))
     driver.find_element(By.CLASS_NAME, "link-submit").click()
     wait_text(driver, (By.CSS_SELECTOR, ".success"), "Клиент привязан")
     assert "Собственник" in driver.find_element(By.ID, "client-premises").text
@@ -129,7 +129,7 @@ def test_a_staff_members_day_in_the_console(live_server, browser):
     driver.find_element(By.ID, "kind-clients").click()
     driver.find_element(By.ID, "file").send_keys(str(client_xlsx(api, staff)))
     driver.find_element(By.ID, "upload").click()
-    wait_text(driver, (By.ID, "job-status"), "Завершён", seconds=20)
+    wait_text(driver, (By.ID, "job-status"), "Завершён")
     assert driver.find_element(By.ID, "job-created").text == "1"
     assert driver.find_element(By.ID, "job-errors").text == "1"
     errors = driver.find_element(By.ID, "row-errors").text
@@ -151,7 +151,7 @@ def test_a_staff_members_day_in_the_console(live_server, browser):
     driver.find_element(By.ID, "send-mailing").click()
     WebDriverWait(driver, 5).until(EC.alert_is_present()).accept()
     wait_text(driver, (By.ID, "recipients"), "2")
-    wait_text(driver, (By.CSS_SELECTOR, "#outcomes [data-outcome=sent]"), "1", seconds=20)
+    wait_text(driver, (By.CSS_SELECTOR, "#outcomes [data-outcome=sent]"), "1")
     assert "Нет приложения" in driver.find_element(By.ID, "outcomes").text
 
     # The monitor: one active user with push enabled today, drawn as SVG bars.
