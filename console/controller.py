@@ -472,8 +472,9 @@ async def _registration_view(request: Request, console: Console, db: AsyncSessio
             flt = PremiseFilter(q=r.number or None, object_id=r.object_id)
             found, _ = await premise_service.list_premises(db, actor, flt, sort="address", cursor=None, limit=10)
             exact = [p for p in found if p.Premise.number == r.number]
-            candidates[str(r.id)] = [(str(p.Premise.id), premise_service.full_address(p.Premise))
-                                     for p in exact or found]
+            # The rows (masked as in the premise list) carry each premise's owners, whom a
+            # resident, representative or tenant must depend on.
+            candidates[str(r.id)] = await premise_rows(db, actor, exact or found)
             if found and not exact:
                 inexact.add(str(r.id))
     return console.page("registration.html", status_code, nav="registration", items=items, status=status,

@@ -149,7 +149,7 @@ def browser():
 def shoot(driver, url: str, path: Path) -> None:
     driver.get(url)
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(height, 700), 1400))
+    driver.set_window_size(1280, min(max(height, 700), 1000))
     driver.save_screenshot(str(path))
     driver.set_window_size(1280, 900)
 
