@@ -596,6 +596,12 @@ async def monitor_page(request: Request, console: Console, db: AsyncSession, run
                         start=start.isoformat(), end=end.isoformat(), chart=monitor_chart(buckets, granularity))
 
 
+@get("/{rest:path}", name="console:not-found")
+async def not_found(rest: str) -> Template:
+    """Any other address under /console/: a page, not the API's JSON problem."""
+    return bare_page("error.html", 404, title="Не найдено", message="Страница не найдена")
+
+
 STATIC = create_static_files_router(path="/console/static", directories=[HERE / "static"], name="console-static",
                                     include_in_schema=False, send_as_attachment=False)
 
@@ -604,7 +610,7 @@ router = Router(
     route_handlers=[index, login, logout, premises_page, export_premises, premise_page, link_client, clients_page,
                     client_page, end_session, import_page, import_template, upload_import, import_job_page,
                     import_job_progress, registration_page, approve_request, reject_request, mailings_page,
-                    send_mailing, mailing_page, mailing_progress, monitor_page],
+                    send_mailing, mailing_page, mailing_progress, monitor_page, not_found],
     dependencies={"console": Provide(provide_console)},
     before_request=check_csrf,
     exception_handlers={LoginRequired: _to_login, NotAuthenticated: _to_login, DomainError: _domain_error,

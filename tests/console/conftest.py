@@ -7,6 +7,7 @@ given by path, so nothing is downloaded. A machine without them fails these test
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import threading
 import time
@@ -19,6 +20,9 @@ import uvicorn
 
 from core.settings import Settings
 from tests.servers import free_port
+
+# Selenium is handed the driver by path below; offline, its Manager never looks anything up.
+os.environ.setdefault("SE_OFFLINE", "true")
 from web.app import create_app
 
 

@@ -32,6 +32,9 @@ async def test_login_page_is_a_russian_form_with_labels_and_strict_csp(console):
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
     assert "<script>" not in page.text and " style=" not in page.text
+    script = await console.get("/console/static/console.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert (await console.get("/console")).status_code == 200
     cookie = page.headers["set-cookie"]
     assert "console_login_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
 
@@ -126,3 +129,40 @@ async def test_staff_without_pii_rights_see_names_and_phones_masked_as_in_the_ap
 
 async def _no_pii(http, partner):
     return await staff_headers(http, partner, ["premises.edit", "clients.edit"])
+
+
+async def test_pages_refuse_in_russian_what_the_api_refuses(http, console):
+    """Rule: STAFF-04"""
+    partner = await create_partner(http)
+    other = await create_partner(http, name="УК Чужая")
+    other_staff = await staff_headers(http, other)
+    foreign_client = await make_client(http, other_staff)
+    email, password, _ = await make_staff(http, partner, ["clients.pii.name"])
+    token = await console_login(console, email, password)
+    foreign = await console.get(f"/console/clients/{foreign_client}")
+    assert foreign.status_code == 404 and "Клиент не найден" in foreign.text
+    assert "content-security-policy" in foreign.headers
+    for url in ("/console/mailings", "/console/registration-requests"):
+        refused = await console.get(url)
+        assert refused.status_code == 403 and "Недостаточно прав" in refused.text
+    posted = await console.post("/console/mailings", data={"channel": "push", "title": "Т", "body": "Т",
+                                                           "csrf_token": token})
+    assert posted.status_code == 403
+    unknown = await console.get("/console/no-such-page")
+    assert unknown.status_code == 404 and "Страница не найдена" in unknown.text
+    bad_sort = await console.get("/console/premises?sort=evil&type=castle&q=" + "я" * 500)
+    assert bad_sort.status_code == 200
+
+
+async def test_the_session_cookie_is_secure_outside_development_and_test():
+    from types import SimpleNamespace
+
+    from console.security import SESSION_COOKIE, cookie
+
+    def header(env: str) -> str:
+        runtime = SimpleNamespace(settings=SimpleNamespace(app_env=env))
+        return cookie(runtime, SESSION_COOKIE, "id", max_age=60).to_header()
+
+    assert "Secure" in header("production") and "HttpOnly" in header("production")
+    assert "Secure" not in header("development") and "Secure" not in header("test")
+    assert "SameSite=lax" in header("production").replace("Lax", "lax")
