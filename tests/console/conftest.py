@@ -20,10 +20,10 @@ import uvicorn
 
 from core.settings import Settings
 from tests.servers import free_port
+from web.app import create_app
 
 # Selenium is handed the driver by path below; offline, its Manager never looks anything up.
 os.environ.setdefault("SE_OFFLINE", "true")
-from web.app import create_app
 
 
 @dataclasses.dataclass
