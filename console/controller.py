@@ -42,7 +42,7 @@ from core.estate import premises as premise_service
 from core.estate.premises import PremiseFilter
 from core.imports import export, formats
 from core.imports.jobs import create_job, get_job
-from core.models import Staff
+from core.models import ObjectGroup, Quarter, Staff
 from core.partners.service import PartnerPrincipal, staff_login
 from core.registration import service as registration_service
 from core.runtime import Runtime
@@ -245,6 +245,8 @@ def _premise_filter(request: Request) -> tuple[PremiseFilter, str]:
     flt = PremiseFilter(q=(qp.get("q") or "").strip()[:200] or None,
                         type=_choice(qp.get("type"), labels.PREMISE_TYPES),
                         object_id=_opt_id(qp.get("object_id"), "object_id"),
+                        object_group_id=_opt_id(qp.get("object_group_id"), "object_group_id"),
+                        quarter_id=_opt_id(qp.get("quarter_id"), "quarter_id"),
                         client_id=_opt_id(qp.get("client_id"), "client_id"),
                         tags=[t for t in qp.getall("tag", []) if t][:20])
     return flt, _choice(qp.get("sort"), labels.PREMISE_SORTS) or "address"
@@ -259,7 +261,11 @@ async def premises_page(request: Request, console: Console, db: AsyncSession) ->
     items = await premise_rows(db, console.actor, rows)
     return console.page(
         "premises.html", nav="premises", items=items, objects=await _objects(db, console.actor),
+        groups=await object_service.list_groups(db, console.actor, ObjectGroup),
+        quarters=await object_service.list_groups(db, console.actor, Quarter),
         q=flt.q or "", type=flt.type or "", object_id=request.query_params.get("object_id") or "", sort=sort,
+        object_group_id=request.query_params.get("object_group_id") or "",
+        quarter_id=request.query_params.get("quarter_id") or "",
         tag=", ".join(flt.tags), paged=bool(cursor),
         next_url=f"/console/premises?{_query(request, cursor=next_cursor)}" if next_cursor else None,
         first_url=f"/console/premises?{_query(request, cursor=None)}",
@@ -333,19 +339,36 @@ async def link_client(request: Request, console: Console, db: AsyncSession, runt
 
 # --- clients -------------------------------------------------------------------------------
 
+def _client_filter(request: Request) -> tuple[ClientFilter, str]:
+    qp = request.query_params
+    flt = ClientFilter(q=(qp.get("q") or "").strip()[:200] or None,
+                       status=_choice(qp.get("status"), labels.CLIENT_STATUSES),
+                       type=_choice(qp.get("type"), labels.CLIENT_TYPES), tag=(qp.get("tag") or "").strip()[:50] or None,
+                       object_id=_opt_id(qp.get("object_id"), "object_id"))
+    return flt, _choice(qp.get("sort"), labels.CLIENT_SORTS) or "name"
+
+
+@get("/export/clients", name="console:export-clients")
+async def export_clients(request: Request, console: Console, db: AsyncSession) -> Response:
+    console.need("reports.clients")  # as `GET /crm/v1/export/clients`
+    flt, sort = _client_filter(request)
+    response = _stream(await export.export_clients(db, console.actor, flt, sort), "clients.xlsx")
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
 @get("/clients", name="console:clients")
 async def clients_page(request: Request, console: Console, db: AsyncSession) -> Template:
-    qp = request.query_params
-    flt = ClientFilter(q=(qp.get("q") or "").strip()[:200] or None, status=_choice(qp.get("status"),
-                                                                                  labels.CLIENT_STATUSES))
-    sort = _choice(qp.get("sort"), labels.CLIENT_SORTS) or "name"
-    cursor = qp.get("cursor") or None
+    flt, sort = _client_filter(request)
+    cursor = request.query_params.get("cursor") or None
     rows, next_cursor = await client_service.list_clients(db, console.actor, flt, sort=sort, cursor=cursor,
                                                           limit=PAGE_SIZE)
     items = await client_rows(db, console.actor, rows)
     return console.page(
         "clients.html", nav="clients", items=items, q=flt.q or "", status=flt.status or "", sort=sort,
-        paged=bool(cursor),
+        type=flt.type or "", tag=flt.tag or "", object_id=request.query_params.get("object_id") or "",
+        objects=await _objects(db, console.actor), paged=bool(cursor),
+        export_url=f"/console/export/clients?{_query(request, cursor=None)}",
         next_url=f"/console/clients?{_query(request, cursor=next_cursor)}" if next_cursor else None,
         first_url=f"/console/clients?{_query(request, cursor=None)}")
 
@@ -607,7 +630,7 @@ STATIC = create_static_files_router(path="/console/static", directories=[HERE / 
 
 router = Router(
     path="/console",
-    route_handlers=[index, login, logout, premises_page, export_premises, premise_page, link_client, clients_page,
+    route_handlers=[index, login, logout, premises_page, export_premises, premise_page, link_client, clients_page, export_clients,
                     client_page, end_session, import_page, import_template, upload_import, import_job_page,
                     import_job_progress, registration_page, approve_request, reject_request, mailings_page,
                     send_mailing, mailing_page, mailing_progress, monitor_page, not_found],

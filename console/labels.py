@@ -11,6 +11,8 @@ ROLES = {
     "owner": "Собственник", "resident": "Житель", "representative": "Представитель", "tenant": "Арендатор",
     "unconfirmed_owner": "Неподтверждённый собственник",
 }
+CLIENT_TYPES = {"individual": "Физлицо", "sole_proprietor": "ИП", "legal_entity": "Юрлицо",
+                "foreign_branch": "Филиал иностранной компании"}
 CLIENT_STATUSES = {"active": "Активен", "blocked": "Заблокирован"}
 JOB_STATUSES = {"pending": "В очереди", "running": "Идёт", "done": "Завершён", "failed": "Ошибка"}
 MAILING_STATUSES = {"pending": "Готовится", "sending": "Отправляется", "done": "Отправлена"}
@@ -28,7 +30,7 @@ ACTIVITY_TYPES = {"request": "Заявка", "marketplace_order": "Заказ у
                   "poll": "Опрос", "owners_meeting": "ОСС", "call": "Звонок"}
 
 ALL = {
-    "premise_types": PREMISE_TYPES, "roles": ROLES, "client_statuses": CLIENT_STATUSES, "job_statuses": JOB_STATUSES,
+    "premise_types": PREMISE_TYPES, "roles": ROLES, "client_statuses": CLIENT_STATUSES, "client_types": CLIENT_TYPES, "job_statuses": JOB_STATUSES,
     "mailing_statuses": MAILING_STATUSES, "recipient_statuses": RECIPIENT_STATUSES,
     "request_statuses": REQUEST_STATUSES, "channels": CHANNELS, "import_kinds": IMPORT_KINDS,
     "premise_sorts": PREMISE_SORTS, "client_sorts": CLIENT_SORTS, "activity_types": ACTIVITY_TYPES,

@@ -166,3 +166,58 @@ async def test_the_session_cookie_is_secure_outside_development_and_test():
     assert "Secure" in header("production") and "HttpOnly" in header("production")
     assert "Secure" not in header("development") and "Secure" not in header("test")
     assert "SameSite=lax" in header("production").replace("Lax", "lax")
+
+
+async def test_premises_list_pages_keep_the_filters_and_the_export_follows_them(http, console):
+    """Rule: CRM-PREM-01, STAFF-02"""
+    import html
+    import io
+
+    from openpyxl import load_workbook
+
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    obj = await make_object(http, staff)
+    for n in range(1, 28):
+        await make_premise(http, staff, obj, str(n), total_area=str(n + 30))
+    await make_premise(http, staff, obj, "1", type="parking_space")
+    owner = await make_client(http, staff, last_name="Смирнова", first_name="Ольга")
+    await link(http, staff, (await _premise_numbered(http, staff, "27")), owner)
+    email, password, _ = await make_staff(http, partner, ["premises.edit"])
+    await console_login(console, email, password)
+    first = await console.get("/console/premises", params={"type": "apartment", "sort": "-area", "q": "Ленина 5"})
+    assert first.status_code == 200
+    numbers = re.findall(r"ул\. Ленина, д\. 5, кв\. (\d+)</a>", first.text)
+    assert numbers == [str(n) for n in range(27, 2, -1)]  # 25 a page, largest area first, no parking space
+    next_url = html.unescape(re.search(r'<a href="([^"]+)" id="next-page"', first.text).group(1))
+    assert "type=apartment" in next_url and "sort=-area" in next_url and "cursor=" in next_url
+    rest = await console.get(next_url)
+    assert re.findall(r"ул\. Ленина, д\. 5, кв\. (\d+)</a>", rest.text) == ["2", "1"]
+    assert 'id="next-page"' not in rest.text
+    export_url = html.unescape(re.search(r'href="([^"]+)" id="export-premises"', first.text).group(1))
+    assert "type=apartment" in export_url and "cursor" not in export_url
+    sheet = load_workbook(io.BytesIO((await console.get(export_url)).content)).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == 27
+    assert not any("Смирнова" in str(v) for row in rows for v in row)
+    assert any(str(v).startswith("********") for row in rows for v in row if v)
+
+
+async def _premise_numbered(http, staff, number: str) -> str:
+    items = expect(await http.get("/crm/v1/premises", headers=staff, params={"q": f"Ленина 5 {number}"}), 200)["items"]
+    return next(p["id"] for p in items if p["number"] == number)
+
+
+async def test_monitor_draws_days_or_weeks_as_server_side_svg(http, console):
+    """Rule: PUSH-07"""
+    partner = await create_partner(http)
+    email, password, _ = await make_staff(http, partner, [])
+    await console_login(console, email, password)
+    days = await console.get("/console/monitor", params={"from": "2026-11-01", "to": "2026-11-10"})
+    assert days.status_code == 200
+    assert days.text.count('class="bar active_users"') == 10 and days.text.count("<svg") == 1
+    weeks = await console.get("/console/monitor", params={"from": "2026-11-02", "to": "2026-11-29",
+                                                          "granularity": "week"})
+    assert weeks.text.count('class="bar opt_outs"') == 4 and "Неделя с" in weeks.text
+    wrong = await console.get("/console/monitor", params={"from": "2026-11-10", "to": "2026-11-01"})
+    assert wrong.status_code == 400 and "Период" in wrong.text
