@@ -56,6 +56,7 @@ from core.clients.pii import PiiPolicy
 from push import devices, mailings, monitor
 from push.crm_controller import EARLIEST
 from web.ids import parse_id, path_id
+from web.problems import STATUS_OF
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 25
@@ -125,8 +126,6 @@ async def check_csrf(request: Request) -> Response | None:
 
 # --- errors --------------------------------------------------------------------------------
 
-STATUS_OF = {"InvalidInput": 400, "NotAuthenticated": 401, "PermissionDenied": 403, "NotFound": 404,
-             "Conflict": 409, "TooLarge": 413, "RuleViolation": 422, "RateLimited": 429, "ServiceUnavailable": 503}
 TITLE_OF = {400: "Проверьте данные", 403: "Недостаточно прав", 404: "Не найдено", 409: "Конфликт",
             422: "Действие невозможно", 429: "Слишком много запросов", 503: "Сервис временно недоступен"}
 
@@ -145,7 +144,8 @@ def error_message(exc: DomainError) -> str:
 
 
 def _domain_error(request: Request, exc: DomainError) -> Response:
-    status = STATUS_OF.get(type(exc).__name__, 400)
+    # The API's status for the error (web/problems), with a page instead of a problem document.
+    status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
     return bare_page("error.html", status, title=TITLE_OF.get(status, "Ошибка"), message=error_message(exc))
 
 
@@ -219,7 +219,6 @@ async def login(request: Request, runtime: Runtime, db: AsyncSession) -> Respons
     try:
         token = await staff_login(runtime, db, email=email, password=password)
     except RateLimited as exc:
-        await db.commit()  # the failed attempt counts, as in the API
         return _login_form(runtime, status_code=429, error=str(exc.detail), email=email)
     except NotAuthenticated:
         return _login_form(runtime, status_code=401, error="Неверный e-mail или пароль", email=email)

@@ -18,6 +18,11 @@ function poll(element) {
   window.setTimeout(function () {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
+        if (response.redirected) {
+          // The session ended (logged out elsewhere, staff deactivated): show the login form.
+          window.location.assign(response.url);
+          return "";
+        }
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
