@@ -295,7 +295,8 @@ async def _premise_view(request: Request, console: Console, db: AsyncSession, pr
         found = await client_rows(db, console.actor, rows)
     owners = [c for c in card.clients if c.role in ("owner", "unconfirmed_owner")]
     return console.page("premise.html", status_code, nav="premises", card=card, client_q=client_q, found=found,
-                        owners=owners, error=error, linked=request.query_params.get("linked") == "1")
+                        owners=owners, error=error, linked=request.query_params.get("linked") == "1",
+                        unlinked=request.query_params.get("unlinked") == "1")
 
 
 @post("/premises/{premise_id:str}/clients", name="console:link")
@@ -334,6 +335,15 @@ async def link_client(request: Request, console: Console, db: AsyncSession, runt
     target = (f"/console/clients/{changes['client_id']}?linked=1" if back_client
               else f"/console/premises/{premise}?linked=1")
     return Redirect(target, status_code=303, headers=SECURITY_HEADERS)
+
+
+@post("/premises/{premise_id:str}/clients/{client_id:str}/remove", name="console:unlink")
+async def unlink_client(request: Request, console: Console, db: AsyncSession, premise_id: str,
+                        client_id: str) -> Response:
+    """The same removal as `DELETE /crm/v1/premises/{id}/clients/{client_id}` (its dependants go too)."""
+    console.need("premises.edit")
+    await link_service.remove_link(db, console.actor, path_id(premise_id), path_id(client_id))
+    return Redirect(f"/console/premises/{premise_id}?unlinked=1", status_code=303, headers=SECURITY_HEADERS)
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -629,7 +639,7 @@ STATIC = create_static_files_router(path="/console/static", directories=[HERE / 
 
 router = Router(
     path="/console",
-    route_handlers=[index, login, logout, premises_page, export_premises, premise_page, link_client, clients_page, export_clients,
+    route_handlers=[index, login, logout, premises_page, export_premises, premise_page, link_client, unlink_client, clients_page, export_clients,
                     client_page, end_session, import_page, import_template, upload_import, import_job_page,
                     import_job_progress, registration_page, approve_request, reject_request, mailings_page,
                     send_mailing, mailing_page, mailing_progress, monitor_page, not_found],

@@ -221,3 +221,27 @@ async def test_monitor_draws_days_or_weeks_as_server_side_svg(http, console):
     assert weeks.text.count('class="bar opt_outs"') == 4 and "Неделя с" in weeks.text
     wrong = await console.get("/console/monitor", params={"from": "2026-11-10", "to": "2026-11-01"})
     assert wrong.status_code == 400 and "Период" in wrong.text
+
+
+async def test_linking_and_unlinking_from_the_premise_card_use_the_crm_rules(http, console):
+    """Rule: CRM-LINK-01"""
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    premise = await make_premise(http, staff, await make_object(http, staff))
+    owner = await make_client(http, staff, last_name="Смирнова", first_name="Ольга")
+    tenant = await make_client(http, staff, last_name="Кузнецов", first_name="Игорь")
+    email, password, _ = await make_staff(http, partner)
+    token = await console_login(console, email, password)
+    refused = await console.post(f"/console/premises/{premise}/clients",
+                                 data={"client_id": tenant, "role": "tenant", "rent_day": "5", "csrf_token": token})
+    assert refused.status_code == 400 and 'class="error"' in refused.text  # a tenant names the owner
+    for data in ({"client_id": owner, "role": "owner"},
+                 {"client_id": tenant, "role": "tenant", "rent_day": "5", "depends_on_client_id": owner}):
+        done = await console.post(f"/console/premises/{premise}/clients", data={**data, "csrf_token": token})
+        assert done.status_code == 303 and done.headers["location"].endswith("?linked=1")
+    card = await console.get(f"/console/premises/{premise}")
+    assert "Смирнова Ольга" in card.text and "Кузнецов Игорь" in card.text and "Арендатор" in card.text
+    gone = await console.post(f"/console/premises/{premise}/clients/{owner}/remove", data={"csrf_token": token})
+    assert gone.status_code == 303
+    left = expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)["clients"]
+    assert left == []  # the tenant depended on the owner
