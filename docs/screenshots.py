@@ -51,6 +51,7 @@ PAGES = [
     ("client", None),
     ("import", None),
     ("registration-requests", "/console/registration-requests"),
+    ("mailing-new", "/console/mailings"),
     ("mailing", None),
     ("monitor", "/console/monitor"),
 ]
