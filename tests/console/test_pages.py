@@ -245,3 +245,27 @@ async def test_linking_and_unlinking_from_the_premise_card_use_the_crm_rules(htt
     assert gone.status_code == 303
     left = expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)["clients"]
     assert left == []  # the tenant depended on the owner
+
+
+async def test_ending_a_session_from_the_client_card_logs_the_device_out(http, console):
+    """Rule: PUSH-03"""
+    from tests.support import login_resident
+
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    premise = await make_premise(http, staff, await make_object(http, staff))
+    client = await make_client(http, staff, phone="+79165550707")
+    await link(http, staff, premise, client)
+    session = await login_resident(http, "+79165550707")
+    resident = {"Authorization": f"Bearer {session['access_token']}"}
+    assert (await http.get("/app/v1/screens/profile", headers=resident)).status_code == 200
+    email, password, _ = await make_staff(http, partner)
+    token = await console_login(console, email, password)
+    card = await console.get(f"/console/clients/{client}")
+    assert f"/console/sessions/{session['session_id']}/deactivate" in card.text and "Pixel" in card.text
+    ended = await console.post(f"/console/sessions/{session['session_id']}/deactivate",
+                               data={"client_id": client, "csrf_token": token})
+    assert ended.status_code == 303 and ended.headers["location"].endswith("?ended=1")
+    assert (await http.get("/app/v1/screens/profile", headers=resident)).status_code == 401
+    after = await console.get(f"/console/clients/{client}?ended=1")
+    assert "Сессия завершена" in after.text and "Активных сессий нет" in after.text
