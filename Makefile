@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test audit fuzz bench soak cluster-demo clean
+.PHONY: install run test audit fuzz bench soak cluster-demo screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ soak: install
 # document, an Excel import and a mailing cross them while a worker is killed.
 cluster-demo: install
 	$(BIN)/python -m pytest -p no:xdist -v tests/push/test_several_machines.py
+
+# A PNG of each main page of the staff console with the demo data, into SCREENSHOTS_DIR
+# (var/screenshots); needs Debian's chromium and chromium-driver.
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

@@ -44,11 +44,12 @@ def route_handlers() -> list:
     from crm.premises.controller import PremiseController
     from crm.registration.controller import RegistrationController
     from bff.app_controllers import APP_SCREEN_CONTROLLERS
+    from console.controller import STATIC, router as console_router
 
     return [HealthController, MetricsController, AppAuthController, PlatformAdminController, AuditController, StaffAuthController, WhoAmIController,
             ObjectController, PremiseController, ClientController, ImportController, ExcelController, FeedController, OrderController, ActivityController,
             DocumentController, DeviceController, PushCrmController, RegistrationController, PeopleController,
-            *APP_SCREEN_CONTROLLERS]
+            *APP_SCREEN_CONTROLLERS, console_router, STATIC]
 
 
 def _bearer(description: str) -> SecurityScheme:
@@ -79,6 +80,12 @@ def compression_config() -> CompressionConfig:
     Excel, which are compressed already or streamed) go as they are."""
     return CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=5,
                              exclude=[r"/file$", r"/photos/", r"/export/", r"/template", r"^/schema"])
+
+
+def console_template_config():
+    from console.controller import template_config
+
+    return template_config()
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litestar:
@@ -127,6 +134,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         compression_config=compression_config(),
+        template_config=console_template_config(),
         request_max_body_size=settings.max_body_size,
         debug=False,
     )

@@ -73,6 +73,17 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
     )
 
 
+async def client_rows(db: AsyncSession, actor: PartnerPrincipal, rows: list) -> list[ClientRow]:
+    """List rows of `service.list_clients`, masked per the actor (the API's list and the console's)."""
+    policy = PiiPolicy.of(actor)
+    premises = await service.premises_of(db, [r.Client.id for r in rows])
+    await record_pii_read(db, actor, [r.Client.id for r in rows], policy.revealed)
+    return [ClientRow(id=str(r.Client.id), full_name=policy.name(full_name(r.Client)),
+                      phone=policy.phone(r.Client.phone), status=r.Client.status,
+                      premises=_premises(premises.get(r.Client.id, [])), last_visit_at=r.last_visit_at)
+            for r in rows]
+
+
 class ClientController(Controller):
     path = "/crm/v1/clients"
     tags = ["CRM: clients"]
@@ -102,14 +113,7 @@ class ClientController(Controller):
                            object_id=parse_id(object_id, "object_id") if object_id else None)
         rows, next_cursor = await service.list_clients(db, actor, flt, sort=sort, cursor=pages.open(cursor),
                                                        limit=limit)
-        policy = PiiPolicy.of(actor)
-        premises = await service.premises_of(db, [r.Client.id for r in rows])
-        await record_pii_read(db, actor, [r.Client.id for r in rows], policy.revealed)
-        items = [ClientRow(id=str(r.Client.id), full_name=policy.name(full_name(r.Client)),
-                           phone=policy.phone(r.Client.phone), status=r.Client.status,
-                           premises=_premises(premises.get(r.Client.id, [])), last_visit_at=r.last_visit_at)
-                 for r in rows]
-        return ClientList(items=items, next_cursor=pages.seal(next_cursor))
+        return ClientList(items=await client_rows(db, actor, rows), next_cursor=pages.seal(next_cursor))
 
     @get("/{client_id:str}", operation_id="GetClient", responses=problems(401, 404))
     async def get_client(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession) -> ClientCard:

@@ -1,0 +1,37 @@
+"""Russian names of the enumerations the console shows (the wire keeps the codes)."""
+
+from __future__ import annotations
+
+PREMISE_TYPES = {
+    "apartment": "Квартира", "parking_space": "Машиноместо", "storage": "Кладовая", "apartments": "Апартаменты",
+    "non_residential": "Нежилое помещение", "house": "Дом", "townhouse": "Таунхаус", "duplex": "Дуплекс",
+    "room": "Комната", "land": "Земельный участок",
+}
+ROLES = {
+    "owner": "Собственник", "resident": "Житель", "representative": "Представитель", "tenant": "Арендатор",
+    "unconfirmed_owner": "Неподтверждённый собственник",
+}
+CLIENT_TYPES = {"individual": "Физлицо", "sole_proprietor": "ИП", "legal_entity": "Юрлицо",
+                "foreign_branch": "Филиал иностранной компании"}
+CLIENT_STATUSES = {"active": "Активен", "blocked": "Заблокирован"}
+JOB_STATUSES = {"pending": "В очереди", "running": "Идёт", "done": "Завершён", "failed": "Ошибка"}
+MAILING_STATUSES = {"pending": "Готовится", "sending": "Отправляется", "done": "Отправлена"}
+RECIPIENT_STATUSES = {"sent": "Отправлено", "failed": "Ошибка", "pending": "Ожидает", "queued": "В очереди",
+                      "sending": "Отправляется", "no_app": "Нет приложения", "no_devices": "Нет устройств с push"}
+REQUEST_STATUSES = {"pending": "Ожидает", "approved": "Одобрена", "rejected": "Отклонена"}
+CHANNELS = {"push": "Push-уведомление", "sms": "SMS"}
+IMPORT_KINDS = {"clients": "Клиенты", "premises": "Помещения"}
+PREMISE_SORTS = {"address": "По адресу (А–Я)", "-address": "По адресу (Я–А)", "area": "По площади ↑",
+                 "-area": "По площади ↓"}
+CLIENT_SORTS = {"name": "По ФИО (А–Я)", "-name": "По ФИО (Я–А)", "phone": "По телефону", "-phone": "По телефону ↓",
+                "last_visit": "По последнему визиту ↑", "-last_visit": "По последнему визиту ↓"}
+ACTIVITY_TYPES = {"request": "Заявка", "marketplace_order": "Заказ услуги", "bill_payment": "Оплата",
+                  "meter_reading": "Показания", "one_time_pass": "Разовый пропуск", "permanent_pass": "Постоянный пропуск",
+                  "poll": "Опрос", "owners_meeting": "ОСС", "call": "Звонок"}
+
+ALL = {
+    "premise_types": PREMISE_TYPES, "roles": ROLES, "client_statuses": CLIENT_STATUSES, "client_types": CLIENT_TYPES, "job_statuses": JOB_STATUSES,
+    "mailing_statuses": MAILING_STATUSES, "recipient_statuses": RECIPIENT_STATUSES,
+    "request_statuses": REQUEST_STATUSES, "channels": CHANNELS, "import_kinds": IMPORT_KINDS,
+    "premise_sorts": PREMISE_SORTS, "client_sorts": CLIENT_SORTS, "activity_types": ACTIVITY_TYPES,
+}

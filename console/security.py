@@ -1,0 +1,104 @@
+"""The console's login session, CSRF check and security headers.
+
+A staff member logs in with the same service as `POST /crm/v1/auth/login` (its lockout
+included). The staff token it issues is kept server-side in Redis under a random session id;
+the browser holds only that id, in an HttpOnly cookie (Secure outside development and test,
+SameSite=Lax), so logging out ends the session at once and a leaked page never carries the
+token. Each session has its own CSRF token, put in a hidden field of every form and checked on
+every POST; the login form, which has no session yet, uses a double-submit cookie. Every
+request authenticates the token again (`authenticate_partner`), so deactivated staff and a
+changed role take effect on the next page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.datastructures import Cookie
+
+from core.partners.service import PartnerPrincipal, authenticate_partner
+from core.runtime import Runtime
+from core.security import constant_time_equals, new_secret, sha256_hex
+from sqlalchemy.ext.asyncio import AsyncSession
+
+SESSION_COOKIE = "console_session"
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+CSRF_FIELD = "csrf_token"
+COOKIE_PATH = "/console"
+# No inline script or style anywhere: the pages load /console/static/ only. Charts are inline
+# SVG elements (markup, not images), so no data: or blob: source is needed.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    session_id: str
+    token: str
+    csrf: str
+
+
+class LoginRequired(Exception):
+    """No live console session: the page answers with the login form."""
+
+
+def _key(session_id: str) -> str:
+    # Only a hash of the id is stored: a read of Redis does not hand out live cookies.
+    return f"console:session:{sha256_hex(session_id)}"
+
+
+def secure_cookies(runtime: Runtime) -> bool:
+    return runtime.settings.app_env not in ("development", "test")
+
+
+def cookie(runtime: Runtime, name: str, value: str, *, max_age: int | None) -> Cookie:
+    return Cookie(key=name, value=value, path=COOKIE_PATH, httponly=True, secure=secure_cookies(runtime),
+                  samesite="lax", max_age=max_age)
+
+
+def expired_cookie(runtime: Runtime, name: str) -> Cookie:
+    return cookie(runtime, name, "", max_age=0)
+
+
+async def open_session(runtime: Runtime, token: str) -> ConsoleSession:
+    session = ConsoleSession(session_id=new_secret(32), token=token, csrf=new_secret(32))
+    await runtime.redis.set(_key(session.session_id), json.dumps({"token": token, "csrf": session.csrf}),
+                            ex=runtime.settings.staff_token_ttl)
+    return session
+
+
+async def load_session(runtime: Runtime, request: Request) -> ConsoleSession | None:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id or len(session_id) > 128:
+        return None
+    raw = await runtime.redis.get(_key(session_id))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return ConsoleSession(session_id=session_id, token=data["token"], csrf=data["csrf"])
+
+
+async def close_session(runtime: Runtime, session: ConsoleSession) -> None:
+    await runtime.redis.delete(_key(session.session_id))
+
+
+async def actor_of(runtime: Runtime, db: AsyncSession, request: Request, session: ConsoleSession) -> PartnerPrincipal:
+    """The staff member behind the session, checked as the API checks a staff token: a
+    deactivated account, a removed role or an expired token ends the session."""
+    actor = await authenticate_partner(runtime, db, session.token,
+                                       ip=request.client.host if request.client else None)
+    request.scope.setdefault("state", {})["partner_id"] = str(actor.partner_id)  # for JSON logs
+    return actor
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and constant_time_equals(expected, given)
