@@ -94,6 +94,10 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     title = "Service unavailable"
 
+    def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = max(1, int(retry_after))
+
 
 class ConfigurationError(Exception):
     """The process cannot start with this configuration."""
