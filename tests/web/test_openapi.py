@@ -18,7 +18,7 @@ async def test_openapi_describes_every_route(http, app):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert operation.get("operationId"), (path, method)
-            if path != "/health":
+            if not path.startswith("/health"):  # readiness and liveness refuse nobody
                 refusals = [code for code in operation["responses"] if code.startswith("4")]
                 assert refusals, (path, method)
                 for code in refusals:
