@@ -117,6 +117,26 @@ class Faults:
         # workers hold claimed batches whose answers have not come back when one is killed: its
         # claims return when their lease ends and go out again under the same collapse key.
         await self._until(3 * quarter - 1.0)
+        await asyncio.to_thread(self.stack.fcm_command, f"delay {SLOW_FCM_SECONDS}")
+        marker = await self.traffic.mailing(2)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and int(await asyncio.to_thread(self.stack.fcm_command,
+                                                                          f"count {marker}")) == 0:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(SLOW_FCM_SECONDS / 3)
+        in_flight = await _sending(self.engine)
+        victim = next(name for name, p in self.stack.workers.items() if p.poll() is None)
+        killed = self.traffic.now()
+        self.stack.kill_worker(victim)
+        await asyncio.to_thread(self.stack.fcm_command, f"delay {self.knobs.fcm_delay}")
+        self.traffic.note(f"{victim} killed (SIGKILL) while {marker} was going out "
+                          f"({in_flight} deliveries claimed by the workers at that moment)")
+        await asyncio.sleep(self.knobs.lease + 5.0)
+        replacement = self.stack.start_worker()
+        self.traffic.note(f"{replacement} started to replace {victim}")
+        self.windows.append(report.Window(f"{victim} killed", killed, killed + self.knobs.lease + RECOVERY_SECONDS))
+
+
 async def _sending(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return await conn.scalar(text("SELECT count(*) FROM push_delivery WHERE status = 'sending'"))
