@@ -89,7 +89,9 @@ def print_requests(samples: list[Sample], windows: list[Window], shed: int, seco
     print(f"  overall:               {_rate(samples)}")
     inside = set()
     for window in windows:
-        chosen = [s for s in samples if window.start <= s.at < window.end]
+        # A request belongs to a window it was in flight during (one started just before a fault
+        # and answered in it met the fault).
+        chosen = [s for s in samples if s.at < window.end and s.at + s.latency >= window.start]
         inside.update(id(s) for s in chosen)
         label = f"{window.name} (t {window.start:.0f}-{window.end:.0f} s):"
         print(f"  {label:<40} {_rate(chosen)}")
