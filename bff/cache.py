@@ -1,7 +1,9 @@
 """Cached screen answers (core/screen_cache.py). A screen route with `dependencies=SCREEN_RESIDENT`
 (web/deps.py) that answers with `screen_answer` has its last answer for this session and URL
 checked in the Redis round trip that checks the session; an answer read under the current
-generations of its scopes is sent as it is, no database session made. Otherwise the screen is
+generations of its scopes is sent as it is, no database session made (so it answers while
+PostgreSQL is away, with `X-Data-Stale: true`). While Redis is away the screens are built from the
+database and not stored. Otherwise the screen is
 built, sent, and stored with the generations read before its data was: the global and account
 ones (with the check), then those of the partners the account's screens read (its client cards'
 partners, its app's and its chosen brand's partners) and of its cards, then those of the premises
@@ -44,6 +46,9 @@ SELECT COALESCE(json_agg(DISTINCT pl.premise_id), '[]'::json)::text
 FROM (""" + ACCOUNT_CARDS + """) c JOIN premise_link pl ON pl.client_id = c.id"""
 
 
+STALE_HEADER = "X-Data-Stale"
+
+
 class _Reads(msgspec.Struct):
     cards: list[str]
     partners: list[str]
@@ -54,7 +59,9 @@ async def screen_answer(request: Request, resident: ResidentPrincipal,
     """The answer of a screen `build` makes with the request's database session, with its ETag: a
     request whose `If-None-Match` names it gets a 304 without the body."""
     if resident.screen_check and resident.screen_check[0] is not None:
-        return _send(request, *_tagged(resident.screen_check[0]))  # no database session made
+        # No database session made: it answers while PostgreSQL is away too, saying so.
+        stale = not request.app.state.runtime.db_breaker.closed
+        return _send(request, *_tagged(resident.screen_check[0]), stale=stale)
     db = request_session(request.app.state.runtime)
     screens: ScreenCache | None = db.info.get("screens")
     if screens is None or not resident.screen_check:
@@ -84,10 +91,13 @@ def _tagged(stored: bytes) -> tuple[bytes, bytes]:
     return etag(stored), stored
 
 
-def _send(request: Request, tag: bytes, body: bytes) -> Response:
+def _send(request: Request, tag: bytes, body: bytes, *, stale: bool = False) -> Response:
     # `private, no-cache`: the phone keeps the answer and asks again with If-None-Match; no shared
     # cache between it and us may keep one resident's screen.
     headers = {"ETag": tag.decode(), "Cache-Control": "private, no-cache"}
+    if stale:
+        # The cached answer is all there is while PostgreSQL is away: it may miss recent changes.
+        headers[STALE_HEADER] = "true"
     if _matches(request.headers.get("if-none-match"), tag):
         return Response(b"", status_code=304, headers=headers)
     return Response(body, media_type=MediaType.JSON, headers=headers)

@@ -94,9 +94,9 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     title = "Service unavailable"
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after: int | None = None) -> None:
+    def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after: int = 5) -> None:
         super().__init__(detail, code=code)
-        self.retry_after = None if retry_after is None else max(1, int(retry_after))
+        self.retry_after = max(1, int(retry_after))
 
 
 class ConfigurationError(Exception):

@@ -1,11 +1,14 @@
 """Abuse limits counted in Redis: fixed windows keyed by the injected clock, so tests move time
-instead of waiting, and every process shares the counts."""
+instead of waiting, and every process shares the counts. While Redis is away (its breaker open,
+core/breaker.py) the same windows are counted in the process (core/local_counts.py): the limits
+still hold, per process."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from core.breaker import DependencyDown
 from core.errors import RateLimited
 from core.runtime import Runtime
 
@@ -37,10 +40,18 @@ async def hit(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> None:
     if rule.limit <= 0:
         return
     key, ends_at = window(rt, rule, subject)
-    pipe = rt.redis.pipeline(transaction=False)
-    pipe.incrby(key, cost)
-    pipe.expire(key, rule.window_seconds * 2)
-    count, _ = await pipe.execute()
+
+    async def count_in_redis() -> int:
+        pipe = rt.redis.pipeline(transaction=False)
+        pipe.incrby(key, cost)
+        pipe.expire(key, rule.window_seconds * 2)
+        counted, _ = await pipe.execute()
+        return counted
+
+    try:
+        count = await rt.redis_breaker.run(count_in_redis)
+    except DependencyDown:
+        count = count_locally(rt, key, cost, rule.window_seconds * 2)
     check(rt, rule, count, ends_at)
 
 
@@ -54,9 +65,22 @@ async def refund(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> No
     if rule.limit <= 0:
         return
     key, _ = window(rt, rule, subject)
-    await rt.redis.eval(_REFUND, 1, key, cost)
+    try:
+        await rt.redis_breaker.run(lambda: rt.redis.eval(_REFUND, 1, key, cost))
+    except DependencyDown:
+        rt.local_counts.incr(key, -cost, now=rt.clock.now().timestamp(), ttl=rule.window_seconds)
+
+
+def count_locally(rt: Runtime, key: str, cost: int, ttl: float) -> int:
+    """Count in the process, while Redis is away."""
+    return rt.local_counts.incr(key, cost, now=rt.clock.now().timestamp(), ttl=ttl)
 
 
 async def forget(rt: Runtime, rule: Limit, subject: str) -> None:
     now = rt.clock.now().timestamp()
-    await rt.redis.delete(f"rl:{rule.name}:{subject}:{int(now // rule.window_seconds)}")
+    key = f"rl:{rule.name}:{subject}:{int(now // rule.window_seconds)}"
+    rt.local_counts.delete(key)
+    try:
+        await rt.redis_breaker.run(lambda: rt.redis.delete(key))
+    except DependencyDown:
+        pass

@@ -15,9 +15,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import embedded
+from core.breaker import Breaker
 from core.clock import Clock, SystemClock
 from core.db import create_engine, session_factory
 from core.pagination import CursorCodec
+from core.local_counts import LocalCounts
 from core.reads import ReadPool
 from core.screen_cache import ScreenCache
 from core.security import TokenCodec
@@ -43,16 +45,47 @@ class Runtime:
     reads: ReadPool | None = None
     # Seals the lists' pagination cursors (core/pagination.py), keyed from the token secrets.
     cursors: CursorCodec | None = None
+    # One breaker per dependency and process (core/breaker.py); made from the clock when not given.
+    redis_breaker: Breaker | None = None
+    db_breaker: Breaker | None = None
+    # The abuse limits' counts while Redis is away (per process).
+    local_counts: LocalCounts = field(default_factory=LocalCounts)
 
     def __post_init__(self) -> None:
         if self.cursors is None:
             self.cursors = CursorCodec(self.settings.verification_secrets)
+        if self.redis_breaker is None:
+            self.redis_breaker = redis_breaker(self.clock)
+        if self.redis_breaker.probe is None:
+            self.redis_breaker.probe = lambda since: recover_redis(self, since)
+        if self.db_breaker is None:
+            self.db_breaker = Breaker("PostgreSQL", self.clock, errors=())
 
     async def close(self) -> None:
         await self.redis.aclose()
         if self.reads is not None:
             await self.reads.close()
         await self.engine.dispose()
+
+
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def redis_breaker(clock: Clock) -> Breaker:
+    return Breaker("Redis", clock, errors=REDIS_ERRORS)
+
+
+async def recover_redis(rt: Runtime, down_since) -> None:
+    """Redis answers again after an outage: before anything it holds is believed, what was
+    written meanwhile without it is made good. Its screen generations missed the writes of the
+    outage, so the global one is renewed (every cached answer turns stale); sessions ended while
+    it was away get their DEAD state, over an ALIVE it may still hold from before."""
+    from core.auth.service import mark_ended_sessions
+    from core.screen_cache import renew_all
+
+    await rt.redis.ping()
+    await renew_all(rt.redis)
+    await mark_ended_sessions(rt, down_since)
 
 
 def database_url_of(settings: Settings) -> str:
@@ -90,14 +123,17 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
     engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
     redis = connect_redis(settings)
     reads = ReadPool(database_url, pool_size or settings.db_pool_size)
+    breaker = redis_breaker(clock)
     return Runtime(
         settings=settings,
         clock=clock,
         engine=engine,
         sessionmaker=session_factory(engine, reads=reads, clock=clock, screens=(
-            ScreenCache(redis, settings.screen_cache_seconds) if settings.screen_cache_seconds > 0 else None)),
+            ScreenCache(redis, settings.screen_cache_seconds, breaker=breaker)
+            if settings.screen_cache_seconds > 0 else None)),
         reads=reads,
         redis=redis,
+        redis_breaker=breaker,
         tokens=TokenCodec(settings.verification_secrets, clock),
         sms=make_sms_provider(settings),
         extras={"storage": storage_from(settings)},

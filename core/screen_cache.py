@@ -28,7 +28,10 @@ card renews the global generation, read before that look-up); the premises' afte
 premises are looked up (a new or lost link renews its partner's generation, read before that
 look-up). A write committed meanwhile leaves what is stored already stale, never served. A
 generation that could not be replaced (Redis away at that moment) is covered by the answers'
-short lifetime.
+short lifetime and, once Redis answers again, by the renewal of the global generation that ends
+every outage (core/runtime.py `recover_redis`): a generation is not trusted across an outage.
+While Redis is away (its breaker open) the screens are neither checked nor stored: every request
+reads the database.
 
 Writes are seen where they all pass, the ORM session: a flush of mapped objects (by each object's
 table and its partner or account) and DML statements run through a session (Core or text) by the
@@ -53,6 +56,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 
+from core.breaker import Breaker, DependencyDown
 from core.models import PersonalAccount
 from core.redis_scripts import RawScript
 
@@ -159,9 +163,16 @@ class ScreenCache:
     Generations and answers are raw bytes (an answer is sent as it is stored), read without the
     client's decoding."""
 
-    def __init__(self, redis: aioredis.Redis, ttl: int = ENTRY_TTL_SECONDS) -> None:
+    def __init__(self, redis: aioredis.Redis, ttl: int = ENTRY_TTL_SECONDS, *, breaker: Breaker | None = None) -> None:
         self.redis = redis
         self.ttl = ttl
+        # The runtime's Redis breaker: while it is open the cache is skipped, not waited for.
+        self.breaker = breaker
+
+    async def _run(self, call):
+        if self.breaker is None:
+            return await call()
+        return await self.breaker.run(call)
 
     @staticmethod
     def answer_key(session_id: uuid.UUID, path: str, query: str) -> str:
@@ -179,30 +190,40 @@ class ScreenCache:
         if not keys:
             return []
         try:
-            return await _ensure(self.redis, keys, new_token())
-        except RedisError:
+            return await self._run(lambda: _ensure(self.redis, keys, new_token()))
+        except (RedisError, DependencyDown):
             return None
 
     async def store(self, key: str, stamps: dict[str, bytes], body: bytes) -> None:
         """`stamps` (generation key: generation) must have been read before the data of `body` was."""
         header = b" ".join(name.encode() + b" " + stamp for name, stamp in stamps.items())
         try:
-            await self.redis.set(key, header + b"\n" + body, ex=self.ttl)
-        except RedisError:
+            await self._run(lambda: self.redis.set(key, header + b"\n" + body, ex=self.ttl))
+        except (RedisError, DependencyDown):
             pass
 
     async def invalidate(self, scopes: set[str]) -> None:
         """After a committed write: every answer read before it in these scopes is stale."""
         if not scopes:
             return
-        try:
+        async def renew() -> None:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for scope in scopes:
                     pipe.set(scope, new_token(), ex=GENERATION_TTL_SECONDS)
                 await pipe.execute()
+
+        try:
+            await self._run(renew)
+        except DependencyDown:
+            pass  # Redis away: the global generation is renewed when it answers again
         except RedisError as exc:
             log.warning("the screens' data generations could not be renewed (%s); cached screens expire "
                         "within %d s", type(exc).__name__, self.ttl)
+
+
+async def renew_all(redis: aioredis.Redis) -> None:
+    """Every cached answer is stale from now on (after a Redis outage)."""
+    await redis.set(GENERATION_KEY, new_token(), ex=GENERATION_TTL_SECONDS)
 
 
 def new_token() -> str:

@@ -1,9 +1,11 @@
 """`python -m soak`: SOAK_SECONDS of mixed app and CRM traffic at SOAK_RPS requests a second
 against one `bff serve` and two `bff worker`s, all on loopback with a database, a Redis and a
-fake FCM of their own. At a third of the run the Redis is killed and started again on the same
-port; at two thirds, while a mailing is going out and the fake FCM answers slowly, a worker is
-killed with SIGKILL mid-batch (the other takes its claims over when their lease ends; a
-replacement starts a little later). Then the outbox is drained and what the fake FCM received
+fake FCM of their own. At a quarter of the run PostgreSQL is cut off from the served processes
+(every connection reset, new ones refused: a restart as they see it, through soak/pgproxy.py) and
+comes back; at half the Redis is killed and started again (empty) on the same port; at three
+quarters, while a mailing is going out and the fake FCM answers slowly, a worker is killed with
+SIGKILL mid-batch (the other takes its claims over when their lease ends; a replacement starts a
+little later). Then the outbox is drained and what the fake FCM received
 is compared with what was requested.
 
 Exit status 1 when a push was lost, shown twice, sent without being asked for (or for a
@@ -16,6 +18,7 @@ Knobs (environment):
     SOAK_RPS            requests a second, started on schedule          50
     SOAK_RESIDENTS      residents with a device (each a client)         300
     SOAK_REDIS_DOWN     seconds the Redis stays down                    5
+    SOAK_PG_DOWN        seconds PostgreSQL stays cut off                5
     SOAK_LEASE_SECONDS  PUSH_LEASE_SECONDS of the workers               5
     SOAK_FCM_DELAY      seconds the fake FCM takes per message          0.05
     SOAK_DRAIN_SECONDS  bound on the wait for the outbox to drain       180
@@ -53,6 +56,7 @@ class Knobs:
     rate: float
     residents: int
     redis_down: float
+    pg_down: float
     lease: float
     fcm_delay: float
     drain: float
@@ -63,6 +67,7 @@ class Knobs:
         env = os.environ.get
         return cls(seconds=float(env("SOAK_SECONDS", "600")), rate=float(env("SOAK_RPS", "50")),
                    residents=int(env("SOAK_RESIDENTS", "300")), redis_down=float(env("SOAK_REDIS_DOWN", "5")),
+                   pg_down=float(env("SOAK_PG_DOWN", "5")),
                    lease=float(env("SOAK_LEASE_SECONDS", "5")), fcm_delay=float(env("SOAK_FCM_DELAY", "0.05")),
                    drain=float(env("SOAK_DRAIN_SECONDS", "180")), seed=int(env("SOAK_SEED", "1")))
 
@@ -78,17 +83,32 @@ class Faults:
         await asyncio.sleep(max(0.0, at - self.traffic.now()))
 
     async def run(self) -> None:
-        third = self.knobs.seconds / 3
+        quarter = self.knobs.seconds / 4
+        # PostgreSQL goes away (every connection reset, new ones refused) and comes back: the
+        # screens Redis holds still answer; writes are refused and push nothing.
+        await self._until(quarter)
+        down = self.traffic.now()
+        await asyncio.to_thread(self.stack.pg_command, "down")
+        self.traffic.note("PostgreSQL cut off (every connection reset, new ones refused)")
+        await asyncio.sleep(self.knobs.pg_down)
+        await asyncio.to_thread(self.stack.pg_command, "up")
+        up = self.traffic.now()
+        self.traffic.note("PostgreSQL reachable again")
+        self.windows.append(report.Window("PostgreSQL down", down, up))
+        self.windows.append(report.Window("after PostgreSQL came back", up, up + RECOVERY_SECONDS))
+
         # The first mailing fans out while the Redis goes down: the push pipeline must not need it.
-        await self._until(third - 1.0)
+        await self._until(2 * quarter - 1.0)
         await self.traffic.mailing(1, share=0.5)
-        await self._until(third)
+        await self._until(2 * quarter)
         down = self.traffic.now()
         self.stack.kill_redis()
+        self.traffic.cache_lost_at = self.traffic.now()
         self.traffic.note(f"Redis killed (SIGKILL) on port {self.stack.redis_port}")
         await asyncio.sleep(self.knobs.redis_down)
         await asyncio.to_thread(self.stack.start_redis)
         up = self.traffic.now()
+        self.traffic.cache_lost_at = self.traffic.now()
         self.traffic.note(f"Redis started again on port {self.stack.redis_port} (empty)")
         self.windows.append(report.Window("Redis down", down, up))
         self.windows.append(report.Window("after Redis came back", up, up + RECOVERY_SECONDS))
@@ -96,7 +116,7 @@ class Faults:
         # The second goes to everyone while FCM answers slowly (as it sometimes does), so both
         # workers hold claimed batches whose answers have not come back when one is killed: its
         # claims return when their lease ends and go out again under the same collapse key.
-        await self._until(2 * third - 1.0)
+        await self._until(3 * quarter - 1.0)
         await asyncio.to_thread(self.stack.fcm_command, f"delay {SLOW_FCM_SECONDS}")
         marker = await self.traffic.mailing(2)
         deadline = time.monotonic() + 10
@@ -160,6 +180,7 @@ async def soak(knobs: Knobs) -> int:
               f"seed {knobs.seed}", flush=True)
         try:
             database = await stack.create_database()
+            stack.start_pgproxy()
             stack.start_redis()
             stack.start_fcm()
             await asyncio.to_thread(stack.migrate)

@@ -13,7 +13,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from soak.traffic import MARKER, MIX, Ledger, Sample
+from soak.traffic import CACHED, LOGIN_CODE, MARKER, MIX, Ledger, Sample
 
 
 @dataclass(slots=True)
@@ -89,10 +89,19 @@ def print_requests(samples: list[Sample], windows: list[Window], shed: int, seco
     print(f"  overall:               {_rate(samples)}")
     inside = set()
     for window in windows:
-        chosen = [s for s in samples if window.start <= s.at < window.end]
+        # A request belongs to a window it was in flight during (one started just before a fault
+        # and answered in it met the fault).
+        chosen = [s for s in samples if s.at < window.end and s.at + s.latency >= window.start]
         inside.update(id(s) for s in chosen)
         label = f"{window.name} (t {window.start:.0f}-{window.end:.0f} s):"
         print(f"  {label:<40} {_rate(chosen)}")
+        # Login codes live in Redis alone (503 while it is away); cached screens live in Redis
+        # (they answer while PostgreSQL is away): each counted apart.
+        for name, part in ((f"without {LOGIN_CODE}s", [s for s in chosen if s.kind != LOGIN_CODE]),
+                           (f"{LOGIN_CODE}s", [s for s in chosen if s.kind == LOGIN_CODE]),
+                           (f"{CACHED}s", [s for s in chosen if s.kind == CACHED])):
+            if part and len(part) != len(chosen):
+                print(f"    {name + ':':<38} {_rate(part)}")
     outside = [s for s in samples if id(s) not in inside]
     print(f"  {'outside the fault windows:':<40} {_rate(outside)}")
     print("latency per kind (ms):")

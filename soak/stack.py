@@ -1,6 +1,7 @@
 """The processes a soak runs against, all on loopback and all its own: a fresh PostgreSQL database
-(on DATABASE_URL's server, or the embedded one), a redis-server on a free port, the fake FCM, one
-`bff serve` and the `bff worker`s. Everything is stopped and the database dropped by `close()`,
+(on DATABASE_URL's server, or the embedded one) reached through a relay the soak can cut
+(soak/pgproxy.py), a redis-server on a free port, the fake FCM, one `bff serve` and the
+`bff worker`s. Everything is stopped and the database dropped by `close()`,
 which the runner calls whatever happened."""
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ class Stack:
         self.token_ttl = token_ttl
         self.admin_token = secrets.token_urlsafe(32)
         self.token_secret = secrets.token_urlsafe(48)
-        self.database_url = ""
+        self.database_url = ""  # the soak's own way to its database (the outbox checks)
+        self.app_database_url = ""  # the served processes' way, through the relay
+        self.pgproxy: subprocess.Popen | None = None
         self.redis_port = free_port()
         self.http_port = free_port()
         self.redis: subprocess.Popen | None = None
@@ -102,11 +105,34 @@ class Stack:
         await self._admin_engine.dispose()
         self._admin_engine = None
 
+    def start_pgproxy(self) -> None:
+        """The relay between the served processes and the database (soak/pgproxy.py)."""
+        url = make_url(self.database_url)
+        socket_dir = url.query.get("host")
+        if socket_dir:  # the embedded server listens on a unix socket
+            socket_dir = socket_dir if isinstance(socket_dir, str) else socket_dir[0]
+            upstream = ["unix", f"{socket_dir}/.s.PGSQL.{url.port or 5432}"]
+        else:
+            upstream = [url.host or "127.0.0.1", str(url.port or 5432)]
+        self.pgproxy = self._spawn("pgproxy", [sys.executable, "-m", "soak.pgproxy", *upstream], dict(os.environ),
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        port = self.pgproxy.stdout.readline().strip()
+        if not port.isdigit():
+            raise RuntimeError("the PostgreSQL relay did not start")
+        self.app_database_url = url.set(host="127.0.0.1", port=int(port), query={
+            k: v for k, v in url.query.items() if k != "host"}).render_as_string(hide_password=False)
+
+    def pg_command(self, line: str) -> str:
+        """`down` or `up` to the relay: PostgreSQL gone (every connection reset) or back."""
+        self.pgproxy.stdin.write(line + "\n")
+        self.pgproxy.stdin.flush()
+        return self.pgproxy.stdout.readline().strip()
+
     # ---- children ---------------------------------------------------------------------------
     def env(self, **extra: str) -> dict[str, str]:
         return {
             **os.environ,
-            "DATABASE_URL": self.database_url,
+            "DATABASE_URL": self.app_database_url or self.database_url,
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "APP_ENV": "test",
             "VAR_DIR": str(self.workdir / "var"),
@@ -120,6 +146,8 @@ class Stack:
             "PUSH_BATCH_SIZE": str(self.batch_size),
             # Seeding logs hundreds of residents in from one address.
             "OTP_PER_PHONE_HOUR": "0", "OTP_PER_IP_HOUR": "0", "LOGIN_PER_PHONE_HOUR": "0",
+            # Cached screens outlive the PostgreSQL window, so the soak knows which ones Redis holds.
+            "SCREEN_CACHE_SECONDS": "600",
             "ACCESS_TOKEN_TTL": str(self.token_ttl),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
@@ -232,10 +260,10 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     async def close(self, keep_logs: bool = False) -> None:
-        children = [*self.workers.values(), self.serve, self.fcm, self.redis]
+        children = [*self.workers.values(), self.serve, self.fcm, self.redis, self.pgproxy]
         for process in children:
             if process is not None and process.poll() is None:
-                if process is self.fcm:
+                if process is self.fcm or process is self.pgproxy:
                     process.stdin.close()
                 process.terminate()
         for process in children:

@@ -36,7 +36,19 @@ MIX: dict[str, tuple[int, tuple[int, ...]]] = {
     "crm order create": (3, (201,)),
     "crm order change (push)": (7, (200,)),
     "crm notification (push)": (6, (201,)),
+    # A screen this resident was answered a moment ago, nothing written for them since: Redis
+    # holds its answer, so it answers while PostgreSQL is away too.
+    "app cached screen": (10, (200,)),
+    # Login codes live in Redis alone: they answer 503 while it is away (counted apart).
+    "app login code": (1, (200,)),
 }
+CACHED = "app cached screen"
+LOGIN_CODE = "app login code"
+# Screens whose answers the server caches (bff/cache.py), by kind.
+CACHEABLE = ("app profile", "app my-premises", "app my-orders", "app people")
+# How long a cached answer is counted on (the soak's SCREEN_CACHE_SECONDS is longer, and a session
+# in use keeps its state in Redis).
+CACHED_FOR = 240.0
 MAILING = "crm mailing (push)"
 
 
@@ -92,6 +104,12 @@ class Traffic:
         self._kinds = list(MIX)
         self._weights = [MIX[k][0] for k in self._kinds]
         self._status_of_order: dict[str, str] = {}
+        # When each (resident, screen) was last answered, when anything was last written for each
+        # resident, and when Redis last lost what it held: what the server has cached.
+        self.answered: dict[tuple[int, str], float] = {}
+        self.written: dict[int, float] = {}
+        self.cache_lost_at = 0.0
+        self._phones = itertools.count(1)
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -121,10 +139,25 @@ class Traffic:
         except Exception as exc:  # noqa: BLE001 - a bug of the soak itself: counted and shown, not hidden
             self.client_failures.append(f"{kind}: {exc!r}")
 
+    def _cached(self) -> tuple[int, str] | None:
+        """A (resident, screen) whose answer the server holds, if any."""
+        now = self.now()
+        fresh = [key for key, at in self.answered.items()
+                 if at > max(self.written.get(key[0], 0.0), self.cache_lost_at) and now - at < CACHED_FOR]
+        return self.rng.choice(fresh) if fresh else None
+
     async def _request(self, kind: str) -> None:
-        ok_statuses = MIX[kind][1]
         http, rng, staff = self.http, self.rng, self.world.staff
         index = rng.randrange(len(self.world.residents))
+        sample_kind = kind
+        if kind == CACHED:
+            picked = self._cached()
+            if picked is None:
+                kind = "app profile"
+                sample_kind = kind
+            else:
+                index, kind = picked
+        ok_statuses = MIX[sample_kind][1]
         resident = self.world.residents[index]
         if kind == "app profile":
             call = lambda: http.get("/app/v1/screens/profile", headers=resident.headers)  # noqa: E731
@@ -141,6 +174,7 @@ class Traffic:
         elif kind == "app order":
             order_id, index = rng.choice(self.world.orders)
             owner = self.world.residents[index]
+            self.written[index] = self.now()  # opening an order marks it seen
             call = lambda: http.get(f"/app/v1/orders/{order_id}", headers=owner.headers)  # noqa: E731
         elif kind == "app header":
             call = lambda: http.get("/app/v1/screens/header", params={"screen": "main"},  # noqa: E731
@@ -154,11 +188,16 @@ class Traffic:
             call = lambda: http.get("/crm/v1/premises", params={"q": query}, headers=staff)  # noqa: E731
         elif kind == "crm client card":
             call = lambda: http.get(f"/crm/v1/clients/{resident.client_id}", headers=staff)  # noqa: E731
+        elif kind == LOGIN_CODE:
+            phone = f"+7996{next(self._phones):07d}"  # a new phone each time: no resend cooldown
+            call = lambda: http.post("/app/v1/auth/otp", json={"phone": phone})  # noqa: E731
         elif kind == "crm order create":
+            self.written[index] = self.now()
             status, ok, response = await self._timed(kind, ok_statuses, lambda: http.post(
                 "/crm/v1/orders", headers=staff, json={
                     "kind": "requests", "premise_id": resident.premise_id, "client_id": resident.client_id,
                     "title": "Протечка в ванной", "status": "waiting"}))
+            self.written[index] = self.now()  # whenever it committed, it was before this
             if ok:
                 self.world.orders.append((response.json()["id"], index))
             return
@@ -166,23 +205,31 @@ class Traffic:
             await self._order_change(kind, ok_statuses)
             return
         elif kind == "crm notification (push)":
+            self.written[index] = self.now()
             marker = f"soak-n{next(self._seq)}"
             body = {"client_id": resident.client_id, "premise_id": resident.premise_id,
                     "type": rng.choice(NOTIFICATION_TYPES), "title": f"Уведомление {marker}",
                     "body": "Плановое отключение горячей воды с 10:00 до 14:00"}
             status, ok, _ = await self._timed(kind, ok_statuses,
                                               lambda: http.post("/crm/v1/notifications", headers=staff, json=body))
+            self.written[index] = self.now()
             self.ledger.settle(marker, kind, {resident.fcm_token}, status, ok)
             return
         else:
             raise ValueError(kind)
-        await self._timed(kind, ok_statuses, call)
+        at = self.now()
+        _, ok, _ = await self._timed(sample_kind, ok_statuses, call)
+        if kind == "app order":
+            self.written[index] = self.now()
+        if ok and kind in CACHEABLE:
+            self.answered[(index, kind)] = at
 
     async def _order_change(self, kind: str, ok_statuses: tuple[int, ...]) -> None:
         """A staff comment (new text: always a change the client is told about), with a new
         status half the time."""
         order_id, index = self.rng.choice(self.world.orders)
         resident = self.world.residents[index]
+        self.written[index] = self.now()
         marker = f"soak-o{next(self._seq)}"
         change = {"staff_comment": f"Мастер придёт завтра ({marker})"}
         if self.rng.random() < 0.5:
@@ -190,6 +237,7 @@ class Traffic:
             change["status"] = self.rng.choice([s for s in REQUEST_STATUSES if s != current])
         status, ok, _ = await self._timed(kind, ok_statuses, lambda: self.http.patch(
             f"/crm/v1/orders/{order_id}", headers=self.world.staff, json=change))
+        self.written[index] = self.now()
         if ok and "status" in change:
             self._status_of_order[order_id] = change["status"]
         self.ledger.settle(marker, kind, {resident.fcm_token}, status, ok)
@@ -197,7 +245,11 @@ class Traffic:
     async def mailing(self, number: int, share: float = 1.0) -> str:
         """A push mailing to a share of the residents, picked by client id."""
         marker = f"soak-m{number}"
-        chosen = self.rng.sample(self.world.residents, max(1, round(len(self.world.residents) * share)))
+        picked = self.rng.sample(range(len(self.world.residents)), max(1, round(len(self.world.residents) * share)))
+        for index in picked:
+            # Its inbox items are written by a worker a little later.
+            self.written[index] = self.now() + 60.0
+        chosen = [self.world.residents[index] for index in picked]
         body = {"channel": "push", "title": f"Рассылка {marker}", "body": "Собрание собственников в субботу",
                 "filter": {"client_ids": [r.client_id for r in chosen]}}
         status, ok, response = await self._timed(MAILING, (201,), lambda: self.http.post(

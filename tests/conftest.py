@@ -149,6 +149,8 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
         yield
         return
     clock.set(START)
+    runtime.redis_breaker.reset()
+    runtime.db_breaker.reset()
     await runtime.redis.flushdb()
     if "committed" in request.keywords:
         # Real commits on separate connections (concurrency, several processes); the tables are

@@ -1,3 +1,8 @@
+"""Readiness and liveness. Readiness tells which dependency is away and whether the process serves
+without it: Redis away still answers 200 ("degraded": sessions, screens and limits fall back to
+PostgreSQL and the process, core/breaker.py), so a load balancer does not pull every API process
+during a Redis blip; PostgreSQL away is 503. Liveness never asks a dependency."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,12 +11,15 @@ from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 
+from core.breaker import DependencyDown
 from core.runtime import Runtime
 from web.schemas import Output
 
+PROBE_SECONDS = 2
+
 
 class HealthAnswer(Output, kw_only=True):
-    status: str
+    status: str  # ok | degraded (Redis away, served without it) | unavailable (PostgreSQL away)
     database: str
     redis: str
 
@@ -34,24 +42,44 @@ class HealthController(Controller):
     @get("/", operation_id="GetHealth", cache=False, responses={503: ResponseSpec(
         HealthAnswer, description="Not ready: the answer names the dependency that does not answer")})
     async def health(self, runtime: Runtime) -> Response[HealthAnswer]:
-        """200 once PostgreSQL and Redis both answer; 503 naming the one that does not."""
+        """200 `ok` once PostgreSQL and Redis both answer; 200 `degraded` while Redis is away (the
+        API answers without it); 503 `unavailable` while PostgreSQL is away."""
 
         async def database() -> str:
-            async with runtime.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            try:
+                async with asyncio.timeout(PROBE_SECONDS):
+                    async with runtime.engine.connect() as connection:
+                        await connection.execute(text("SELECT 1"))
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+                runtime.db_breaker.failed(exc)
+                return "unavailable"
+            runtime.db_breaker.succeeded()
             return "ok"
 
         async def redis() -> str:
-            await runtime.redis.ping()
+            # Through the breaker: while it is open this costs no connection attempt, and once a
+            # cool-down has passed the check is the probe that ends the outage.
+            breaker = runtime.redis_breaker
+            try:
+                async with asyncio.timeout(PROBE_SECONDS):
+                    await breaker.run(runtime.redis.ping)
+            except DependencyDown:
+                return "unavailable"
+            except Exception as exc:  # noqa: BLE001 - a timeout, or any other failure
+                breaker.failed(exc)
+                return "unavailable"
             return "ok"
 
-        async def probe(check) -> str:
-            try:
-                return await asyncio.wait_for(check(), timeout=2)
-            except Exception:  # noqa: BLE001 - any failure means "not ready"
-                return "unavailable"
+        db_state, redis_state = await asyncio.gather(database(), redis())
+        if db_state != "ok":
+            status, code = "unavailable", 503
+        elif redis_state != "ok":
+            status, code = "degraded", 200
+        else:
+            status, code = "ok", 200
+        return Response(HealthAnswer(status=status, database=db_state, redis=redis_state), status_code=code)
 
-        db_state, redis_state = await asyncio.gather(probe(database), probe(redis))
-        ok = db_state == redis_state == "ok"
-        body = HealthAnswer(status="ok" if ok else "unavailable", database=db_state, redis=redis_state)
-        return Response(body, status_code=200 if ok else 503)
+    @get("/live", operation_id="GetLiveness", cache=False)
+    async def live(self) -> LiveAnswer:
+        """200 while the process can answer at all; never asks PostgreSQL or Redis."""
+        return LiveAnswer(status="ok")

@@ -15,6 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Scope
 from sqlalchemy import exc as sa_exc
 
+from core.breaker import database_down
 from core.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
                          RateLimited, RuleViolation, ServiceUnavailable, TooLarge)
 from web import idempotency
@@ -126,6 +127,9 @@ def _http(request: Request, exc: HTTPException) -> Response:
 
 
 def _unavailable(request: Request, exc: Exception) -> Response:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None and not isinstance(exc, redis.exceptions.RedisError) and database_down(exc):
+        runtime.db_breaker.failed(exc)  # cached screens now say their data may be stale
     log.warning("dependency unavailable (request %s): %s", request_id_of(request.scope), type(exc).__name__)
     return problem_response(request, 503, "Сервис временно недоступен, повторите попытку позже",
                             "service_unavailable", headers={"Retry-After": "5"})
@@ -148,7 +152,8 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> Response:
-    if exc.connection_invalidated:
+    if database_down(exc):
+        # A lost connection, or a server shutting down or starting up: not the request's fault.
         return _unavailable(request, exc)
     state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
     if str(state).startswith("22"):

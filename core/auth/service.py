@@ -3,6 +3,7 @@ reuse detection, and the per-request check that a session is still alive."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import uuid
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ratelimit
 from core.auth import otp
+from core.breaker import DependencyDown, database_down
 from core.db import after_commit, commit
 from core.enums import NOTIFICATION_TYPES
 from core.errors import NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
@@ -115,8 +117,11 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
         await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, HOUR, TOO_MANY_CODES), ip)
     code = otp.new_code()
     counters = _otp_counters(rt, phone)
-    issued = await otp.issue_code(rt.redis, phone, code, key=settings.token_secret, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
-                                  resend_interval=settings.otp_resend_interval, counters=counters)
+    # Login codes live in Redis alone: while it is away they can be neither given nor checked,
+    # and the request answers 503 with Retry-After (DependencyDown).
+    issued = await rt.redis_breaker.run(lambda: otp.issue_code(
+        rt.redis, phone, code, key=settings.token_secret, now=rt.clock.now().timestamp(), ttl=settings.otp_ttl,
+        resend_interval=settings.otp_resend_interval, counters=counters))
     if issued.outcome == "too_soon":
         raise RateLimited(f"Новый код можно запросить через {issued.wait} с", retry_after=issued.wait,
                           code="otp_too_soon")
@@ -129,7 +134,8 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
     try:
         await rt.sms.send(db, phone, f"Код для входа в приложение: {code}", secret=code)
     except Exception:
-        await otp.withdraw_code(rt.redis, phone, counters)
+        with contextlib.suppress(RedisError, DependencyDown):
+            await rt.redis_breaker.run(lambda: otp.withdraw_code(rt.redis, phone, counters))
         raise
     return OtpIssued(expires_in=settings.otp_ttl, debug_code=code if rt.sms.reveals_codes else None)
 
@@ -144,9 +150,10 @@ async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device
     if ip:
         await ratelimit.hit(rt, ratelimit.Limit("login_ip", settings.login_per_ip_hour, HOUR, TOO_MANY_LOGINS), ip)
     wrong_key, _ = ratelimit.window(rt, ratelimit.Limit("login_phone", settings.login_per_phone_hour, HOUR), phone)
-    verdict = await otp.check_code(rt.redis, phone, code.strip(), key=settings.token_secret, now=now.timestamp(),
-                                   max_attempts=settings.otp_max_attempts,
-                                   phone_wrong=otp.Counter(wrong_key, settings.login_per_phone_hour, 2 * HOUR))
+    verdict = await rt.redis_breaker.run(lambda: otp.check_code(
+        rt.redis, phone, code.strip(), key=settings.token_secret, now=now.timestamp(),
+        max_attempts=settings.otp_max_attempts,
+        phone_wrong=otp.Counter(wrong_key, settings.login_per_phone_hour, 2 * HOUR)))
     if verdict.outcome == "wrong":
         raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code="otp_invalid")
     if verdict.outcome == "exhausted":
@@ -271,15 +278,21 @@ async def deactivate_session(rt: Runtime, db: AsyncSession, session_id: uuid.UUI
         .values(deactivated_at=rt.clock.now(), deactivation_reason=reason, fcm_token=None)
     )
     key, ttl = _session_key(session_id), _marker_ttl(rt)
-    # Before the commit: a Redis that cannot take it fails the deactivation (nothing is committed)
-    # rather than leave a cached ALIVE answering for a dead session.
-    await rt.redis.set(key, ENDING, ex=ttl)
+    # Before the commit: a Redis that answers but cannot take it fails the deactivation (nothing
+    # is committed) rather than leave a cached ALIVE answering for a dead session. A Redis that is
+    # down (DependencyDown) leaves the deactivation to the database alone: while it is away every
+    # process asks the database, and when it answers again the processes that saw it down write
+    # DEAD for every session ended meanwhile before believing anything it holds
+    # (mark_ended_sessions).
+    with contextlib.suppress(DependencyDown):
+        await rt.redis_breaker.run(lambda: rt.redis.set(key, ENDING, ex=ttl))
 
     async def forget() -> None:
         try:
-            await rt.redis.set(key, DEAD, ex=ttl)
-        except RedisError as exc:
-            # ENDING stays: every request of the session asks the database, which refuses it.
+            await rt.redis_breaker.run(lambda: rt.redis.set(key, DEAD, ex=ttl))
+        except (RedisError, DependencyDown) as exc:
+            # ENDING stays (or, Redis down, nothing): the database refuses the session, and an
+            # outage ends with mark_ended_sessions.
             log.warning("a deactivated session's state was not cached (%s); the database refuses it",
                         type(exc).__name__)
 
@@ -292,20 +305,43 @@ async def _session_state(rt: Runtime, session: Callable[[], AsyncSession], sessi
     """The state the database gives a session Redis has no answer for (nothing, or ENDING)."""
     row = (await session().execute(
         select(DeviceSession.deactivated_at).where(DeviceSession.id == session_id))).first()
+    key = _session_key(session_id)
     if row is None or row[0] is not None:
-        await rt.redis.set(_session_key(session_id), DEAD, ex=_marker_ttl(rt))
+        with contextlib.suppress(DependencyDown):
+            await rt.redis_breaker.run(lambda: rt.redis.set(key, DEAD, ex=_marker_ttl(rt)))
         return DEAD
     if cached is None:
         # NX: a deactivation that committed after the read above has written its marker; keep it.
-        await rt.redis.set(_session_key(session_id), ALIVE, ex=SESSION_CACHE_TTL, nx=True)
+        with contextlib.suppress(DependencyDown):
+            await rt.redis_breaker.run(lambda: rt.redis.set(key, ALIVE, ex=SESSION_CACHE_TTL, nx=True))
     return ALIVE
 
 
-# The per-request check in one command: the session's cached state, the request counter of the
+async def mark_ended_sessions(rt: Runtime, since: datetime) -> None:
+    """After a Redis outage that began at `since`: DEAD for every session ended since (a minute
+    earlier, for the clocks of other processes), over the ALIVE a Redis that kept its data may
+    still hold."""
+    async with rt.sessionmaker() as db:
+        ended = (await db.scalars(select(DeviceSession.id).where(
+            DeviceSession.deactivated_at >= since - timedelta(seconds=TOUCH_INTERVAL)))).all()
+    ttl = _marker_ttl(rt)
+    for first in range(0, len(ended), 500):
+        async with rt.redis.pipeline(transaction=False) as pipe:
+            for session_id in ended[first:first + 500]:
+                pipe.set(_session_key(session_id), DEAD, ex=ttl)
+            await pipe.execute()
+    if ended:
+        log.warning("%d sessions ended while Redis was away are refused from its cache too", len(ended))
+
+
+# The per-request check in one command: the session's cached state (an ALIVE one kept while the
+# session is used, so a resident in the middle of using the app is not sent to the database for it;
+# the touch below still checks the database once a TOUCH_INTERVAL), the request counter of the
 # rate window (kept two windows), the touch mark (set when missing) and, for a cacheable screen,
 # the screen cache's check (core/screen_cache.py) of its answer.
-_SESSION_CHECK = """
+_SESSION_CHECK = ("""
 local state = redis.call('GET', KEYS[1])
+if state == '1' then redis.call('EXPIRE', KEYS[1], SESSION_TTL) end
 local requests = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], 120)
 local touch = redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1])
@@ -314,7 +350,7 @@ if #KEYS > 3 then
 """ + CHECK_LUA + """
 end
 return out
-"""
+""").replace("SESSION_TTL", str(SESSION_CACHE_TTL))
 _session_check = RawScript(_SESSION_CHECK)
 
 
@@ -340,36 +376,82 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
     rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
     extra = screen(session_id, account_id) if screen is not None else []
-    state, requests, touch, *fetched = await _session_check(
-        rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL,
-        *((new_token(),) if extra else ()))
+    try:
+        state, requests, touch, *fetched = await rt.redis_breaker.run(lambda: _session_check(
+            rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL,
+            *((new_token(),) if extra else ())))
+    except DependencyDown:
+        # Redis away: the database decides, the rate is counted in the process, the screen is
+        # built from the database and not cached.
+        ratelimit.check(rt, rule, ratelimit.count_locally(rt, rate_key, 1, 120), window_ends)
+        await _check_in_database(rt, session(), session_id, account_id)
+        return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")))
     if state is None or state == ENDING:
         state = await _session_state(rt, session, session_id, state)
     if state != ALIVE:
         raise NotAuthenticated("Сессия завершена", code="session_inactive")
     ratelimit.check(rt, rule, requests, window_ends)
-    if touch:
+    if touch and rt.db_breaker.attempt():
         db = session()
-        now = rt.clock.now()
-        # Activity stamps no screen shows: they leave the cached screens valid. The stamp is also
-        # the session's check against the database once a TOUCH_INTERVAL: a session ended or
-        # removed some other way than deactivate_session stops here.
-        touched = (await db.execute(
-            update(DeviceSession).where(DeviceSession.id == session_id, DeviceSession.deactivated_at.is_(None))
-            .values(last_activity_at=now)
-            .returning(DeviceSession.app_version, DeviceSession.os_notifications_enabled,
-                       DeviceSession.notification_types, DeviceSession.app_id),
-            execution_options={UNAFFECTED: True})).first()
-        if touched is None:
-            await rt.redis.set(_session_key(session_id), DEAD, ex=_marker_ttl(rt))
-            raise NotAuthenticated("Сессия завершена", code="session_inactive")
-        await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now),
-                         execution_options={UNAFFECTED: True})
-        # The push monitor counts users who opened the app, per day and app version (PUSH-07).
-        await _record_visit(db, account_id, touched[3], touched[0], now,
-                            push_enabled=_push_enabled(touched[1], touched[2]))
+        try:
+            alive = await _touch(rt, db, session_id, account_id)
+        except Exception as exc:
+            if not database_down(exc):
+                rt.db_breaker.succeeded()  # it answered
+                raise
+            # PostgreSQL away: the stamps wait (the next request tries again); what Redis holds
+            # (the session's state, a cached screen) still answers.
+            rt.db_breaker.failed(exc)
+            with contextlib.suppress(Exception):
+                await db.rollback()
+            with contextlib.suppress(RedisError, DependencyDown):
+                await rt.redis_breaker.run(lambda: rt.redis.delete(f"touch:{session_id}"))
+        else:
+            rt.db_breaker.succeeded()
+            if not alive:
+                with contextlib.suppress(DependencyDown):
+                    await rt.redis_breaker.run(
+                        lambda: rt.redis.set(_session_key(session_id), DEAD, ex=_marker_ttl(rt)))
+                raise NotAuthenticated("Сессия завершена", code="session_inactive")
+    elif touch:
+        with contextlib.suppress(RedisError, DependencyDown):  # not stamped now: the next request tries
+            await rt.redis_breaker.run(lambda: rt.redis.delete(f"touch:{session_id}"))
     return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
                              screen_check=tuple(fetched))
+
+
+async def _touch(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+    """The activity stamps, once a TOUCH_INTERVAL; False when the session is not alive.
+    Activity stamps no screen shows: they leave the cached screens valid. The stamp is also the
+    session's check against the database: a session ended or removed some other way than
+    deactivate_session stops here."""
+    now = rt.clock.now()
+    touched = (await db.execute(
+        update(DeviceSession).where(DeviceSession.id == session_id, DeviceSession.deactivated_at.is_(None))
+        .values(last_activity_at=now)
+        .returning(DeviceSession.app_version, DeviceSession.os_notifications_enabled,
+                   DeviceSession.notification_types, DeviceSession.app_id),
+        execution_options={UNAFFECTED: True})).first()
+    if touched is None:
+        return False
+    await db.execute(update(Account).where(Account.id == account_id).values(last_visit_at=now),
+                     execution_options={UNAFFECTED: True})
+    # The push monitor counts users who opened the app, per day and app version (PUSH-07).
+    await _record_visit(db, account_id, touched[3], touched[0], now,
+                        push_enabled=_push_enabled(touched[1], touched[2]))
+    return True
+
+
+async def _check_in_database(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    """The session check while Redis is away: the session row alive, stamped once a TOUCH_INTERVAL."""
+    row = (await db.execute(select(DeviceSession.deactivated_at, DeviceSession.last_activity_at)
+                            .where(DeviceSession.id == session_id))).first()
+    if row is None or row.deactivated_at is not None:
+        raise NotAuthenticated("Сессия завершена", code="session_inactive")
+    stamped = row.last_activity_at
+    if stamped is None or rt.clock.now() - stamped >= timedelta(seconds=TOUCH_INTERVAL):
+        if not await _touch(rt, db, session_id, account_id):
+            raise NotAuthenticated("Сессия завершена", code="session_inactive")
 
 
 async def logout(rt: Runtime, db: AsyncSession, principal: ResidentPrincipal) -> None:

@@ -25,6 +25,11 @@ from core.scope import owned
 
 async def account_for_phone(db: AsyncSession, phone: str) -> uuid.UUID:
     """The account of this phone, created (not logged in) if there is none."""
+    # Looked up first: the insert is a write to a table the screens read (it renews every cached
+    # screen, core/screen_cache.py), even when it inserts nothing.
+    found = await db.scalar(select(Account.id).where(Account.phone == phone))
+    if found is not None:
+        return found
     await db.execute(insert(Account).values(phone=phone).on_conflict_do_nothing(index_elements=[Account.phone]))
     return await db.scalar(select(Account.id).where(Account.phone == phone))
 

@@ -19,7 +19,7 @@ async def test_openapi_describes_every_route(http, app):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert operation.get("operationId"), (path, method)
-            if path not in ("/health", "/health/live", "/metrics"):  # the probes refuse nobody
+            if not path.startswith("/health") and path != "/metrics":  # the probes refuse nobody
                 refusals = [code for code in operation["responses"] if code.startswith("4")]
                 assert refusals, (path, method)
                 for code in refusals:

@@ -362,3 +362,19 @@ async def test_the_all_people_and_accesses_screens_are_cached_and_renewed(http, 
         assert {item["premise_id"] for item in (await _screen(http, auth, accesses))["items"]} == {premise, second}
     finally:
         clock.set(saved)
+
+
+@pytest.mark.committed
+async def test_a_notification_to_a_resident_renews_only_their_screens(http, runtime, served):
+    """Rule: APP-PROFILE-01 — an inbox item for a resident who has an account shows on their
+    screens at once and leaves every other resident's cached screens valid (no global renewal)."""
+    partner, premise, client, auth = await _resident(http)
+    _, _, _, other = await _resident(http)
+    await _screen(http, other)
+    unread = expect(await http.get("/app/v1/screens/profile", headers=auth), 200)["unread_notifications"]
+    global_before = await runtime.redis.get(GENERATION_KEY)
+    expect(await http.post("/crm/v1/notifications", headers=partner.staff, json={
+        "client_id": client, "premise_id": premise, "type": "news", "title": "Вода", "body": "Завтра"}), 201)
+    assert await runtime.redis.get(GENERATION_KEY) == global_before
+    assert await _served_from_cache(http, served, other)
+    assert expect(await http.get("/app/v1/screens/profile", headers=auth), 200)["unread_notifications"] == unread + 1
