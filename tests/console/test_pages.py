@@ -5,14 +5,12 @@ The browser itself is driven in test_browser.py."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
-from core.partners.service import deactivate_staff
 from tests.console.support import console_login, csrf_of, make_staff
 from tests.crm.estate import link, make_client, make_object, make_premise
-from tests.support import create_partner, expect, staff_headers
+from tests.support import ADMIN, create_partner, expect, staff_headers
 
 
 @pytest.fixture
@@ -94,13 +92,14 @@ async def test_a_post_without_the_csrf_token_is_403_and_changes_nothing(http, co
     assert refused.status_code == 403 and "console_session" not in console.cookies
 
 
-async def test_deactivated_staff_are_logged_out_on_the_next_request(http, console, db):
+async def test_deactivated_staff_are_logged_out_on_the_next_request(http, console):
+    """Rule: STAFF-04 — the platform admin deactivates a staff member: their console session ends."""
     partner = await create_partner(http)
     email, password, staff_id = await make_staff(http, partner)
     await console_login(console, email, password)
     assert (await console.get("/console/clients")).status_code == 200
-    await deactivate_staff(db, uuid.UUID(staff_id))
-    await db.commit()
+    expect(await http.patch(f"/crm/v1/partners/{partner}/staff/{staff_id}", headers=ADMIN, json={"active": False}),
+           200)
     answer = await console.get("/console/clients")
     assert answer.status_code == 303 and answer.headers["location"] == "/console/"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -9,15 +12,25 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.migrate import upgrade_async
 
 
-async def test_0002_gives_every_existing_bill_its_personal_accounts_partner(base_settings):
+@contextlib.asynccontextmanager
+async def scratch_database(base_settings, suffix: str) -> AsyncIterator[str]:
+    """An empty database of this test worker's server (its URL), dropped afterwards."""
     url = make_url(base_settings.database_url)
-    name = f"{url.database}_migration"
-    target = url.set(database=name).render_as_string(hide_password=False)
+    name = f"{url.database}_{suffix}"
     admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_0002_gives_every_existing_bill_its_personal_accounts_partner(base_settings):
+    async with scratch_database(base_settings, "migration") as target:
         await upgrade_async(target, "0001")
         engine = create_async_engine(target)
         async with engine.begin() as connection:
@@ -44,23 +57,12 @@ async def test_0002_gives_every_existing_bill_its_personal_accounts_partner(base
         assert len(rows) == 2 and all(bill == account for bill, account in rows)
         assert len({bill for bill, _ in rows}) == 2
         assert nullable == "NO"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def test_0003a_an_unconfirmed_owner_stops_depending_on_anybody(base_settings):
     """Rule: CRM-LINK-01 — links written before 0003a: an unconfirmed owner's link no longer names
     an owner it depends on; a resident's still does."""
-    url = make_url(base_settings.database_url)
-    name = f"{url.database}_migration_a"
-    target = url.set(database=name).render_as_string(hide_password=False)
-    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
+    async with scratch_database(base_settings, "migration_a") as target:
         await upgrade_async(target, "0002")
         engine = create_async_engine(target)
         async with engine.begin() as connection:
@@ -87,23 +89,12 @@ async def test_0003a_an_unconfirmed_owner_stops_depending_on_anybody(base_settin
                 "SELECT role, depends_on_client_id IS NOT NULL FROM premise_link"))).all())
         await engine.dispose()
         assert rows == {"owner": False, "unconfirmed_owner": False, "resident": True}
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def test_0003c_gives_every_existing_visit_the_app_of_its_accounts_session(base_settings):
     """Visits written before app_visit knew its app get the app of the account's session active
     then, so the push monitor (PUSH-07) keeps counting them for the partner whose app it was."""
-    url = make_url(base_settings.database_url)
-    name = f"{url.database}_migration_c"
-    target = url.set(database=name).render_as_string(hide_password=False)
-    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
+    async with scratch_database(base_settings, "migration_c") as target:
         await upgrade_async(target, "0002")
         engine = create_async_engine(target)
         async with engine.begin() as connection:
@@ -120,22 +111,11 @@ async def test_0003c_gives_every_existing_visit_the_app_of_its_accounts_session(
                 "SELECT a.phone, v.app_id FROM app_visit v JOIN account a ON a.id = v.account_id ORDER BY 1"))).all()
         await engine.dispose()
         assert [tuple(r) for r in rows] == [("+79160000001", "brand-a"), ("+79160000002", "")]
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def test_0003g_drops_requests_no_partner_sees_and_first_reports_that_are_no_opt_outs(base_settings):
     """Rule: STAFF-05, PUSH-07 — rows written under the old rules are corrected."""
-    url = make_url(base_settings.database_url)
-    name = f"{url.database}_migration_g"
-    target = url.set(database=name).render_as_string(hide_password=False)
-    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
+    async with scratch_database(base_settings, "migration_g") as target:
         await upgrade_async(target, "0002")
         engine = create_async_engine(target)
         async with engine.begin() as connection:
@@ -164,7 +144,3 @@ async def test_0003g_drops_requests_no_partner_sees_and_first_reports_that_are_n
         await engine.dispose()
         assert numbers == ["1"]
         assert opt_outs == [False, False, True]  # android: first report off; ios: on, then turned off
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()

@@ -72,7 +72,11 @@ async def test_two_apis_and_two_workers_on_separate_machines_share_files_jobs_an
     """Rule: CRM-DOC-01, IMPORT-08, PUSH-05, PUSH-06"""
     env = _env(own_database, base_settings.redis_url, s3_endpoint, fcm_key, fake_fcm)
     ports = [free_port(), free_port()]
-    fake_fcm.received.clear()
+    fake_fcm.received.clear()  # the fake is the session's: nothing another test scripted stays
+    fake_fcm.per_token.clear()
+    fake_fcm.always.clear()
+    fake_fcm.storm_until = None
+    fake_fcm.record = True
     fake_fcm.delay = 0.05
     machines: list[Machine] = []
     async with AsyncExitStack() as stack:
