@@ -145,6 +145,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
 def _document_messages(app: Litestar) -> None:
     """What the generated document lacks: the push payload, and the typed items of import batches."""
     from core.imports.service import ClientItem, PremiseItem
+    from crm.feeds.schemas import MAX_BILLS, BillItem, UpsertBillRequest
     from crm.imports.controller import MAX_BATCH
     from push.schemas import PushPayload
 
@@ -152,4 +153,6 @@ def _document_messages(app: Litestar) -> None:
     clients, premises = add_schemas(app, ClientItem, PremiseItem, prefix="Import")
     type_batch_items(app, "/crm/v1/import/clients", clients, max_items=MAX_BATCH)
     type_batch_items(app, "/crm/v1/import/premises", premises, max_items=MAX_BATCH)
+    bill, bill_item = add_schemas(app, UpsertBillRequest, BillItem, prefix="Feed")
+    type_batch_items(app, "/crm/v1/bills", bill_item, max_items=MAX_BILLS, single=bill)
     unique_titles(app)

@@ -42,13 +42,17 @@ def add_schemas(app: Litestar, *structs: type, prefix: str = "") -> list[Referen
     return [Reference(ref=f"#/components/schemas/{prefix}{struct.__name__}") for struct in structs]
 
 
-def type_batch_items(app: Litestar, path: str, item: Reference, *, max_items: int) -> None:
-    """The request body of a batch route `{items: [...]}` with its items' own schema."""
+def type_batch_items(app: Litestar, path: str, item: Reference, *, max_items: int,
+                     single: Reference | None = None) -> None:
+    """The request body of a batch route `{items: [...]}` with its items' own schema (or, where
+    the route also takes one item as it is, either of the two)."""
     operation = app.openapi_schema.paths[path].post
     body = Schema(type=OpenAPIType.OBJECT, required=["items"], properties={
         "items": Schema(type=OpenAPIType.ARRAY, items=item, min_items=1, max_items=max_items,
                         description="Each item is checked and applied on its own: a malformed item gets an "
                                     "error result and never affects the others")})
+    if single is not None:
+        body = Schema(one_of=[single, body])
     operation.request_body = RequestBody(content={"application/json": OpenAPIMediaType(schema=body)}, required=True)
 
 

@@ -49,6 +49,15 @@ async def upsert_bill(db: AsyncSession, actor: PartnerPrincipal, *, personal_acc
     return bill, created
 
 
+async def personal_account_by_external_id(db: AsyncSession, actor: PartnerPrincipal, external_id: str) -> uuid.UUID:
+    """IMPORT-07: the partner's personal account with this external id."""
+    found = await db.scalar(select(PersonalAccount.id).where(PersonalAccount.partner_id == actor.partner_id,
+                                                             PersonalAccount.external_id == external_id))
+    if found is None:
+        raise InvalidInput.field("personal_account_external_id", "Лицевой счёт с таким внешним ID не найден")
+    return found
+
+
 def payment_subject(amount: Decimal, account_number: str, period: date) -> str:
     return f"Оплата {format_money(amount)} ₽ по лицевому счёту {account_number} за {period:%m.%Y}"
 

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import msgspec
 from litestar import Controller, post
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
 from core.estate import feeds
 from core.money import format_money, parse_money
 from core.notifications.service import send_to_client
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
-from crm.feeds.schemas import (AddMeterReadingRequest, BillCard, SendNotificationRequest, UpsertBillRequest,
-                               UpsertInsuranceRequest, UpsertLotRequest, UpsertMeterRequest, Upserted)
+from crm.feeds.schemas import (AddMeterReadingRequest, BillBatchAnswer, BillBatchRequest, BillCard, BillItem,
+                               BillResult, SendNotificationRequest, UpsertBillRequest, UpsertInsuranceRequest,
+                               UpsertLotRequest, UpsertMeterRequest, Upserted)
 from web.deps import PARTNER, PARTNER_SECURITY
 from web.ids import parse_id
 from web.problems import problems
@@ -42,6 +46,51 @@ def ids_of(data, *names: str) -> dict:
     return fields
 
 
+def _convert(raw: Any, kind: type):
+    """`raw` as `kind`, or 400 naming the field that does not fit."""
+    try:
+        return msgspec.convert(raw, kind)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field_name = message.rsplit("$.", 1)[-1].rstrip("`") if "$." in message else "body"
+        raise InvalidInput.field(field_name, message.split(" - ")[0]) from None
+
+
+def _bill_card(bill, created: bool) -> BillCard:
+    return BillCard(id=str(bill.id), personal_account_id=str(bill.personal_account_id), period=bill.period,
+                    amount_due=format_money(bill.amount_due), paid=format_money(bill.paid), created=created)
+
+
+async def _upsert_bill(db: AsyncSession, actor: PartnerPrincipal, runtime: Runtime, item: BillItem):
+    if (item.personal_account_id is None) == (item.personal_account_external_id is None):
+        raise InvalidInput.field("personal_account_id",
+                                 "Укажите лицевой счёт: personal_account_id или personal_account_external_id")
+    account_id = (parse_id(item.personal_account_id, "personal_account_id") if item.personal_account_id
+                  else await feeds.personal_account_by_external_id(db, actor, item.personal_account_external_id))
+    return await feeds.upsert_bill(
+        db, actor, personal_account_id=account_id, period=parse_period(item.period),
+        amount_due=parse_money(item.amount_due, "amount_due"), paid=parse_money(item.paid, "paid"),
+        client_id=parse_id(item.client_id, "client_id") if item.client_id else None,
+        paid_at=item.paid_at, now=runtime.clock.now())
+
+
+async def _bill_result(db: AsyncSession, actor: PartnerPrincipal, runtime: Runtime, index: int, raw: Any) -> BillResult:
+    """One item of a batch in a savepoint of its own: its failure undoes it alone."""
+    try:
+        item = _convert(raw, BillItem)
+        async with db.begin_nested():
+            bill, created = await _upsert_bill(db, actor, runtime, item)
+    except DomainError as exc:
+        errors = getattr(exc, "errors", [])
+        return BillResult(index=index, status="error", code=exc.code, detail=exc.detail,
+                          field=errors[0].field if errors else None)
+    except sa_exc.IntegrityError:
+        return BillResult(index=index, status="error", code="conflict",
+                          detail="Данные изменились одновременно с запросом; повторите этот счёт")
+    return BillResult(index=index, status="created" if created else "updated", id=str(bill.id),
+                      personal_account_id=str(bill.personal_account_id))
+
+
 class FeedController(Controller):
     path = "/crm/v1"
     tags = ["CRM: data feeds"]
@@ -49,18 +98,21 @@ class FeedController(Controller):
     security = PARTNER_SECURITY
 
     @post("/bills", operation_id="UpsertBill", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
-    async def upsert_bill(self, actor: PartnerPrincipal, data: UpsertBillRequest, db: AsyncSession,
-                          runtime: Runtime) -> BillCard:
+    async def upsert_bill(self, actor: PartnerPrincipal, data: dict[str, Any], db: AsyncSession,
+                          runtime: Runtime) -> BillCard | BillBatchAnswer:
         """A bill per personal account and month; a payment (more `paid` than before) goes into the
-        activity of the premise and of `client_id`."""
-        bill, created = await feeds.upsert_bill(
-            db, actor, personal_account_id=parse_id(data.personal_account_id, "personal_account_id"),
-            period=parse_period(data.period), amount_due=parse_money(data.amount_due, "amount_due"),
-            paid=parse_money(data.paid, "paid"),
-            client_id=parse_id(data.client_id, "client_id") if data.client_id else None,
-            paid_at=data.paid_at, now=runtime.clock.now())
-        return BillCard(id=str(bill.id), personal_account_id=str(bill.personal_account_id), period=bill.period,
-                        amount_due=format_money(bill.amount_due), paid=format_money(bill.paid), created=created)
+        activity of the premise and of `client_id`. `{items: [...]}` (up to 1,000) sends a month's
+        bills at once, each addressing its personal account by our id or by the partner's
+        `personal_account_external_id`, each with its own result: a bad item never affects the
+        others."""
+        if "items" in data:
+            batch = _convert(data, BillBatchRequest)
+            return BillBatchAnswer(results=[await _bill_result(db, actor, runtime, index, raw)
+                                            for index, raw in enumerate(batch.items)])
+        single = _convert(data, UpsertBillRequest)
+        bill, created = await _upsert_bill(db, actor, runtime, msgspec.convert(
+            msgspec.to_builtins(single), BillItem))
+        return _bill_card(bill, created)
 
     @post("/notifications", operation_id="SendNotification", opt={"permission": "mailings.send"},
           responses=problems(400, 401, 403))

@@ -30,6 +30,39 @@ class UpsertBillRequest(Input, kw_only=True):
     paid_at: Annotated[datetime, Meta(tz=True)] | None = None
 
 
+class BillItem(Input, kw_only=True):
+    """One bill of a batch: its personal account by our id or by the partner's external id."""
+
+    personal_account_id: Id | None = None
+    personal_account_external_id: ExternalId | None = None
+    period: Period
+    amount_due: Money
+    paid: Money | None = None
+    client_id: Id | None = None
+    paid_at: Annotated[datetime, Meta(tz=True)] | None = None
+
+
+MAX_BILLS = 1000
+
+
+class BillBatchRequest(Input, kw_only=True):
+    items: Annotated[list[dict[str, Any]], Meta(min_length=1, max_length=MAX_BILLS)]
+
+
+class BillResult(Output, kw_only=True, omit_defaults=True):
+    index: int
+    status: Literal["created", "updated", "error"]
+    id: str | None = None
+    personal_account_id: str | None = None
+    code: str | None = None
+    detail: str | None = None
+    field: str | None = None
+
+
+class BillBatchAnswer(Output, kw_only=True):
+    results: list[BillResult]
+
+
 class BillCard(Output, kw_only=True):
     id: str
     personal_account_id: str

@@ -180,3 +180,33 @@ async def test_notification_input_is_checked(http, db):
     staff = await staff_headers(http, partner, permissions=["clients.edit"])
     assert (await http.post("/crm/v1/notifications", headers=staff, json=body)).status_code == 403
     assert await db.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+async def test_bills_in_batches_address_accounts_by_id_or_external_id_and_fail_one_by_one(http, db):
+    """Rule: IMPORT-07 — a month's bills in one request: each item addresses its personal account by
+    our id or the partner's external id and gets its own result; a foreign account, an unknown
+    external id and a malformed amount fail alone; sending the batch again updates, creates nothing."""
+    partner, premise, _ = await _world(http, db)
+    _, other_premise, _ = await _world(http, db)
+    mine, by_external = await f.personal_account(db, premise), await f.personal_account(db, premise, number="200300")
+    by_external.external_id = "1C-LS-7"
+    theirs = await f.personal_account(db, other_premise)
+    await db.flush()
+    key = await api_key_headers(http, partner)
+    items = [{"personal_account_id": str(mine.id), "period": "2026-10", "amount_due": "1520.50"},
+             {"personal_account_external_id": "1C-LS-7", "period": "2026-10", "amount_due": "99", "paid": "10"},
+             {"personal_account_id": str(theirs.id), "period": "2026-10", "amount_due": "1"},
+             {"personal_account_external_id": "nobody", "period": "2026-10", "amount_due": "1"},
+             {"personal_account_id": str(mine.id), "period": "2026-11", "amount_due": 1520.5},
+             {"period": "2026-10", "amount_due": "1"}]
+    results = expect(await http.post("/crm/v1/bills", headers=key, json={"items": items}), 201)["results"]
+    assert [(r["index"], r["status"], r.get("field")) for r in results] == [
+        (0, "created", None), (1, "created", None), (2, "error", "personal_account_id"),
+        (3, "error", "personal_account_external_id"), (4, "error", "amount_due"), (5, "error", "personal_account_id")]
+    assert results[1]["personal_account_id"] == str(by_external.id)
+    assert await db.scalar(select(func.count()).select_from(Bill)) == 2
+    again = expect(await http.post("/crm/v1/bills", headers=key, json={"items": items[:2]}), 201)["results"]
+    assert [(r["status"], r["id"]) for r in again] == [("updated", results[0]["id"]), ("updated", results[1]["id"])]
+    assert await db.scalar(select(func.count()).select_from(Bill)) == 2
+    too_many = await http.post("/crm/v1/bills", headers=key, json={"items": [items[0]] * 1001})
+    assert too_many.status_code == 400 and too_many.json()["errors"][0]["field"] == "items"
