@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import ACCOUNT_CARDS
 from bff.sql import fetch_view
+from core import metrics
 from core.auth.service import ResidentPrincipal
 from core.screen_cache import (GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope,
                                premise_scope)
@@ -54,6 +55,9 @@ class _Reads(msgspec.Struct):
     partners: list[str]
 
 
+_HIT, _STORED, _BUILT = (metrics.SCREEN_CACHE.labels(outcome) for outcome in ("hit", "stored", "built"))
+
+
 async def screen_answer(request: Request, resident: ResidentPrincipal,
                         build: Callable[[AsyncSession], Awaitable[object]]) -> Response:
     """The answer of a screen `build` makes with the request's database session, with its ETag: a
@@ -61,11 +65,13 @@ async def screen_answer(request: Request, resident: ResidentPrincipal,
     if resident.screen_check and resident.screen_check[0] is not None:
         # No database session made: it answers while PostgreSQL is away too, saying so.
         stale = not request.app.state.runtime.db_breaker.closed
+        _HIT.inc()
         return _send(request, *_tagged(resident.screen_check[0]), stale=stale)
     db = request_session(request.app.state.runtime)
     screens: ScreenCache | None = db.info.get("screens")
     if screens is None or not resident.screen_check:
         body = encode_json(await build(db))
+        _BUILT.inc()
         return _send(request, etag(body), body)
     stamps = await _stamps(db, screens, resident, resident.screen_check[1:])
     body = encode_json(await build(db))
@@ -73,6 +79,7 @@ async def screen_answer(request: Request, resident: ResidentPrincipal,
     if stamps is not None:
         await screens.store(ScreenCache.answer_key(resident.session_id, request.url.path, request.url.query or ""),
                             stamps, tag + b"\n" + body)
+    (_STORED if stamps is not None else _BUILT).inc()
     return _send(request, tag, body)
 
 

@@ -32,6 +32,13 @@ REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 IN_FLIGHT = Gauge("http_requests_in_flight", "HTTP requests being answered", multiprocess_mode="livesum")
+SCREEN_CACHE = Counter("screen_cache_answers", "App screen answers by how they were served: hit (from Redis), "
+                       "stored (built and cached), built (not cached: cache off, Redis away)", ["outcome"])
+FCM_SECONDS = Histogram("fcm_send_duration_seconds", "FCM batch calls (send_each) by Firebase project", ["project"],
+                        buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0))
+FCM_ERRORS = Counter("fcm_errors", "FCM answers other than success, by FCM error code", ["code"])
+JOB_LAG = Histogram("worker_job_lag_seconds", "How late a periodic job of the worker started after it was due",
+                    ["job"], buckets=(0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0))
 PUSH_DELIVERIES = Counter("push_deliveries", "Push deliveries whose outcome was written, by outcome "
                           "(sent, recorded, failed, skipped; pending and sending: to be tried again)", ["outcome"])
 
@@ -48,7 +55,7 @@ _OUTBOX = text("""
     SELECT 'delivery', count(*), min(created_at) FROM push_delivery WHERE status IN ('pending', 'sending')
 """)
 _IMPORTS = text("""
-    SELECT status, count(*) AS jobs, coalesce(sum(processed), 0) AS rows
+    SELECT status, count(*) AS jobs, coalesce(sum(processed), 0) AS rows, min(created_at) AS oldest
     FROM import_job WHERE status IN ('pending', 'running') GROUP BY status
 """)
 
@@ -78,22 +85,33 @@ async def database_snapshot(rt: Runtime) -> list[GaugeMetricFamily]:
         age.add_metric([stage], max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
     jobs = GaugeMetricFamily("import_jobs", "File import jobs not finished, by status", labels=["status"])
     rows = GaugeMetricFamily("import_rows_processed", "Rows done so far by unfinished import jobs", labels=["status"])
-    found = {status: (count, processed) for status, count, processed in imports}
+    waiting = GaugeMetricFamily("import_oldest_pending_age_seconds", "How long the oldest import job not yet "
+                                "claimed has waited (0: none): the imports lane's lag")
+    found = {status: (count, processed, oldest) for status, count, processed, oldest in imports}
     for status in ("pending", "running"):
-        count, processed = found.get(status, (0, 0))
+        count, processed, _ = found.get(status, (0, 0, None))
         jobs.add_metric([status], count)
         rows.add_metric([status], processed)
-    return [depth, age, jobs, rows]
+    oldest = found.get("pending", (0, 0, None))[2]
+    waiting.add_metric([], max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
+    return [depth, age, jobs, rows, waiting]
 
 
 def pool_snapshot(rt: Runtime) -> list[GaugeMetricFamily]:
     """Connections of this process's pools: the ORM's and the screens' raw read pool."""
-    pools = GaugeMetricFamily("db_pool_connections", "Database connections of this process by pool and state",
+    pools = GaugeMetricFamily("db_pool_connections", "Connections of this process by pool (orm, reads, redis) "
+                              "and state",
                               labels=["pool", "state"])
     pool = rt.engine.pool
     if hasattr(pool, "checkedout"):
         pools.add_metric(["orm", "in_use"], pool.checkedout())
         pools.add_metric(["orm", "idle"], pool.checkedin())
+    # redis-py keeps no public count of its pool's connections.
+    redis_pool = rt.redis.connection_pool
+    in_use, available = getattr(redis_pool, "_in_use_connections", None), getattr(redis_pool, "_available_connections", None)
+    if in_use is not None and available is not None:
+        pools.add_metric(["redis", "in_use"], len(in_use))
+        pools.add_metric(["redis", "idle"], len(available))
     reads = getattr(rt.reads, "_pool", None)
     if reads is not None:
         idle = reads.get_idle_size()

@@ -29,6 +29,7 @@ import requests
 from firebase_admin import credentials, exceptions, messaging
 from firebase_admin import _http_client as sdk_http  # noqa: PLC2701 - the SDK offers no public hook
 
+from core import metrics
 from push import rules
 from push.config import PushConfig
 from push.transport import OutgoingPush, SendResult
@@ -131,12 +132,19 @@ class FcmProject:
         if time.monotonic() < self.halted_until:
             return [SendResult("halt", error=f"project {self.key} is halted") for _ in batch]
         messages = [build_message(push) for push in batch]
+        started = time.perf_counter()
         try:
             answer = await asyncio.to_thread(self.service.send_each, messages, False)
         except exceptions.FirebaseError as exc:  # the whole call failed (e.g. token refresh)
             log.warning("FCM batch failed for project %s: %s", self.key, exc)
+            metrics.FCM_ERRORS.labels(_error_code(exc)).inc(len(batch))
             return [SendResult("retry", error=str(exc)[:500], ambiguous=True) for _ in batch]
+        finally:
+            metrics.FCM_SECONDS.labels(self.key).observe(time.perf_counter() - started)
         results = [result_of(response, now_fn) for response in answer.responses]
+        for result in results:
+            if result.outcome != "sent":
+                metrics.FCM_ERRORS.labels((result.error or "UNKNOWN").split(":", 1)[0]).inc()
         if any(result.outcome == "halt" for result in results):
             self.halted_until = time.monotonic() + self.halt_seconds
             sample = next(result.error for result in results if result.outcome == "halt")

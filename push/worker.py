@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
+from core import metrics
 from core.metrics import serve_metrics
 from core.runtime import Runtime
 
@@ -79,6 +80,8 @@ async def run_periodic(rt: Runtime, stop: asyncio.Event, tick: float,
                 break
             if loop.time() < next_run[job.name]:
                 continue
+            if next_run[job.name]:  # not its first run: how late it starts
+                metrics.JOB_LAG.labels(job.name).observe(loop.time() - next_run[job.name])
             try:
                 await _until_stopped(run_job_once(rt, job), stop)
             except asyncio.CancelledError:

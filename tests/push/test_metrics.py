@@ -40,3 +40,26 @@ async def test_push_05_outbox_depth_age_and_outcomes(world, db, recorded, http, 
     assert outbox(after) == {"fan_out": (0, 0), "delivery": (0, 0)}
     key = ("push_deliveries_total", (("outcome", "recorded"),))
     assert samples(after)[key] - before.get(key, 0) == 2
+
+
+async def test_push_05_fcm_latency_and_error_codes_are_counted(world, db, fcm, fake_fcm, http):
+    """Rule: PUSH-05 — every batch call to FCM is timed by project, and every answer other than a
+    success is counted by its FCM error code."""
+    from tests.push.fake_fcm import Reply
+    from tests.push.test_fcm import _push, _resident_with_token
+
+    before = samples((await http.get("/metrics")).text)
+    _, ok_account = await _resident_with_token(world, db, "tok-metrics-ok")
+    _, gone_account = await _resident_with_token(world, db, "tok-metrics-gone")
+    fake_fcm.fail_always("tok-metrics-gone", Reply("UNREGISTERED"))
+    await _push(db, world, ok_account)
+    await _push(db, world, gone_account)
+    await fcm.drain()
+    after = samples((await http.get("/metrics")).text)
+
+    def grew(name: str, labels: tuple = ()) -> float:
+        return after.get((name, labels), 0) - before.get((name, labels), 0)
+
+    assert grew("fcm_errors_total", (("code", "UNREGISTERED"),)) == 1
+    calls = [key for key in after if key[0] == "fcm_send_duration_seconds_count"]
+    assert calls and sum(grew(*key) for key in calls) >= 1

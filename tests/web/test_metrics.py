@@ -116,3 +116,32 @@ def test_several_processes_add_up_in_multiprocess_mode(base_settings, database, 
     assert done.returncode == 0, done.stderr
     assert requests_of(done.stdout, "/health/live", "200") == 7
     assert samples(done.stdout)[("http_requests_in_flight", ())] == 1
+
+
+async def test_pools_and_worker_lag_are_exposed(http, runtime):
+    """The operator's view of load: Redis and database pool use, how late the worker's periodic
+    jobs start, and how long the oldest import job has waited."""
+    import asyncio
+
+    from prometheus_client import REGISTRY
+
+    from push.worker import PeriodicJob, run_periodic
+
+    text = (await http.get("/metrics")).text
+    found = samples(text)
+    assert ("db_pool_connections", (("pool", "redis"), ("state", "in_use"))) in found
+    assert found[("import_oldest_pending_age_seconds", ())] == 0
+    stop, runs = asyncio.Event(), []
+
+    async def job(rt, db):
+        runs.append(1)
+        if len(runs) == 3:
+            stop.set()
+
+    def observed() -> float:
+        return REGISTRY.get_sample_value("worker_job_lag_seconds_count", {"job": "tests.lag"}) or 0
+
+    before = observed()
+    await run_periodic(runtime, stop, 0, [PeriodicJob("tests.lag", 0, job)])
+    assert len(runs) == 3
+    assert observed() - before == 2  # every run but the first was due at the end of the one before

@@ -378,3 +378,24 @@ async def test_a_notification_to_a_resident_renews_only_their_screens(http, runt
     assert await runtime.redis.get(GENERATION_KEY) == global_before
     assert await _served_from_cache(http, served, other)
     assert expect(await http.get("/app/v1/screens/profile", headers=auth), 200)["unread_notifications"] == unread + 1
+
+
+@pytest.mark.committed
+async def test_screen_answers_are_counted_by_how_they_were_served(http, runtime, served):
+    """Rule: APP-PREM-01 — /metrics counts cached screens served from Redis (hits), built and
+    stored, and built without the cache: the hit ratio an operator watches."""
+    from tests.web.test_metrics import samples
+
+    def counts(text: str) -> dict[str, float]:
+        found = samples(text)
+        return {outcome: found.get(("screen_cache_answers_total", (("outcome", outcome),)), 0)
+                for outcome in ("hit", "stored", "built")}
+
+    _, _, _, auth = await _resident(http)
+    before = counts((await http.get("/metrics")).text)
+    for _ in range(3):
+        await _screen(http, auth)
+    runtime.sessionmaker = session_factory(runtime.engine, reads=served, clock=runtime.clock)  # cache off
+    await _screen(http, auth)
+    after = counts((await http.get("/metrics")).text)
+    assert {k: after[k] - before[k] for k in after} == {"hit": 2, "stored": 1, "built": 1}
