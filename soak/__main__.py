@@ -226,6 +226,7 @@ async def soak(knobs: Knobs) -> int:
         outbox["drain"] = f"in {took:.1f} s" if drained else f"NOT within {took:.0f} s: still waiting {outbox['waiting']}"
         # A last look for anything sent after the outbox turned empty.
         await asyncio.sleep(1.0)
+        scraped = await _scrape(stack)
         codes = stack.stop_workers()
         dump = stack.workdir / "fcm.json"
         stack.fcm_command(f"dump {dump}")
@@ -238,6 +239,9 @@ async def soak(knobs: Knobs) -> int:
         print("workers at the end: " + ", ".join(
             f"{name} {'stopped cleanly' if code == 0 else f'exit {code}'}" for name, code in codes.items()))
         report.print_requests(traffic.samples, faults.windows, traffic.shed, ran)
+        print("metrics scraped from the running processes:")
+        for line in scraped:
+            print(f"  {line}")
         figures = report.reconcile(traffic.ledger, records)
         report.print_pushes(figures, outbox, traffic.ledger)
         if traffic.client_failures:
@@ -260,6 +264,37 @@ async def soak(knobs: Knobs) -> int:
         if keep:
             print(f"logs kept in {stack.workdir}", file=sys.stderr)
         await stack.close(keep_logs=keep)
+
+
+async def _scrape(stack: Stack) -> list[str]:
+    """What the API's /metrics and each live worker's show an operator, summed by the figures that
+    matter (the counts are the processes' own since they started)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    targets = {"api": f"{stack.base_url}/metrics"}
+    targets.update({name: f"http://127.0.0.1:{port}/metrics" for name, port in stack.worker_metrics.items()
+                    if stack.workers[name].poll() is None})
+    lines = []
+    async with httpx.AsyncClient(timeout=10) as client:
+        for who, url in targets.items():
+            try:
+                text = (await client.get(url)).text
+            except httpx.HTTPError as exc:
+                lines.append(f"{who}: no answer ({type(exc).__name__})")
+                continue
+            sums: dict[str, float] = {}
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    label = {"outcome": sample.labels.get("outcome"), "code": sample.labels.get("code"),
+                             "stage": sample.labels.get("stage")}
+                    suffix = ",".join(f"{k}={v}" for k, v in label.items() if v)
+                    key = f"{sample.name}{{{suffix}}}" if suffix else sample.name
+                    if sample.name in ("http_request_duration_seconds_count", "screen_cache_answers_total",
+                                       "push_deliveries_total", "fcm_errors_total", "fcm_send_duration_seconds_count",
+                                       "push_outbox_depth", "worker_job_lag_seconds_count"):
+                        sums[key] = sums.get(key, 0) + sample.value
+            lines.append(f"{who}: " + (", ".join(f"{k} {v:g}" for k, v in sorted(sums.items())) or "nothing counted"))
+    return lines
 
 
 async def _watch(stack: Stack, traffic: Traffic) -> None:

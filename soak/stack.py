@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,7 @@ class Stack:
         self.fcm_url = ""
         self.serve: subprocess.Popen | None = None
         self.workers: dict[str, subprocess.Popen] = {}
+        self.worker_metrics: dict[str, int] = {}  # worker name -> its WORKER_METRICS_PORT
         self._admin_engine: AsyncEngine | None = None
         self._database = ""
         self._worker_seq = 0
@@ -226,7 +228,10 @@ class Stack:
     def start_worker(self) -> str:
         self._worker_seq += 1
         name = f"worker-{self._worker_seq}"
-        self.workers[name] = self._spawn(name, [self._bff(), "worker"], self.env(LOG_LEVEL="INFO"))
+        self.worker_metrics[name] = port = free_port()
+        self.workers[name] = self._spawn(name, [self._bff(), "worker"],
+                                         self.env(LOG_LEVEL="INFO", WORKER_METRICS_PORT=str(port),
+                                                  WORKER_METRICS_HOST="127.0.0.1"))
         return name
 
     def kill_worker(self, name: str) -> None:

@@ -37,10 +37,10 @@ def live_server(base_settings: Settings, database: str) -> Iterator[LiveServer]:
     settings = msgspec.structs.replace(base_settings, worker_in_process=True)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning", access_log=False,
-                                           # uvicorn's own logging set-up would stop its loggers
-                                           # reaching the root for every later test of this process.
-                                           log_config=None))
+                                           access_log=False,
+                                           # uvicorn's own logging set-up (its config, its levels)
+                                           # would change its loggers for every later test.
+                                           log_config=None, log_level=None))
     thread = threading.Thread(target=server.run, name="console live server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -208,7 +208,7 @@ def test_a_huge_message_is_cut_before_it_is_redacted(caplog, redaction):
     """A caller's 48 KB URL in an access line costs no more to redact than a few KB: the message
     is cut first, and neither the phone before the cut nor the one after it is written."""
     path = "/x?to=%2B79161234567&y=" + "%20" * 16_000 + "&z=+79161234567"
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
         logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", path, "1.1", 200)
     message = caplog.records[-1].getMessage()
     assert message.startswith('127.0.0.1:5000 - "GET /x?to=[phone]&… [') and message.endswith("characters cut]")
