@@ -49,12 +49,14 @@ async def upsert_bill(db: AsyncSession, actor: PartnerPrincipal, *, personal_acc
     return bill, created
 
 
-async def personal_account_by_external_id(db: AsyncSession, actor: PartnerPrincipal, external_id: str) -> uuid.UUID:
-    """IMPORT-07: the partner's personal account with this external id."""
-    found = await db.scalar(select(PersonalAccount.id).where(PersonalAccount.partner_id == actor.partner_id,
-                                                             PersonalAccount.external_id == external_id))
+async def id_by_external_id(db: AsyncSession, actor: PartnerPrincipal, model, external_id: str, *, field: str,
+                            missing: str) -> uuid.UUID:
+    """IMPORT-07: the id of the partner's row of `model` (a premise, a personal account) with this
+    external id; 400 naming `field` when there is none."""
+    found = await db.scalar(select(model.id).where(model.partner_id == actor.partner_id,
+                                                   model.external_id == external_id))
     if found is None:
-        raise InvalidInput.field("personal_account_external_id", "Лицевой счёт с таким внешним ID не найден")
+        raise InvalidInput.field(field, missing)
     return found
 
 

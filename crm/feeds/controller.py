@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError, InvalidInput
 from core.estate import feeds
+from core.models import PersonalAccount, Premise
 from core.money import format_money, parse_money
 from core.notifications.service import send_to_client
 from core.partners.service import PartnerPrincipal
@@ -46,6 +47,19 @@ def ids_of(data, *names: str) -> dict:
     return fields
 
 
+async def _of_premise(db: AsyncSession, actor: PartnerPrincipal, data) -> dict:
+    """The body's fields with its premise as our id, given as `premise_id` or as the partner's
+    `premise_external_id` (exactly one)."""
+    fields = ids_of(data, "premise_id")
+    external = fields.pop("premise_external_id")
+    if (fields["premise_id"] is None) == (external is None):
+        raise InvalidInput.field("premise_id", "Укажите помещение: premise_id или premise_external_id")
+    if external is not None:
+        fields["premise_id"] = await feeds.id_by_external_id(db, actor, Premise, external, field="premise_external_id",
+                                                             missing="Помещение с таким внешним ID не найдено")
+    return fields
+
+
 def _convert(raw: Any, kind: type):
     """`raw` as `kind`, or 400 naming the field that does not fit."""
     try:
@@ -66,7 +80,9 @@ async def _upsert_bill(db: AsyncSession, actor: PartnerPrincipal, runtime: Runti
         raise InvalidInput.field("personal_account_id",
                                  "Укажите лицевой счёт: personal_account_id или personal_account_external_id")
     account_id = (parse_id(item.personal_account_id, "personal_account_id") if item.personal_account_id
-                  else await feeds.personal_account_by_external_id(db, actor, item.personal_account_external_id))
+                  else await feeds.id_by_external_id(db, actor, PersonalAccount, item.personal_account_external_id,
+                                                     field="personal_account_external_id",
+                                                     missing="Лицевой счёт с таким внешним ID не найден"))
     return await feeds.upsert_bill(
         db, actor, personal_account_id=account_id, period=parse_period(item.period),
         amount_due=parse_money(item.amount_due, "amount_due"), paid=parse_money(item.paid, "paid"),
@@ -130,13 +146,13 @@ class FeedController(Controller):
                                db: AsyncSession) -> Upserted:
         """APP-PREM-06: an insurance policy of a premise (only from the integration API), upserted by its
         external id."""
-        row, created = await feeds.upsert_insurance(db, actor, ids_of(data, "premise_id"))
+        row, created = await feeds.upsert_insurance(db, actor, await _of_premise(db, actor, data))
         return Upserted(id=str(row.id), created=created)
 
     @post("/meters", operation_id="UpsertMeter", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
     async def upsert_meter(self, actor: PartnerPrincipal, data: UpsertMeterRequest, db: AsyncSession) -> Upserted:
         """APP-PREM-06: a meter of a premise, upserted by its external id."""
-        row, created = await feeds.upsert_meter(db, actor, ids_of(data, "premise_id"))
+        row, created = await feeds.upsert_meter(db, actor, await _of_premise(db, actor, data))
         return Upserted(id=str(row.id), created=created)
 
     @post("/meter-readings", operation_id="AddMeterReading", opt=EDIT_PREMISES, responses=problems(400, 401, 403))

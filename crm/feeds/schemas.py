@@ -82,7 +82,9 @@ class SendNotificationRequest(Input, kw_only=True):
 
 
 class UpsertInsuranceRequest(Input, kw_only=True):
-    premise_id: Id
+    # The premise by our id or by the partner's external id (exactly one).
+    premise_id: Id | None = None
+    premise_external_id: ExternalId | None = None
     policy_number: Text100
     insurer: Text300
     starts_on: date
@@ -91,7 +93,9 @@ class UpsertInsuranceRequest(Input, kw_only=True):
 
 
 class UpsertMeterRequest(Input, kw_only=True):
-    premise_id: Id
+    # The premise by our id or by the partner's external id (exactly one).
+    premise_id: Id | None = None
+    premise_external_id: ExternalId | None = None
     kind: Annotated[str, Meta(min_length=1, max_length=50)]
     serial_number: Text100 | None = None
     external_id: ExternalId | None = None

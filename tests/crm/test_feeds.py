@@ -210,3 +210,27 @@ async def test_bills_in_batches_address_accounts_by_id_or_external_id_and_fail_o
     assert await db.scalar(select(func.count()).select_from(Bill)) == 2
     too_many = await http.post("/crm/v1/bills", headers=key, json={"items": [items[0]] * 1001})
     assert too_many.status_code == 400 and too_many.json()["errors"][0]["field"] == "items"
+
+
+async def test_meters_and_insurance_name_their_premise_by_the_partners_external_id(http, db):
+    """Rule: IMPORT-07 — a 1C feed that knows premises by its own ids sends `premise_external_id`
+    instead of ours; another partner's premise, an unknown id, or both ids at once are refused."""
+    partner, premise, _ = await _world(http, db)
+    _, other_premise, _ = await _world(http, db)
+    premise.external_id, other_premise.external_id = "1C-P-12", "1C-P-THEIRS"
+    await db.flush()
+    key = await api_key_headers(http, partner)
+    meter = expect(await http.post("/crm/v1/meters", headers=key, json={
+        "premise_external_id": "1C-P-12", "kind": "cold_water", "external_id": "m-ext"}), 201)
+    assert await db.scalar(select(Meter.premise_id).where(Meter.id == f.uid(meter["id"]))) == premise.id
+    policy = expect(await http.post("/crm/v1/insurance", headers=key, json={
+        "premise_external_id": "1C-P-12", "policy_number": "ИФЛ-9", "insurer": "СК Надёжная",
+        "starts_on": "2026-01-01", "ends_on": "2026-12-31"}), 201)
+    assert await db.scalar(select(Insurance.premise_id).where(Insurance.id == f.uid(policy["id"]))) == premise.id
+    for body, field in (({"premise_external_id": "1C-P-THEIRS"}, "premise_external_id"),
+                        ({"premise_external_id": "nobody"}, "premise_external_id"),
+                        ({"premise_external_id": "1C-P-12", "premise_id": str(premise.id)}, "premise_id"),
+                        ({}, "premise_id")):
+        bad = await http.post("/crm/v1/meters", headers=key, json={**body, "kind": "hot_water"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == field, body
+    assert await db.scalar(select(func.count()).select_from(Meter).where(Meter.kind == "hot_water")) == 0
