@@ -20,7 +20,7 @@ from web.deps import COMMON, commit_request_session, session_middleware
 from web.forwarded import forwarded_client_middleware
 from web.health import HealthController
 from web.metrics import MetricsController, metrics_middleware
-from web.openapi import add_schemas, type_batch_items, unique_titles
+from web.openapi import add_examples, add_schemas, type_batch_items, unique_titles
 from web.problems import EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
@@ -156,3 +156,4 @@ def _document_messages(app: Litestar) -> None:
     bill, bill_item = add_schemas(app, UpsertBillRequest, BillItem, prefix="Feed")
     type_batch_items(app, "/crm/v1/bills", bill_item, max_items=MAX_BILLS, single=bill)
     unique_titles(app)
+    add_examples(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, Reference, RequestBody, Schema
+from litestar.openapi.spec import Example, OpenAPIMediaType, Reference, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 
 # JSON Schema keywords (what msgspec writes) → the fields of Litestar's Schema.
@@ -68,3 +68,17 @@ def unique_titles(app: Litestar) -> None:
     for key, schema in schemas.items():
         if isinstance(schema, Schema) and schema.title and seen[schema.title] > 1:
             schema.title = key
+
+
+def add_examples(app: Litestar) -> None:
+    """Request and answer examples of the screens and imports (web/examples.py)."""
+    from web.examples import EXAMPLES, as_json
+
+    for (path, method), (request, answer) in EXAMPLES.items():
+        operation = getattr(app.openapi_schema.paths[path], method)
+        if request is not None:
+            operation.request_body.content["application/json"].examples = {
+                "example": Example(summary="An example", value=as_json(request))}
+        success = next(code for code in operation.responses if str(code).startswith("2"))
+        operation.responses[success].content["application/json"].examples = {
+            "example": Example(summary="An example", value=as_json(answer))}

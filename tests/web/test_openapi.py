@@ -80,3 +80,23 @@ async def test_import_batches_document_their_items_fields(http):
     clients = premise["properties"]["clients"]["anyOf"][0]
     assert clients["items"]["$ref"] == "#/components/schemas/ImportPremiseClientItem"
     assert "owner" in schemas["ImportPremiseClientItem"]["properties"]["role"]["enum"]
+
+
+async def test_the_screens_and_imports_examples_fit_their_schemas(http):
+    """Rule: APP-PROFILE-01, APP-PREM-01, IMPORT-01, IMPORT-06 — the examples an app developer and a
+    1C integrator start from are in the document and valid against the very schemas it serves."""
+    from jsonschema import Draft202012Validator
+
+    document = (await http.get("/schema/openapi.json")).json()
+
+    def check(media: dict) -> None:
+        [example] = media["examples"].values()
+        Draft202012Validator({**media["schema"], "components": document["components"]}).validate(example["value"])
+
+    for path, method in (("/app/v1/screens/profile", "get"), ("/app/v1/screens/my-premises", "get"),
+                         ("/crm/v1/import/clients", "post"), ("/crm/v1/import/premises", "post")):
+        operation = document["paths"][path][method]
+        success = next(code for code in operation["responses"] if code.startswith("2"))
+        check(operation["responses"][success]["content"]["application/json"])
+        if method == "post":
+            check(operation["requestBody"]["content"]["application/json"])
