@@ -24,6 +24,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.import_throughput import excel_clients_file
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,22 +52,6 @@ def _grouping(n: int) -> float:
     [(item, _, problem)] = list(formats.premise_items(rows, *extra))
     assert problem is None and len(item["accounts"]) == n
     return time.perf_counter() - started
-
-
-def _excel(rows: int, path: str) -> None:
-    from openpyxl import Workbook
-
-    from core.imports.formats import CLIENT_COLUMNS
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Клиенты")
-    sheet.append([c.title for c in CLIENT_COLUMNS])
-    keys = [c.key for c in CLIENT_COLUMNS]
-    for i in range(rows):
-        values = {"external_id": f"XLS-{i}", "phone": f"+7996{i:07d}", "last_name": "Файлова",
-                  "first_name": "Ольга", "email": f"xls{i}@example.com", "birth_date": "17.05.1990"}
-        sheet.append([values.get(k) for k in keys])
-    book.save(path)
 
 
 async def _file(rows: int) -> None:
@@ -108,7 +94,7 @@ async def _job(database_url: str, rows: int) -> dict:
     from core.enums import PERMISSIONS
     from core.imports.jobs import create_job, process
     from core.models import ImportJob, Partner
-    from core.partners.service import PartnerPrincipal
+    from core.partners.service import PartnerPrincipal, create_api_key
     from core.runtime import open_runtime
     from core.settings import load_settings
 
@@ -118,13 +104,15 @@ async def _job(database_url: str, rows: int) -> dict:
     try:
         path = os.path.join(settings.var_dir, "clients.xlsx")
         started = time.perf_counter()
-        await asyncio.to_thread(_excel, rows, path)
+        await asyncio.to_thread(excel_clients_file, rows, path)
         build = time.perf_counter() - started
         async with rt.sessionmaker() as db:
             partner = Partner(name="Bench", kind="management")
             db.add(partner)
             await db.flush()
-            actor = PartnerPrincipal(partner.id, "api_key", uuid.uuid4(), frozenset(PERMISSIONS))
+            # A real key: a file job looks its uploader up again when it runs (STAFF-01).
+            key, _ = await create_api_key(db, partner.id, name="bench")
+            actor = PartnerPrincipal(partner.id, "api_key", key.id, frozenset(PERMISSIONS))
             with open(path, "rb") as source:
                 job = await create_job(rt, db, actor, kind="clients", fmt="xlsx", file_name="clients.xlsx",
                                        source=source)

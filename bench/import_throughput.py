@@ -68,7 +68,8 @@ async def api_throughput(dataset, batches: int) -> dict:
         await rt.close()
 
 
-def _excel(rows: int, path: str) -> None:
+def excel_clients_file(rows: int, path: str) -> None:
+    """A clients file of `rows` rows in the import template (phones from EXCEL_PREFIX)."""
     from openpyxl import Workbook
 
     from core.imports.formats import CLIENT_COLUMNS
@@ -97,7 +98,7 @@ async def excel_job(database_url: str, partner_id: str, staff_id: str, rows: int
     try:
         await _cleanup(rt, partner_id, EXCEL_PREFIX)
         path = os.path.join(rt.settings.var_dir, "clients.xlsx")
-        await asyncio.to_thread(_excel, rows, path)
+        await asyncio.to_thread(excel_clients_file, rows, path)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         async with rt.sessionmaker() as db:
             with open(path, "rb") as source:
