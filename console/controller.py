@@ -52,8 +52,8 @@ from core.runtime import Runtime
 from core.security import new_secret
 from crm.activity.controller import feed_answer
 from crm.clients.controller import client_card, client_rows
-from crm.orders.controller import order_card, order_rows
 from crm.imports.controller import MAX_FILE, _need as need_import_permission, _stream, job_card
+from crm.orders.controller import order_card, order_rows
 from crm.premises.views import premise_card, premise_rows
 from crm.registration.controller import request_item
 from core.clients.pii import PiiPolicy
