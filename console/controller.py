@@ -42,7 +42,10 @@ from core.estate import premises as premise_service
 from core.estate.premises import PremiseFilter
 from core.imports import export, formats
 from core.imports.jobs import create_job, get_job
+from core.imports.jobs import list_jobs
 from core.models import ObjectGroup, Quarter, Staff
+from core.orders import inbox as order_inbox
+from core.orders import service as order_service
 from core.partners.service import PartnerPrincipal, staff_login
 from core.registration import service as registration_service
 from core.runtime import Runtime
@@ -50,6 +53,7 @@ from core.security import new_secret
 from crm.activity.controller import feed_answer
 from crm.clients.controller import client_card, client_rows
 from crm.imports.controller import MAX_FILE, _need as need_import_permission, _stream, job_card
+from crm.orders.controller import order_card, order_rows
 from crm.premises.views import premise_card, premise_rows
 from crm.registration.controller import request_item
 from core.clients.pii import PiiPolicy
@@ -437,8 +441,25 @@ async def end_session(request: Request, console: Console, db: AsyncSession, runt
 # --- import --------------------------------------------------------------------------------
 
 @get("/import", name="console:import")
-async def import_page(console: Console) -> Template:
-    return console.page("import.html", nav="import", error=None)
+async def import_page(request: Request, console: Console, db: AsyncSession) -> Template:
+    return await _import_view(request, console, db)
+
+
+async def _import_view(request: Request, console: Console, db: AsyncSession, *, error: str | None = None,
+                       status_code: int = 200) -> Template:
+    """The upload form over the partner's import jobs, newest first (as `GET /crm/v1/import/jobs`)."""
+    qp = request.query_params
+    kind = _choice(qp.get("kind"), labels.IMPORT_KINDS)
+    status = _choice(qp.get("status"), labels.JOB_STATUSES)
+    cursor = qp.get("cursor") or None
+    pages = _pages(request, console)
+    rows, next_cursor = await list_jobs(db, console.actor, kind=kind, status=status, cursor=pages.open(cursor),
+                                        limit=PAGE_SIZE)
+    next_cursor = pages.seal(next_cursor)
+    return console.page("import.html", status_code, nav="import", error=error, jobs=[job_card(j) for j in rows],
+                        kind=kind or "", status=status or "", paged=bool(cursor),
+                        next_url=f"/console/import?{_query(request, cursor=next_cursor)}" if next_cursor else None,
+                        first_url=f"/console/import?{_query(request, cursor=None)}")
 
 
 @get("/import/template/{kind:str}", name="console:import-template")
@@ -471,7 +492,7 @@ async def upload_import(request: Request, console: Console, db: AsyncSession, ru
         elif size > MAX_FILE:
             error = "Файл больше 50 МБ: разделите его на части"
     if error is not None:
-        return console.page("import.html", 400, nav="import", error=error)
+        return await _import_view(request, console, db, error=error, status_code=400)
     await asyncio.to_thread(upload.file.seek, 0)
     job = await create_job(runtime, db, console.actor, kind=kind, fmt=fmt, file_name=name, source=upload.file)
     return Redirect(f"/console/import/jobs/{job.id}", status_code=303, headers=SECURITY_HEADERS)
@@ -488,6 +509,79 @@ async def import_job_progress(console: Console, db: AsyncSession, job_id: str) -
     """The progress block alone, which the page's script fetches again while the job runs."""
     job = job_card(await get_job(db, console.actor, path_id(job_id)))
     return console.page("_import_progress.html", job=job)
+
+
+# --- orders --------------------------------------------------------------------------------
+
+@get("/orders", name="console:orders")
+async def orders_page(request: Request, console: Console, db: AsyncSession) -> Template:
+    """The orders inbox from the same query and rows as `GET /crm/v1/orders` (APP-ORD-02, STAFF-02)."""
+    qp = request.query_params
+    unseen = {"1": True, "0": False}.get(qp.get("unseen") or "")
+    flt = order_inbox.OrderFilter(kind=_choice(qp.get("kind"), labels.ORDER_KINDS),
+                                  status=_choice(qp.get("status"), labels.ORDER_STATUSES), unseen=unseen,
+                                  q=(qp.get("q") or "").strip()[:200] or None, premise_id=None, client_id=None)
+    cursor = qp.get("cursor") or None
+    pages = _pages(request, console)
+    rows, next_cursor = await order_inbox.list_orders(db, console.actor, flt, sort="-updated_at",
+                                                      cursor=pages.open(cursor), limit=PAGE_SIZE)
+    next_cursor = pages.seal(next_cursor)
+    return console.page(
+        "orders.html", nav="orders", items=await order_rows(db, console.actor, rows), q=flt.q or "",
+        kind=flt.kind or "", status=flt.status or "", unseen=qp.get("unseen") if unseen is not None else "",
+        paged=bool(cursor), first_url=f"/console/orders?{_query(request, cursor=None)}",
+        next_url=f"/console/orders?{_query(request, cursor=next_cursor)}" if next_cursor else None)
+
+
+@get("/orders/{order_id:str}", name="console:order")
+async def order_page(request: Request, console: Console, db: AsyncSession, runtime: Runtime,
+                     order_id: str) -> Template:
+    """One order, opened as `GET /crm/v1/orders/{id}` opens it: the resident's changes count as seen."""
+    order = await order_inbox.open_order(db, console.actor, runtime.clock, path_id(order_id))
+    return await _order_view(request, console, db, order)
+
+
+async def _order_view(request: Request, console: Console, db: AsyncSession, order, *, error: str | None = None,
+                      status_code: int = 200) -> Template:
+    client = await client_card(db, console.actor, await client_service.get_client(db, console.actor, order.client_id))
+    premise = None
+    if order.premise_id:
+        premise = await premise_card(db, console.actor,
+                                     await premise_service.get_premise(db, console.actor, order.premise_id))
+    return console.page("order.html", status_code, nav="orders", order=order_card(order), client=client,
+                        premise=premise, error=error, saved=request.query_params.get("saved") == "1")
+
+
+@post("/orders/{order_id:str}", name="console:update-order")
+async def update_order(request: Request, console: Console, db: AsyncSession, runtime: Runtime,
+                       order_id: str) -> Response:
+    """APP-ORD-02 through the same service as `PATCH /crm/v1/orders/{id}`: the change is pushed to the
+    resident."""
+    console.need("clients.edit")
+    form = await _form(request)
+    order_uuid = path_id(order_id)
+    changes: dict[str, Any] = {}
+    status = str(form.get("status") or "")
+    if status:
+        changes["status"] = status
+    comment = str(form.get("staff_comment") or "").strip()
+    error = None
+    if len(comment) > 5000:
+        error = "Комментарий — до 5000 символов"
+    elif comment:
+        changes["staff_comment"] = comment
+    if error is None:
+        try:
+            await order_service.update_order(db, console.actor, runtime.clock, order_uuid, changes)
+        except DomainError as exc:
+            if isinstance(exc, (NotAuthenticated, PermissionDenied)):
+                raise
+            await _rollback(db)
+            error = error_message(exc)
+    if error is not None:
+        order = await order_inbox.open_order(db, console.actor, runtime.clock, order_uuid)
+        return await _order_view(request, console, db, order, error=error, status_code=400)
+    return Redirect(f"/console/orders/{order_uuid}?saved=1", status_code=303, headers=SECURITY_HEADERS)
 
 
 # --- registration requests -----------------------------------------------------------------
@@ -564,10 +658,31 @@ async def reject_request(request: Request, console: Console, db: AsyncSession, r
 # --- mailings ------------------------------------------------------------------------------
 
 @get("/mailings", name="console:mailings")
-async def mailings_page(console: Console, db: AsyncSession) -> Template:
+async def mailings_page(request: Request, console: Console, db: AsyncSession) -> Template:
+    return await _mailings_view(request, console, db)
+
+
+async def _mailings_view(request: Request, console: Console, db: AsyncSession, *, error: str | None = None,
+                         values: dict | None = None, status_code: int = 200) -> Template:
+    """The compose form over the partner's mailings, newest first, each with its recipients counted
+    by status (as `GET /crm/v1/mailings` and `GET /crm/v1/mailings/{id}`)."""
     console.need("mailings.send")
-    return console.page("mailings.html", nav="mailings", objects=await _objects(db, console.actor), error=None,
-                        values={})
+    qp = request.query_params
+    q = (qp.get("q") or "").strip()[:200]
+    channel = _choice(qp.get("channel"), labels.CHANNELS)
+    status = _choice(qp.get("status"), labels.MAILING_STATUSES)
+    cursor = qp.get("cursor") or None
+    pages = _pages(request, console)
+    rows, next_cursor = await mailings.list_mailings(db, console.actor, q=q or None, channel=channel, status=status,
+                                                     staff_id=None, cursor=pages.open(cursor), limit=PAGE_SIZE)
+    next_cursor = pages.seal(next_cursor)
+    counts = await mailings.recipient_counts(db, [r.id for r in rows])
+    sent = [(r, mailings.summary(counts.get(r.id, {}))) for r in rows]
+    return console.page("mailings.html", status_code, nav="mailings", objects=await _objects(db, console.actor),
+                        error=error, values=values or {}, sent=sent, q=q, channel=channel or "",
+                        status=status or "", paged=bool(cursor),
+                        next_url=f"/console/mailings?{_query(request, cursor=next_cursor)}" if next_cursor else None,
+                        first_url=f"/console/mailings?{_query(request, cursor=None)}")
 
 
 @post("/mailings", name="console:send-mailing")
@@ -599,8 +714,7 @@ async def send_mailing(request: Request, console: Console, db: AsyncSession, run
             await _rollback(db)
             error = error_message(exc)
     if error is not None:
-        return console.page("mailings.html", 400, nav="mailings", objects=await _objects(db, console.actor),
-                            error=error, values=values)
+        return await _mailings_view(request, console, db, error=error, values=values, status_code=400)
     return Redirect(f"/console/mailings/{mailing.id}", status_code=303, headers=SECURITY_HEADERS)
 
 
@@ -652,7 +766,7 @@ STATIC = create_static_files_router(path="/console/static", directories=[HERE / 
 router = Router(
     path="/console",
     route_handlers=[index, login, logout, premises_page, export_premises, premise_page, link_client, unlink_client, clients_page, export_clients,
-                    client_page, end_session, import_page, import_template, upload_import, import_job_page,
+                    client_page, end_session, orders_page, order_page, update_order, import_page, import_template, upload_import, import_job_page,
                     import_job_progress, registration_page, approve_request, reject_request, mailings_page,
                     send_mailing, mailing_page, mailing_progress, monitor_page, not_found],
     dependencies={"console": Provide(provide_console)},

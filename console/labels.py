@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.orders.rules import KIND_LABELS, STATUS_LABELS, STATUSES_OF_KIND
+
 PREMISE_TYPES = {
     "apartment": "Квартира", "parking_space": "Машиноместо", "storage": "Кладовая", "apartments": "Апартаменты",
     "non_residential": "Нежилое помещение", "house": "Дом", "townhouse": "Таунхаус", "duplex": "Дуплекс",
@@ -28,10 +30,16 @@ CLIENT_SORTS = {"name": "По ФИО (А–Я)", "-name": "По ФИО (Я–А)
 ACTIVITY_TYPES = {"request": "Заявка", "marketplace_order": "Заказ услуги", "bill_payment": "Оплата",
                   "meter_reading": "Показания", "one_time_pass": "Разовый пропуск", "permanent_pass": "Постоянный пропуск",
                   "poll": "Опрос", "owners_meeting": "ОСС", "call": "Звонок"}
+ORDER_KINDS = {"requests": "Заявки", "services": "Заказы услуг", "events": "Записи на мероприятия"}
+ORDER_KIND = KIND_LABELS  # one order's kind, in the singular
+ORDER_STATUSES = STATUS_LABELS
+ORDER_STATUSES_OF_KIND = STATUSES_OF_KIND
 
 ALL = {
     "premise_types": PREMISE_TYPES, "roles": ROLES, "client_statuses": CLIENT_STATUSES, "client_types": CLIENT_TYPES, "job_statuses": JOB_STATUSES,
     "mailing_statuses": MAILING_STATUSES, "recipient_statuses": RECIPIENT_STATUSES,
     "request_statuses": REQUEST_STATUSES, "channels": CHANNELS, "import_kinds": IMPORT_KINDS,
     "premise_sorts": PREMISE_SORTS, "client_sorts": CLIENT_SORTS, "activity_types": ACTIVITY_TYPES,
+    "order_kinds": ORDER_KINDS, "order_kind": ORDER_KIND, "order_statuses": ORDER_STATUSES,
+    "order_statuses_of_kind": ORDER_STATUSES_OF_KIND,
 }

@@ -280,12 +280,23 @@ async def get_mailing(db: AsyncSession, actor: PartnerPrincipal, mailing_id: uui
     mailing = await db.scalar(select(Mailing).where(Mailing.id == mailing_id, Mailing.partner_id == actor.partner_id))
     if mailing is None:
         raise NotFound("Рассылка не найдена")
+    return mailing, (await recipient_counts(db, [mailing_id])).get(mailing_id, {})
+
+
+async def recipient_counts(db: AsyncSession, mailing_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """Each mailing's recipients counted by status (a mailing without recipients is absent)."""
+    if not mailing_ids:
+        return {}
     rows = (await db.execute(text(f"""
-        SELECT status, count(*) FROM (
-            SELECT {RECIPIENT_STATUS.text} AS status FROM mailing_recipient r WHERE r.mailing_id = :id
-        ) s GROUP BY status
-    """), {"id": mailing_id})).all()
-    return mailing, {status: count for status, count in rows}
+        SELECT mailing_id, status, count(*) FROM (
+            SELECT r.mailing_id, {RECIPIENT_STATUS.text} AS status FROM mailing_recipient r
+            WHERE r.mailing_id = ANY(:ids)
+        ) s GROUP BY mailing_id, status
+    """), {"ids": list(mailing_ids)})).all()
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for mailing_id, status, count in rows:
+        counts.setdefault(mailing_id, {})[status] = count
+    return counts
 
 
 # The recipients' detailed statuses summed up as staff read them: still on the way, sent, failed,

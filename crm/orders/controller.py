@@ -32,6 +32,19 @@ def order_card(order: Order) -> OrderCard:
                      unseen_by_staff=inbox.is_unseen(order))
 
 
+async def order_rows(db: AsyncSession, actor: PartnerPrincipal, rows) -> list[OrderRow]:
+    """Inbox rows of `inbox.list_orders`, the client's name and phone masked as in the clients list
+    (the API's and the console's inbox alike), the revealed ones recorded as read."""
+    policy = PiiPolicy.of(actor)
+    await record_pii_read(db, actor, [r.Client.id for r in rows], policy.revealed)
+    return [OrderRow(id=str(r.Order.id), number=r.Order.number, kind=r.Order.kind, title=r.Order.title,
+                     status=r.Order.status, premise_id=str(r.Premise.id) if r.Premise else None,
+                     address=full_address(r.Premise) if r.Premise else None, client_id=str(r.Client.id),
+                     client_name=policy.name(full_name(r.Client)), client_phone=policy.phone(r.Client.phone),
+                     created_at=r.Order.created_at, updated_at=r.Order.updated_at, unseen_by_staff=bool(r.unseen))
+            for r in rows]
+
+
 class OrderController(Controller):
     path = "/crm/v1/orders"
     tags = ["CRM: data feeds"]
@@ -52,14 +65,7 @@ class OrderController(Controller):
                                 premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
                                 client_id=parse_id(client_id, "client_id") if client_id else None)
         rows, next_cursor = await inbox.list_orders(db, actor, flt, sort=sort, cursor=pages.open(cursor), limit=limit)
-        policy = PiiPolicy.of(actor)
-        await record_pii_read(db, actor, [r.Client.id for r in rows], policy.revealed)
-        items = [OrderRow(id=str(r.Order.id), number=r.Order.number, kind=r.Order.kind, title=r.Order.title,
-                          status=r.Order.status, premise_id=str(r.Premise.id) if r.Premise else None,
-                          address=full_address(r.Premise) if r.Premise else None, client_id=str(r.Client.id),
-                          client_name=policy.name(full_name(r.Client)), client_phone=policy.phone(r.Client.phone),
-                          created_at=r.Order.created_at, updated_at=r.Order.updated_at, unseen_by_staff=bool(r.unseen))
-                 for r in rows]
+        items = await order_rows(db, actor, rows)
         return OrderList(items=items, next_cursor=pages.seal(next_cursor))
 
     @get("/{order_id:str}", operation_id="GetOrder", responses=problems(401, 404))

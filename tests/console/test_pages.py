@@ -5,6 +5,7 @@ The browser itself is driven in test_browser.py."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -268,3 +269,182 @@ async def test_ending_a_session_from_the_client_card_logs_the_device_out(http, c
     assert (await http.get("/app/v1/screens/profile", headers=resident)).status_code == 401
     after = await console.get(f"/console/clients/{client}?ended=1")
     assert "Сессия завершена" in after.text and "Активных сессий нет" in after.text
+
+
+# --- orders, mailings and import jobs --------------------------------------------------------
+
+def _next_url(page) -> str | None:
+    import html
+
+    found = re.search(r'<a href="([^"]+)" id="next-page"', page.text)
+    return html.unescape(found.group(1)) if found else None
+
+
+async def test_orders_inbox_lists_masks_and_pages_with_its_filters(http, console, monkeypatch, clock):
+    """Rule: APP-ORD-02, STAFF-02 — the console's inbox is the API's: the same rows, the client's
+    name and phone masked for staff without PII rights, the unseen marker until a staff member
+    opens the order, sealed cursors that keep the filters."""
+    from tests.bff.screens.world import app_login, client_in, give_premise, make_partner
+    from tests.crm.estate import next_phone
+
+    monkeypatch.setattr("console.controller.PAGE_SIZE", 2)
+    phone = next_phone()
+    world = await make_partner(http, f"console-{uuid.uuid4().hex[:8]}")
+    premise = await give_premise(http, world, phone, "7")
+    client = await client_in(http, world, phone, last_name="Смирнова")
+    resident = await app_login(http, phone)
+    from_app = []
+    for title in ("Протекает кран", "Не горит свет", "Сломан домофон"):
+        clock.advance(minutes=1)  # the inbox shows the latest change first
+        from_app.append(expect(await http.post("/app/v1/orders", headers=resident, json={
+            "premise_id": premise, "title": title}), 201))
+    by_staff = expect(await http.post("/crm/v1/orders", headers=world.staff, json={
+        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Уборка подъезда",
+        "status": "waiting"}), 201)
+    expect(await http.post("/crm/v1/orders", headers=world.staff, json={
+        "kind": "events", "premise_id": premise, "client_id": client, "title": "Субботник", "status": "planned"}), 201)
+    email, password, _ = await make_staff(http, world.id, ["premises.edit", "clients.edit"])
+    await console_login(console, email, password)
+    masked = expect(await http.get("/crm/v1/orders", headers=await _no_pii(http, world.id),
+                                   params={"kind": "requests", "unseen": "true"}), 200)["items"]
+    assert {o["id"] for o in masked} == {o["id"] for o in from_app}
+
+    first = await console.get("/console/orders", params={"kind": "requests", "unseen": "1"})
+    assert first.status_code == 200 and 'href="/console/orders" aria-current="page"' in first.text
+    next_url = _next_url(first)
+    assert next_url and "kind=requests" in next_url and "unseen=1" in next_url and "cursor=" in next_url
+    second = await console.get(next_url)
+    assert _next_url(second) is None
+    listed = re.findall(r'href="/console/orders/([0-9a-f-]+)"', first.text + second.text)
+    assert listed == [o["id"] for o in masked] == [o["id"] for o in from_app[::-1]]
+    both = first.text + second.text
+    assert "Субботник" not in both and "Уборка подъезда" not in both and "Сломан домофон" in first.text
+    assert both.count('class="badge">новое') == 3 and "ул. Ленина, д. 5, кв. 7" in first.text
+    for page in (first, second):
+        assert "Смирнова" not in page.text and "Анна" not in page.text
+        assert phone[-7:] not in re.sub(r"\D", "", page.text)
+        assert masked[0]["client_name"] in page.text and masked[0]["client_phone"] in page.text
+
+    everything = await console.get("/console/orders", params={"kind": "requests", "q": "Уборка"})
+    assert by_staff["id"] in everything.text
+    opened = await console.get(f"/console/orders/{from_app[0]['id']}")
+    assert opened.status_code == 200 and "Протекает кран" in opened.text and "Смирнова" not in opened.text
+    unseen = await console.get("/console/orders", params={"unseen": "1"})
+    shown = re.findall(r'href="/console/orders/([0-9a-f-]+)"', unseen.text)
+    assert from_app[0]["id"] not in shown and from_app[1]["id"] in shown
+    none = await console.get("/console/orders", params={"q": "Нет такого заказа"})
+    assert "Заказы не найдены" in none.text
+
+
+async def test_changing_an_order_in_the_console_needs_the_csrf_token_and_pushes_to_the_resident(http, console, db):
+    """Rule: APP-ORD-02 — a status change and a staff comment through the API's service; the form
+    without its CSRF token is refused and changes nothing."""
+    from sqlalchemy import select
+
+    from core.models import PushMessage
+    from tests.support import login_resident
+
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    premise = await make_premise(http, staff, await make_object(http, staff))
+    client = await make_client(http, staff, phone="+79165550808")
+    await link(http, staff, premise, client)
+    resident = await login_resident(http, "+79165550808")
+    order = expect(await http.post("/crm/v1/orders", headers=staff, json={
+        "kind": "requests", "premise_id": premise, "client_id": client, "title": "Протекает кран",
+        "status": "waiting"}), 201)
+    email, password, _ = await make_staff(http, partner)
+    token = await console_login(console, email, password)
+    page = await console.get(f"/console/orders/{order['id']}")
+    assert f'action="/console/orders/{order["id"]}"' in page.text and 'value="in_progress"' in page.text
+    change = {"status": "in_progress", "staff_comment": "Мастер придёт завтра"}
+    refused = await console.post(f"/console/orders/{order['id']}", data=change)
+    assert refused.status_code == 403 and "Запрос отклонён" in refused.text
+    assert expect(await http.get(f"/crm/v1/orders/{order['id']}", headers=staff), 200)["status"] == "waiting"
+
+    async def pushes():
+        return (await db.scalars(select(PushMessage.body).where(PushMessage.partner_id == uuid.UUID(partner)))).all()
+
+    assert await pushes() == []
+    wrong = await console.post(f"/console/orders/{order['id']}", data={"status": "planned", "csrf_token": token})
+    assert wrong.status_code == 400 and 'class="error"' in wrong.text  # an event's status, not a request's
+    saved = await console.post(f"/console/orders/{order['id']}", data={**change, "csrf_token": token})
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=1")
+    card = expect(await http.get(f"/crm/v1/orders/{order['id']}", headers=staff), 200)
+    assert card["status"] == "in_progress" and card["staff_comment"] == "Мастер придёт завтра"
+    bodies = await pushes()
+    assert len(bodies) == 1 and "Мастер придёт завтра" in bodies[0]
+    assert resident["account_id"]
+    after = await console.get(saved.headers["location"])
+    assert "Изменения сохранены" in after.text and "В работе" in after.text
+    clerk_email, clerk_password, _ = await make_staff(http, partner, ["premises.edit"])
+    clerk_token = await console_login(console, clerk_email, clerk_password)
+    denied = await console.post(f"/console/orders/{order['id']}", data={"status": "done", "csrf_token": clerk_token})
+    assert denied.status_code == 403 and "clients.edit" in denied.text
+
+
+async def test_mailings_page_lists_the_partners_mailings_with_counts_and_pages(http, console, monkeypatch, clock):
+    """Rule: PUSH-06, STAFF-02 — the list of `GET /crm/v1/mailings` under the compose form, each
+    mailing with its recipients counted by status as its card counts them."""
+    monkeypatch.setattr("console.controller.PAGE_SIZE", 2)
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    for phone in ("+79161110001", "+79161110002"):
+        await make_client(http, staff, last_name="Смирнова", first_name="Ольга", phone=phone)
+    created = []
+    for title in ("Отключение воды", "Проверка газа", "Собрание жильцов"):
+        clock.advance(minutes=1)  # newest first
+        created.append(expect(await http.post("/crm/v1/mailings", headers=staff, json={
+            "channel": "push", "title": title, "body": "Подробности в приложении", "filter": {}}), 201)["id"])
+    other = await staff_headers(http, await create_partner(http, name="УК Чужая"))
+    expect(await http.post("/crm/v1/mailings", headers=other, json={
+        "channel": "push", "title": "Чужая рассылка", "body": "Т", "filter": {}}), 201)
+    email, password, _ = await make_staff(http, partner, ["mailings.send"])
+    await console_login(console, email, password)
+    empty_search = await console.get("/console/mailings", params={"q": "нет такой"})
+    assert "Рассылки не найдены" in empty_search.text
+    first = await console.get("/console/mailings", params={"channel": "push"})
+    assert first.status_code == 200 and "Новая рассылка" in first.text
+    next_url = _next_url(first)
+    assert next_url and "channel=push" in next_url
+    second = await console.get(next_url)
+    assert _next_url(second) is None
+    both = first.text + second.text
+    listed = re.findall(r'href="/console/mailings/([0-9a-f-]+)" class="mailing-title"', both)
+    assert listed == created[::-1] and "Чужая рассылка" not in both
+    card = expect(await http.get(f"/crm/v1/mailings/{created[0]}", headers=staff), 200)
+    assert card["pending"] == 2
+    assert re.findall(r'<td class="pending">(\d+)</td>', both) == [str(card["pending"])] * 3
+    assert "Смирнова" not in both
+
+
+async def test_import_page_lists_the_partners_jobs_with_progress_and_pages(http, console, monkeypatch, clock):
+    """Rule: IMPORT-08 — the jobs of `GET /crm/v1/import/jobs` under the upload form, newest first,
+    with status, rows and counts; the filters stay in the pages' addresses."""
+    from core.imports import formats
+
+    monkeypatch.setattr("console.controller.PAGE_SIZE", 2)
+    partner = await create_partner(http)
+    staff = await staff_headers(http, partner)
+    jobs = []
+    for n in range(3):
+        clock.advance(minutes=1)  # newest first
+        jobs.append(expect(await http.post("/crm/v1/import/clients/file", headers=staff, files={
+            "file": (f"clients-{n}.xlsx", formats.template("clients"), "application/octet-stream")}), 202)["id"])
+    other = await staff_headers(http, await create_partner(http, name="УК Чужая"))
+    expect(await http.post("/crm/v1/import/premises/file", headers=other, files={
+        "file": ("foreign.xlsx", formats.template("premises"), "application/octet-stream")}), 202)
+    email, password, _ = await make_staff(http, partner, ["clients.edit"])
+    await console_login(console, email, password)
+    assert "Таких загрузок нет" in (await console.get("/console/import", params={"kind": "premises"})).text
+    first = await console.get("/console/import", params={"kind": "clients"})
+    assert first.status_code == 200 and "Импорт из Excel" in first.text
+    next_url = _next_url(first)
+    assert next_url and "kind=clients" in next_url
+    second = await console.get(next_url)
+    assert _next_url(second) is None
+    both = first.text + second.text
+    assert re.findall(r'href="/console/import/jobs/([0-9a-f-]+)" class="job-file"', both) == jobs[::-1]
+    assert "clients-2.xlsx" in first.text and "foreign.xlsx" not in both and "В очереди" in first.text
+    api = expect(await http.get("/crm/v1/import/jobs", headers=staff), 200)["items"]
+    assert [j["id"] for j in api] == jobs[::-1] and api[0]["status"] == "pending"
