@@ -326,6 +326,18 @@ class MailingRow:
     finished_at: datetime | None
 
 
+def _mailing_filters(stmt, *, q: str | None, channel: str | None, staff_id: uuid.UUID | None):
+    """PUSH-06's search by title or text, and filters by type and sender, of a statement over `Mailing`."""
+    if q and q.strip():
+        pattern = contains_pattern(q.strip())
+        stmt = stmt.where(or_(Mailing.title.ilike(pattern), Mailing.body.ilike(pattern)))
+    if channel:
+        stmt = stmt.where(Mailing.channel == channel)
+    if staff_id:
+        stmt = stmt.where(Mailing.staff_id == staff_id)
+    return stmt
+
+
 async def list_mailings(db: AsyncSession, actor: PartnerPrincipal, *, q: str | None, channel: str | None,
                         status: str | None, staff_id: uuid.UUID | None, cursor: Position | None,
                         limit: int) -> tuple[list[MailingRow], Position | None]:
@@ -336,15 +348,9 @@ async def list_mailings(db: AsyncSession, actor: PartnerPrincipal, *, q: str | N
     stmt = (select(Mailing.id, Mailing.channel, Mailing.title, Mailing.body, Mailing.status, Mailing.recipients,
                    Mailing.staff_id, Staff.name.label("staff_name"), Mailing.created_at, Mailing.finished_at)
             .outerjoin(Staff, Staff.id == Mailing.staff_id).where(Mailing.partner_id == actor.partner_id))
-    if q and q.strip():
-        pattern = contains_pattern(q.strip())
-        stmt = stmt.where(or_(Mailing.title.ilike(pattern), Mailing.body.ilike(pattern)))
-    if channel:
-        stmt = stmt.where(Mailing.channel == channel)
+    stmt = _mailing_filters(stmt, q=q, channel=channel, staff_id=staff_id)
     if status:
         stmt = stmt.where(Mailing.status == status)
-    if staff_id:
-        stmt = stmt.where(Mailing.staff_id == staff_id)
     rows = (await db.execute(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
     items, next_cursor = page(rows, limit, lambda r: [r.created_at, r.id])
     return [MailingRow(**r._mapping) for r in items], next_cursor
@@ -383,13 +389,7 @@ async def client_mailings(db: AsyncSession, actor: PartnerPrincipal, client_id: 
         .outerjoin(Staff, Staff.id == Mailing.staff_id)
         .where(r.client_id == client_id, Mailing.partner_id == actor.partner_id)
     )
-    if q and q.strip():
-        pattern = contains_pattern(q.strip())
-        inner = inner.where(or_(Mailing.title.ilike(pattern), Mailing.body.ilike(pattern)))
-    if channel:
-        inner = inner.where(Mailing.channel == channel)
-    if staff_id:
-        inner = inner.where(Mailing.staff_id == staff_id)
+    inner = _mailing_filters(inner, q=q, channel=channel, staff_id=staff_id)
     if period_from:
         inner = inner.where(Mailing.created_at >= datetime.combine(period_from, time.min, timezone.utc))
     if period_to:
