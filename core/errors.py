@@ -4,6 +4,7 @@ problem details."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,8 @@ class DomainError(Exception):
                  extra: dict[str, object] | None = None) -> None:
         self.detail = detail or self.title
         if code:
+            if not isinstance(code, ErrorCode) or not isinstance(self, code.kind):
+                raise TypeError(f"{code!r} is not a code of an area's table carried by {type(self).__name__}")
             self.code = code
         # Extension members of the problem answer, e.g. the id of the client a phone belongs to.
         self.extra = extra or {}
@@ -54,7 +57,7 @@ class PermissionDenied(DomainError):
     @classmethod
     def lacking(cls, permission: str) -> "PermissionDenied":
         """The staff member's role lacks `permission` (SPEC section 7)."""
-        return cls(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+        return cls(f"Недостаточно прав: нужно разрешение «{permission}»", code=Common.PERMISSION_REQUIRED)
 
 
 class NotFound(DomainError):
@@ -97,6 +100,40 @@ class ServiceUnavailable(DomainError):
     def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after: int = 5) -> None:
         super().__init__(detail, code=code)
         self.retry_after = max(1, int(retry_after))
+
+
+class ErrorCode(StrEnum):
+    """A table of problem codes: each area declares its own once (a subclass), and each member is
+    the code with the kind of domain error that carries it. An error raised with a code of another
+    kind, or with a bare string, is refused at once."""
+
+    kind: type[DomainError]
+
+    def __new__(cls, value: str, kind: type[DomainError]) -> ErrorCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.kind = kind
+        return member
+
+
+class Common(ErrorCode):
+    """The codes of the error kinds themselves, raised by every area."""
+
+    INVALID_INPUT = InvalidInput.code, InvalidInput
+    NOT_AUTHENTICATED = NotAuthenticated.code, NotAuthenticated
+    FORBIDDEN = PermissionDenied.code, PermissionDenied
+    PERMISSION_REQUIRED = "permission_required", PermissionDenied
+    NOT_FOUND = NotFound.code, NotFound
+    CONFLICT = Conflict.code, Conflict
+    PAYLOAD_TOO_LARGE = TooLarge.code, TooLarge
+    RULE_VIOLATION = RuleViolation.code, RuleViolation
+    RATE_LIMITED = RateLimited.code, RateLimited
+    SERVICE_UNAVAILABLE = ServiceUnavailable.code, ServiceUnavailable
+
+
+def error_codes() -> list[ErrorCode]:
+    """Every code of every area's table (the tables are the subclasses of ErrorCode)."""
+    return [member for table in ErrorCode.__subclasses__() for member in table]
 
 
 class ConfigurationError(Exception):

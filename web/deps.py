@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.service import ResidentPrincipal, authenticate
 from core.db import commit
-from core.errors import NotAuthenticated, PermissionDenied
+from core.errors import Common, NotAuthenticated, PermissionDenied
 from core.pagination import CursorCodec, Position
 from core.partners.service import PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
@@ -102,7 +102,7 @@ def bearer_token(request: Request) -> str | None:
 def resident_token(request: Request) -> str:
     token = bearer_token(request)
     if token is None:
-        raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
+        raise NotAuthenticated("Требуется вход в приложение", code=Common.NOT_AUTHENTICATED)
     return token
 
 
@@ -140,7 +140,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     as `opt={"permission": "..."}`; this one check enforces it for every staff route."""
     token = bearer_token(request)
     if token is None:
-        raise NotAuthenticated("Требуется токен сотрудника или ключ API", code="not_authenticated")
+        raise NotAuthenticated("Требуется токен сотрудника или ключ API", code=Common.NOT_AUTHENTICATED)
     actor = await authenticate_partner(runtime, db, token, ip=client_ip(request))
     request.scope.setdefault("state", {})["partner_id"] = str(actor.partner_id)  # for JSON logs
     permission = request.route_handler.opt.get("permission")
@@ -154,7 +154,7 @@ async def provide_admin(request: Request, runtime: Runtime) -> bool:
     token = bearer_token(request)
     expected = runtime.settings.platform_admin_token
     if token is None or not expected or not constant_time_equals(token, expected):
-        raise NotAuthenticated("Требуется токен администратора платформы", code="not_authenticated")
+        raise NotAuthenticated("Требуется токен администратора платформы", code=Common.NOT_AUTHENTICATED)
     return True
 
 

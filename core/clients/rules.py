@@ -8,7 +8,18 @@ from datetime import date
 
 from stdnum.ru import inn as ru_inn
 
-from core.errors import InvalidInput
+from core.errors import ErrorCode, Conflict, InvalidInput, PermissionDenied, RuleViolation
+
+
+class ClientCode(ErrorCode):
+    """The problem codes of clients, their phones, external ids and links."""
+
+    TAGS_EDIT_REQUIRED = "tags_edit_required", PermissionDenied
+    PHONE_TAKEN = "phone_taken", Conflict
+    PHONE_LOCKED = "phone_locked", RuleViolation
+    EXTERNAL_ID_TAKEN = "external_id_taken", Conflict
+    ALREADY_LINKED = "already_linked", Conflict
+
 
 # Letters of any alphabet, with spaces, hyphens and apostrophes between them.
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$")

@@ -3,7 +3,15 @@ the activity type each kind maps to."""
 
 from __future__ import annotations
 
-from core.errors import InvalidInput
+from core.errors import ErrorCode, InvalidInput, RuleViolation
+
+
+class OrderCode(ErrorCode):
+    """The problem codes of residents' orders."""
+
+    PRODUCT_DISABLED = "product_disabled", RuleViolation
+    ORDER_NOT_FINISHED = "order_not_finished", RuleViolation
+
 
 REQUEST_STATUSES = ("waiting", "in_progress", "paused", "approval", "needs_clarification", "done", "cancelled")
 EVENT_STATUSES = ("planned", "ongoing", "finished", "cancelled")

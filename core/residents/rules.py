@@ -4,8 +4,19 @@ assemblers read these tables; nothing here touches the database."""
 
 from __future__ import annotations
 
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import ErrorCode, InvalidInput, NotAuthenticated, PermissionDenied, RuleViolation
 from core.orders.rules import ACTIVE_STATUSES, STATUS_LABELS  # noqa: F401 - re-exported for the screens
+
+
+class ResidentCode(ErrorCode):
+    """The problem codes of a resident's account and app context."""
+
+    ACCOUNT_MISSING = "account_missing", NotAuthenticated
+    CLIENT_BLOCKED = "client_blocked", PermissionDenied
+    FIELD_NOT_EDITABLE = "field_not_editable", PermissionDenied
+    PREMISE_OF_OTHER_BRAND = "premise_of_other_brand", RuleViolation
+    BRAND_SWITCH_UNAVAILABLE = "brand_switch_unavailable", PermissionDenied
+
 
 # APP-PREM-06: the widget and screen title follows the premise type.
 PREMISE_TITLES = {
@@ -82,7 +93,7 @@ def check_editable(changes: dict, account_type: str) -> None:
     organization, an organization name for a person)."""
     for field in NOT_EDITABLE:
         if field in changes:
-            raise PermissionDenied(NOT_EDITABLE_MESSAGE, code="field_not_editable")
+            raise PermissionDenied(NOT_EDITABLE_MESSAGE, code=ResidentCode.FIELD_NOT_EDITABLE)
     allowed = set(editable_fields(changes.get("type") or account_type)) | {"type"}
     for field in changes:
         if field not in allowed:
