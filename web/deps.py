@@ -13,14 +13,14 @@ from litestar.di import Provide
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.service import ResidentPrincipal, authenticate
+from core.auth.service import AuthCode, ResidentPrincipal, authenticate
 from core.db import commit
 from core.errors import Common, NotAuthenticated, PermissionDenied
 from core.pagination import CursorCodec, Position
-from core.partners.service import PartnerPrincipal, authenticate_partner
+from core.partners.service import PartnerCode, PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
 from core.screen_cache import ScreenCache
-from core.security import constant_time_equals
+from core.security import TokenCode, constant_time_equals
 from web import idempotency, logs
 
 
@@ -202,6 +202,22 @@ SCREEN_RESIDENT = {"resident": Provide(provide_screen_resident)}  # for cacheabl
 OPTIONAL_RESIDENT = {"resident": Provide(provide_optional_resident)}
 PARTNER = {"actor": Provide(provide_partner), "pages": Provide(provide_partner_pages)}
 ADMIN = {"admin": Provide(provide_admin), "pages": Provide(provide_admin_pages)}
+
+# What each guard may refuse with (a route with a permission also `permission_required`), for the
+# codes every operation declares (web/openapi.generic_codes).
+_RESIDENT_CODES = (TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED, AuthCode.SESSION_INACTIVE,
+                   AuthCode.APP_REQUESTS_LIMITED)
+GUARD_CODES = {
+    provide_resident: (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES),
+    provide_screen_resident: (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES),
+    provide_optional_resident: _RESIDENT_CODES,
+    provide_partner: (Common.NOT_AUTHENTICATED, TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED,
+                      PartnerCode.INVALID_API_KEY, PartnerCode.STAFF_INACTIVE),
+    provide_admin: (Common.NOT_AUTHENTICATED,),
+}
+# The guards that claim an `Idempotency-Key` of a JSON POST, and the dependencies that open a cursor.
+IDEMPOTENT_GUARDS = frozenset({provide_resident, provide_partner})
+PAGES = frozenset({provide_partner_pages, provide_resident_pages, provide_admin_pages})
 
 RESIDENT_SECURITY = [{"ResidentBearer": []}]
 PARTNER_SECURITY = [{"StaffBearer": []}, {"ApiKeyBearer": []}]
