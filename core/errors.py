@@ -103,9 +103,9 @@ class ServiceUnavailable(DomainError):
 
 
 class ErrorCode(StrEnum):
-    """A table of problem codes: each area declares its own once (a subclass), and each member is
-    the code with the kind of domain error that carries it. An error raised with a code of another
-    kind, or with a bare string, is refused at once."""
+    """A table of problem codes: each area declares its own once (`ErrorCode.table`), and each
+    member is the code with the kind of domain error that carries it. An error raised with a code
+    of another kind, or with a bare string, is refused at once."""
 
     kind: type[DomainError]
 
@@ -115,20 +115,26 @@ class ErrorCode(StrEnum):
         member.kind = kind
         return member
 
+    @classmethod
+    def table(cls, name: str, module: str, codes: dict[type[DomainError], str]) -> type[ErrorCode]:
+        """An area's table, the module constant `name`: for each kind of error, its codes separated
+        by spaces; each member is named by its code in capitals (`AuthCode.OTP_INVALID`)."""
+        members = [(code.upper(), (code, kind)) for kind, names in codes.items() for code in names.split()]
+        return cls(name, members, module=module, qualname=name)
 
-class Common(ErrorCode):
-    """The codes of the error kinds themselves, raised by every area."""
 
-    INVALID_INPUT = InvalidInput.code, InvalidInput
-    NOT_AUTHENTICATED = NotAuthenticated.code, NotAuthenticated
-    FORBIDDEN = PermissionDenied.code, PermissionDenied
-    PERMISSION_REQUIRED = "permission_required", PermissionDenied
-    NOT_FOUND = NotFound.code, NotFound
-    CONFLICT = Conflict.code, Conflict
-    PAYLOAD_TOO_LARGE = TooLarge.code, TooLarge
-    RULE_VIOLATION = RuleViolation.code, RuleViolation
-    RATE_LIMITED = RateLimited.code, RateLimited
-    SERVICE_UNAVAILABLE = ServiceUnavailable.code, ServiceUnavailable
+# The codes of the error kinds themselves, raised by every area.
+Common = ErrorCode.table("Common", __name__, {
+    InvalidInput: "invalid_input",
+    NotAuthenticated: "not_authenticated",
+    PermissionDenied: "forbidden permission_required",
+    NotFound: "not_found",
+    Conflict: "conflict",
+    TooLarge: "payload_too_large",
+    RuleViolation: "rule_violation",
+    RateLimited: "rate_limited",
+    ServiceUnavailable: "service_unavailable",
+})
 
 
 def error_codes() -> list[ErrorCode]:

@@ -13,10 +13,10 @@ DEFAULT_REGION = "RU"
 _DIGITS = re.compile(r"\D+")
 
 
-class PhoneCode(ErrorCode):
-    """The problem codes of phone numbers."""
-
-    INVALID_PHONE = "invalid_phone", InvalidInput
+# The problem codes of phone numbers.
+PhoneCode = ErrorCode.table("PhoneCode", __name__, {
+    InvalidInput: "invalid_phone",
+})
 
 
 class InvalidPhone(InvalidInput):

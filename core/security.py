@@ -18,11 +18,10 @@ from core.clock import Clock
 from core.errors import ErrorCode, NotAuthenticated
 
 
-class TokenCode(ErrorCode):
-    """The problem codes of bearer tokens."""
-
-    INVALID_TOKEN = "invalid_token", NotAuthenticated
-    TOKEN_EXPIRED = "token_expired", NotAuthenticated
+# The problem codes of bearer tokens.
+TokenCode = ErrorCode.table("TokenCode", __name__, {
+    NotAuthenticated: "invalid_token token_expired",
+})
 
 
 _hasher = PasswordHasher()

@@ -17,11 +17,10 @@ from core.models import SmsMessage
 from core.settings import Settings
 
 
-class SmsCode(ErrorCode):
-    """The problem codes of sending SMS."""
-
-    SMS_UNAVAILABLE = "sms_unavailable", ServiceUnavailable
-    SMS_DISABLED = "sms_disabled", ServiceUnavailable
+# The problem codes of sending SMS.
+SmsCode = ErrorCode.table("SmsCode", __name__, {
+    ServiceUnavailable: "sms_unavailable sms_disabled",
+})
 
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from core.errors import ErrorCode, InvalidInput, RuleViolation
 from core.models import IdempotencyRecord
 
 
-class IdempotencyCode(ErrorCode):
-    """The problem codes of Idempotency-Key."""
-
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", RuleViolation
+# The problem codes of Idempotency-Key.
+IdempotencyCode = ErrorCode.table("IdempotencyCode", __name__, {
+    RuleViolation: "idempotency_key_reused",
+})
 
 
 HEADER = "idempotency-key"

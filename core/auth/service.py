@@ -30,23 +30,15 @@ from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
 from core.security import TokenCode, new_secret, sha256_hex
 
 
-class AuthCode(ErrorCode):
-    """The problem codes of resident login and sessions."""
-
-    SMS_COUNTRY_NOT_SERVED = "sms_country_not_served", RuleViolation
-    OTP_TOO_SOON = "otp_too_soon", RateLimited
-    OTP_PHONE_LIMITED = "otp_phone_limited", RateLimited
-    OTP_IP_LIMITED = "otp_ip_limited", RateLimited
-    LOGIN_IP_LIMITED = "login_ip_limited", RateLimited
-    APP_REQUESTS_LIMITED = "app_requests_limited", RateLimited
-    SMS_BUDGET_EXHAUSTED = "sms_budget_exhausted", ServiceUnavailable
-    OTP_INVALID = "otp_invalid", NotAuthenticated
-    OTP_ATTEMPTS_EXCEEDED = "otp_attempts_exceeded", RateLimited
-    OTP_EXPIRED = "otp_expired", NotAuthenticated
-    INVALID_REFRESH_TOKEN = "invalid_refresh_token", NotAuthenticated
-    SESSION_INACTIVE = "session_inactive", NotAuthenticated
-    REFRESH_TOKEN_REUSED = "refresh_token_reused", NotAuthenticated
-    REFRESH_TOKEN_EXPIRED = "refresh_token_expired", NotAuthenticated
+# The problem codes of resident login and sessions.
+AuthCode = ErrorCode.table("AuthCode", __name__, {
+    NotAuthenticated: "otp_invalid otp_expired invalid_refresh_token session_inactive refresh_token_reused "
+                      "refresh_token_expired",
+    RateLimited: "otp_too_soon otp_phone_limited otp_ip_limited otp_attempts_exceeded login_ip_limited "
+                 "app_requests_limited",
+    RuleViolation: "sms_country_not_served",
+    ServiceUnavailable: "sms_budget_exhausted",
+})
 
 
 log = logging.getLogger(__name__)

@@ -11,14 +11,12 @@ from stdnum.ru import inn as ru_inn
 from core.errors import ErrorCode, Conflict, InvalidInput, PermissionDenied, RuleViolation
 
 
-class ClientCode(ErrorCode):
-    """The problem codes of clients, their phones, external ids and links."""
-
-    TAGS_EDIT_REQUIRED = "tags_edit_required", PermissionDenied
-    PHONE_TAKEN = "phone_taken", Conflict
-    PHONE_LOCKED = "phone_locked", RuleViolation
-    EXTERNAL_ID_TAKEN = "external_id_taken", Conflict
-    ALREADY_LINKED = "already_linked", Conflict
+# The problem codes of clients, their phones, external ids and links.
+ClientCode = ErrorCode.table("ClientCode", __name__, {
+    Conflict: "phone_taken external_id_taken already_linked",
+    PermissionDenied: "tags_edit_required",
+    RuleViolation: "phone_locked",
+})
 
 
 # Letters of any alphabet, with spaces, hyphens and apostrophes between them.

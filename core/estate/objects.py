@@ -13,11 +13,11 @@ from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
 
-class EstateCode(ErrorCode):
-    """The problem codes of objects, premises and documents."""
-
-    OBJECT_HAS_PREMISES = "object_has_premises", Conflict
-    FILE_TOO_LARGE = "file_too_large", TooLarge
+# The problem codes of objects, premises and documents.
+EstateCode = ErrorCode.table("EstateCode", __name__, {
+    Conflict: "object_has_premises",
+    TooLarge: "file_too_large",
+})
 
 
 OBJECT_FIELDS = ("name", "address", "postal_code", "image_url", "online_payment", "external_id")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from core.errors import ErrorCode, InvalidInput, RuleViolation
 
 
-class OrderCode(ErrorCode):
-    """The problem codes of residents' orders."""
-
-    PRODUCT_DISABLED = "product_disabled", RuleViolation
-    ORDER_NOT_FINISHED = "order_not_finished", RuleViolation
+# The problem codes of residents' orders.
+OrderCode = ErrorCode.table("OrderCode", __name__, {
+    RuleViolation: "product_disabled order_not_finished",
+})
 
 
 REQUEST_STATUSES = ("waiting", "in_progress", "paused", "approval", "needs_clarification", "done", "cancelled")

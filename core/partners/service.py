@@ -20,16 +20,12 @@ from core.runtime import Runtime
 from core.security import TokenCode, hash_password_off_loop, new_secret, sha256_hex, verify_password_off_loop
 
 
-class PartnerCode(ErrorCode):
-    """The problem codes of partners, their staff and API keys."""
-
-    BRAND_SLUG_TAKEN = "brand_slug_taken", Conflict
-    STAFF_EMAIL_TAKEN = "staff_email_taken", Conflict
-    STAFF_LOGIN_LOCKED = "staff_login_locked", RateLimited
-    STAFF_LOGIN_IP_LIMITED = "staff_login_ip_limited", RateLimited
-    INVALID_CREDENTIALS = "invalid_credentials", NotAuthenticated
-    INVALID_API_KEY = "invalid_api_key", NotAuthenticated
-    STAFF_INACTIVE = "staff_inactive", NotAuthenticated
+# The problem codes of partners, their staff and API keys.
+PartnerCode = ErrorCode.table("PartnerCode", __name__, {
+    NotAuthenticated: "invalid_credentials invalid_api_key staff_inactive",
+    Conflict: "brand_slug_taken staff_email_taken",
+    RateLimited: "staff_login_locked staff_login_ip_limited",
+})
 
 
 API_KEY_PREFIX = "pk_"

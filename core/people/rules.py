@@ -14,18 +14,12 @@ from core.enums import LINK_ROLES
 from core.errors import ErrorCode, InvalidInput, PermissionDenied, RuleViolation
 
 
-class PeopleCode(ErrorCode):
-    """The problem codes of the people of a premise."""
-
-    STAFF_ONLY_ROLE = "staff_only_role", PermissionDenied
-    CANNOT_ADD_PEOPLE = "cannot_add_people", PermissionDenied
-    OWNER_ONLY_ROLE = "owner_only_role", PermissionDenied
-    GUESTS_UNAVAILABLE = "guests_unavailable", RuleViolation
-    CHILD_ROLE = "child_role", RuleViolation
-    PHONE_NAME_MISMATCH = "phone_name_mismatch", RuleViolation
-    LINK_NOT_YOURS = "link_not_yours", PermissionDenied
-    NOT_A_GUEST = "not_a_guest", PermissionDenied
-    PERSON_NOT_YOURS = "person_not_yours", PermissionDenied
+# The problem codes of the people of a premise.
+PeopleCode = ErrorCode.table("PeopleCode", __name__, {
+    PermissionDenied: "staff_only_role cannot_add_people owner_only_role link_not_yours not_a_guest "
+                      "person_not_yours",
+    RuleViolation: "guests_unavailable child_role phone_name_mismatch",
+})
 
 
 GUEST = "guest"

@@ -22,10 +22,10 @@ from core.phones import normalize_phone
 from core.scope import owned
 
 
-class RegistrationCode(ErrorCode):
-    """The problem codes of registration requests."""
-
-    REGISTRATION_REQUEST_DECIDED = "registration_request_decided", Conflict
+# The problem codes of registration requests.
+RegistrationCode = ErrorCode.table("RegistrationCode", __name__, {
+    Conflict: "registration_request_decided",
+})
 
 
 NAME_FIELDS = ("last_name", "first_name", "middle_name")

@@ -8,14 +8,12 @@ from core.errors import ErrorCode, InvalidInput, NotAuthenticated, PermissionDen
 from core.orders.rules import ACTIVE_STATUSES, STATUS_LABELS  # noqa: F401 - re-exported for the screens
 
 
-class ResidentCode(ErrorCode):
-    """The problem codes of a resident's account and app context."""
-
-    ACCOUNT_MISSING = "account_missing", NotAuthenticated
-    CLIENT_BLOCKED = "client_blocked", PermissionDenied
-    FIELD_NOT_EDITABLE = "field_not_editable", PermissionDenied
-    PREMISE_OF_OTHER_BRAND = "premise_of_other_brand", RuleViolation
-    BRAND_SWITCH_UNAVAILABLE = "brand_switch_unavailable", PermissionDenied
+# The problem codes of a resident's account and app context.
+ResidentCode = ErrorCode.table("ResidentCode", __name__, {
+    NotAuthenticated: "account_missing",
+    PermissionDenied: "client_blocked field_not_editable brand_switch_unavailable",
+    RuleViolation: "premise_of_other_brand",
+})
 
 
 # APP-PREM-06: the widget and screen title follows the premise type.
