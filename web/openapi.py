@@ -17,6 +17,7 @@ from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIResponse, Re
 from litestar.openapi.spec.enums import OpenAPIType
 
 from core.errors import Common
+from web.deps import GUARD_CODES, IDEMPOTENT_GUARDS, PAGES
 from web.idempotency import IdempotencyCode
 from web.problems import DECLARED, PROBLEM_JSON, TITLES, HttpCode, Problem, ProblemSpec, status_of_code
 
@@ -120,8 +121,6 @@ def generic_codes(handler: HTTPRouteHandler, path_parameters: bool) -> set[str]:
     """The codes a route may answer because of what it has rather than what it does: failures
     any route may meet, refusals of bad input and of a body, of its guard (the bearer token, the
     route's permission, the abuse limits), of a cursor, and of `Idempotency-Key`."""
-    from web.deps import GUARD_CODES, IDEMPOTENT_GUARDS, PAGES
-
     parameters, called = _reached(handler)
     codes: set[str] = {HttpCode.INTERNAL_ERROR, Common.SERVICE_UNAVAILABLE}
     if parameters or path_parameters:

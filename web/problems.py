@@ -141,8 +141,8 @@ def _check_declared(request: Request, status: int, code: str) -> None:
     handler = request.scope.get("route_handler")
     declared = handler.opt.get(DECLARED) if handler is not None else None
     if declared is not None and code not in declared.get(status, ()):
-        UNDECLARED.append(f"{handler.operation_id or handler} answered {status} {code!r}, "
-                          f"declared for {status}: {sorted(declared.get(status, ()))}")
+        UNDECLARED.append(f"{handler.operation_id or handler} answered {status} '{code}', "
+                          f"declared for {status}: {sorted(map(str, declared.get(status, ())))}")
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
