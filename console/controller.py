@@ -86,7 +86,7 @@ class Console:
     def need(self, permission: str) -> None:
         # The same refusal as the API's one permission check (web/deps.provide_partner).
         if not self.actor.can(permission):
-            raise PermissionDenied(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+            raise PermissionDenied.lacking(permission)
 
     def page(self, name: str, status_code: int = 200, **context: Any) -> Template:
         context.update(staff_name=self.staff_name, csrf=self.session.csrf, can=self.actor.can)

@@ -4,6 +4,7 @@ problem details."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,8 @@ class DomainError(Exception):
                  extra: dict[str, object] | None = None) -> None:
         self.detail = detail or self.title
         if code:
+            if not isinstance(code, ErrorCode) or not isinstance(self, code.kind):
+                raise TypeError(f"{code!r} is not a code of an area's table carried by {type(self).__name__}")
             self.code = code
         # Extension members of the problem answer, e.g. the id of the client a phone belongs to.
         self.extra = extra or {}
@@ -54,7 +57,7 @@ class PermissionDenied(DomainError):
     @classmethod
     def lacking(cls, permission: str) -> "PermissionDenied":
         """The staff member's role lacks `permission` (SPEC section 7)."""
-        return cls(f"Недостаточно прав: нужно разрешение «{permission}»", code="permission_required")
+        return cls(f"Недостаточно прав: нужно разрешение «{permission}»", code=Common.PERMISSION_REQUIRED)
 
 
 class NotFound(DomainError):
@@ -97,6 +100,46 @@ class ServiceUnavailable(DomainError):
     def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after: int = 5) -> None:
         super().__init__(detail, code=code)
         self.retry_after = max(1, int(retry_after))
+
+
+class ErrorCode(StrEnum):
+    """A table of problem codes: each area declares its own once (`ErrorCode.table`), and each
+    member is the code with the kind of domain error that carries it. An error raised with a code
+    of another kind, or with a bare string, is refused at once."""
+
+    kind: type[DomainError]
+
+    def __new__(cls, value: str, kind: type[DomainError]) -> ErrorCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.kind = kind
+        return member
+
+    @classmethod
+    def table(cls, name: str, module: str, codes: dict[type[DomainError], str]) -> type[ErrorCode]:
+        """An area's table, the module constant `name`: for each kind of error, its codes separated
+        by spaces; each member is named by its code in capitals (`AuthCode.OTP_INVALID`)."""
+        members = [(code.upper(), (code, kind)) for kind, names in codes.items() for code in names.split()]
+        return cls(name, members, module=module, qualname=name)
+
+
+# The codes of the error kinds themselves, raised by every area.
+Common = ErrorCode.table("Common", __name__, {
+    InvalidInput: "invalid_input",
+    NotAuthenticated: "not_authenticated",
+    PermissionDenied: "forbidden permission_required",
+    NotFound: "not_found",
+    Conflict: "conflict",
+    TooLarge: "payload_too_large",
+    RuleViolation: "rule_violation",
+    RateLimited: "rate_limited",
+    ServiceUnavailable: "service_unavailable",
+})
+
+
+def error_codes() -> list[ErrorCode]:
+    """Every code of every area's table (the tables are the subclasses of ErrorCode)."""
+    return [member for table in ErrorCode.__subclasses__() for member in table]
 
 
 class ConfigurationError(Exception):

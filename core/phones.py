@@ -7,14 +7,20 @@ import re
 
 import phonenumbers
 
-from core.errors import FieldError, InvalidInput
+from core.errors import ErrorCode, FieldError, InvalidInput
 
 DEFAULT_REGION = "RU"
 _DIGITS = re.compile(r"\D+")
 
 
+# The problem codes of phone numbers.
+PhoneCode = ErrorCode.table("PhoneCode", __name__, {
+    InvalidInput: "invalid_phone",
+})
+
+
 class InvalidPhone(InvalidInput):
-    code = "invalid_phone"
+    code = PhoneCode.INVALID_PHONE
 
 
 def normalize_phone(raw: str, *, field: str = "phone", region: str = DEFAULT_REGION) -> str:

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from core.breaker import DependencyDown
-from core.errors import RateLimited
+from core.errors import Common, ErrorCode, RateLimited
 from core.runtime import Runtime
 
 
@@ -19,6 +19,8 @@ class Limit:
     limit: int
     window_seconds: int
     message: str = "Слишком много запросов. Повторите позже"
+    # The code of the refusal past the limit, from its area's table.
+    code: ErrorCode = Common.RATE_LIMITED
 
 
 def window(rt: Runtime, rule: Limit, subject: str) -> tuple[str, float]:
@@ -32,7 +34,7 @@ def check(rt: Runtime, rule: Limit, count: int, ends_at: float) -> None:
     """Refuse when a counter read in a pipeline of the caller's is past the limit."""
     if 0 < rule.limit < count:
         retry_after = max(1, math.ceil(ends_at - rt.clock.now().timestamp()))
-        raise RateLimited(rule.message, retry_after=retry_after, code=f"{rule.name}_limited")
+        raise RateLimited(rule.message, retry_after=retry_after, code=rule.code)
 
 
 async def hit(rt: Runtime, rule: Limit, subject: str, *, cost: int = 1) -> None:

@@ -15,7 +15,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.clock import Clock
-from core.errors import NotAuthenticated
+from core.errors import ErrorCode, NotAuthenticated
+
+
+# The problem codes of bearer tokens.
+TokenCode = ErrorCode.table("TokenCode", __name__, {
+    NotAuthenticated: "invalid_token token_expired",
+})
+
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login with an unknown email like a known one.
@@ -85,10 +92,10 @@ class TokenCodec:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(header.get("kid", ""))
             if key is None:
-                raise NotAuthenticated("Токен недействителен", code="invalid_token")
+                raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN)
             return jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
         except jwt.PyJWTError:
-            raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
+            raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN) from None
 
     def issue(self, claims: dict, ttl: int) -> tuple[str, datetime]:
         now = self._clock.now()
@@ -107,7 +114,7 @@ class TokenCodec:
                 self._verified.clear()
             self._verified[token] = claims
         if claims.get("typ") != typ:
-            raise NotAuthenticated("Токен недействителен", code="invalid_token")
+            raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN)
         if int(claims.get("exp", 0)) <= self._clock.now().timestamp():
-            raise NotAuthenticated("Срок действия токена истёк", code="token_expired")
+            raise NotAuthenticated("Срок действия токена истёк", code=TokenCode.TOKEN_EXPIRED)
         return claims

@@ -12,9 +12,16 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ServiceUnavailable
+from core.errors import ErrorCode, ServiceUnavailable
 from core.models import SmsMessage
 from core.settings import Settings
+
+
+# The problem codes of sending SMS.
+SmsCode = ErrorCode.table("SmsCode", __name__, {
+    ServiceUnavailable: "sms_unavailable sms_disabled",
+})
+
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +82,7 @@ class WebhookSmsProvider:
                 await asyncio.get_running_loop().run_in_executor(self._threads, _post, request, self._timeout)
         except (OSError, TimeoutError) as exc:
             log.warning("SMS gateway failed: %s", exc)
-            raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable") from exc
+            raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code=SmsCode.SMS_UNAVAILABLE) from exc
         db.add(SmsMessage(phone=phone, text=journal_text(text, secret), provider=self.name, status="sent"))
         await db.flush()
 
@@ -86,7 +93,7 @@ class DisabledSmsProvider:
 
     async def send(self, db: AsyncSession, phone: str, text: str, *, secret: str | None = None,
                    idempotency_key: str | None = None) -> None:
-        raise ServiceUnavailable("Отправка SMS не настроена", code="sms_disabled")
+        raise ServiceUnavailable("Отправка SMS не настроена", code=SmsCode.SMS_DISABLED)
 
 
 def _post(request: urllib.request.Request, timeout: float) -> None:

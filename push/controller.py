@@ -14,6 +14,7 @@ from push import rules
 from push.devices import DeviceUpdate, update_device
 from push.schemas import DeviceSettings, UpdateDeviceRequest
 from web.deps import RESIDENT, RESIDENT_SECURITY
+from core.errors import Common
 from web.problems import problems
 
 
@@ -29,7 +30,7 @@ class DeviceController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @put("", operation_id="UpdateDevice", responses=problems(400, 401, 404))
+    @put("", operation_id="UpdateDevice", responses=problems(Common.NOT_FOUND))
     async def update(self, resident: ResidentPrincipal, data: UpdateDeviceRequest, runtime: Runtime,
                      db: AsyncSession) -> DeviceSettings:
         """Report the FCM token, the OS notification permission and the per-type switches. Fields

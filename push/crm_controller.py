@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from push import devices, history, mailings, monitor
-from core.errors import FieldError, InvalidInput
+from core.errors import Common, FieldError, InvalidInput
 from push.controller import iso
 from push.rules import MIN_MONITOR_VERSION
 from push.schemas import (ClientMailingItem, ClientMailingList, CreateMailingRequest, DeliveryItem, DeliveryList,
@@ -43,7 +43,7 @@ class PushCrmController(Controller):
     security = PARTNER_SECURITY
 
     @get("/clients/{client_id:str}/sessions", operation_id="ListClientSessions", opt=SESSIONS,
-         responses=problems(400, 401, 403, 404))
+         responses=problems(Common.NOT_FOUND))
     async def list_sessions(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession) -> SessionList:
         """The client's active device sessions (PUSH-03); per-type states only while the OS
         permission is on."""
@@ -57,12 +57,12 @@ class PushCrmController(Controller):
             for v in views])
 
     @delete("/sessions/{session_id:str}", operation_id="DeactivateSession", opt=SESSIONS,
-            responses=problems(400, 401, 403, 404))
+            responses=problems(Common.NOT_FOUND))
     async def deactivate(self, actor: PartnerPrincipal, session_id: str, runtime: Runtime, db: AsyncSession) -> None:
         """End a session: its tokens stop working at once and its device gets no more pushes."""
         await devices.staff_deactivate(runtime, db, actor, path_id(session_id))
 
-    @get("/push/deliveries", operation_id="ListPushDeliveries", responses=problems(400, 401, 404))
+    @get("/push/deliveries", operation_id="ListPushDeliveries", responses=problems(Common.NOT_FOUND))
     async def list_deliveries(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, client_id: str | None = None,
                               status: str | None = None, cursor: Cursor = None,
                               limit: Limit = DEFAULT_LIMIT) -> DeliveryList:
@@ -78,7 +78,7 @@ class PushCrmController(Controller):
             status=r.status, attempts=r.attempts, resends=r.resends, error=r.error, created_at=iso(r.created_at),
             sent_at=iso(r.sent_at)) for r in rows], next_cursor=pages.seal(next_cursor))
 
-    @post("/mailings", operation_id="CreateMailing", opt=MAILINGS, responses=problems(400, 401, 403))
+    @post("/mailings", operation_id="CreateMailing", opt=MAILINGS, responses=problems())
     async def create_mailing(self, actor: PartnerPrincipal, data: CreateMailingRequest, runtime: Runtime,
                              db: AsyncSession) -> MailingCreated:
         """Send a push or SMS to the clients the filter selects; workers fan it out in chunks."""
@@ -87,7 +87,7 @@ class PushCrmController(Controller):
                                                 flt=flt, now=runtime.clock.now())
         return MailingCreated(id=str(mailing.id), recipients=mailing.recipients)
 
-    @get("/mailings/{mailing_id:str}", operation_id="GetMailing", responses=problems(400, 401, 404))
+    @get("/mailings/{mailing_id:str}", operation_id="GetMailing", responses=problems(Common.NOT_FOUND))
     async def get_mailing(self, actor: PartnerPrincipal, mailing_id: str, db: AsyncSession) -> MailingCard:
         """A mailing with its recipients counted by status."""
         m, counts = await mailings.get_mailing(db, actor, path_id(mailing_id))
@@ -95,7 +95,7 @@ class PushCrmController(Controller):
                            recipients=m.recipients, counts=counts, **mailings.summary(counts),
                            created_at=iso(m.created_at), finished_at=iso(m.finished_at))
 
-    @get("/mailings", operation_id="ListMailings", responses=problems(400, 401))
+    @get("/mailings", operation_id="ListMailings", responses=problems())
     async def list_mailings(
         self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages,
         q: Annotated[str | None, Parameter(max_length=200, description="title or text")] = None,
@@ -112,7 +112,7 @@ class PushCrmController(Controller):
             sender_id=_s(r.staff_id), sender_name=r.staff_name, created_at=iso(r.created_at),
             finished_at=iso(r.finished_at)) for r in rows], next_cursor=pages.seal(next_cursor))
 
-    @get("/clients/{client_id:str}/mailings", operation_id="ListClientMailings", responses=problems(400, 401, 404))
+    @get("/clients/{client_id:str}/mailings", operation_id="ListClientMailings", responses=problems(Common.NOT_FOUND))
     async def client_mailings(
         self, actor: PartnerPrincipal, client_id: str, db: AsyncSession, pages: Pages, q: str | None = None,
         status: str | None = None, channel: Literal["push", "sms"] | None = None, sender_id: str | None = None,
@@ -131,7 +131,7 @@ class PushCrmController(Controller):
             sender_name=r.staff_name, status=r.status, created_at=iso(r.created_at)) for r in rows],
             next_cursor=pages.seal(next_cursor))
 
-    @get("/monitor/push", operation_id="GetPushMonitor", responses=problems(400, 401))
+    @get("/monitor/push", operation_id="GetPushMonitor", responses=problems())
     async def push_monitor(
         self, actor: PartnerPrincipal, runtime: Runtime, db: AsyncSession,
         period_from: Annotated[date | None, Parameter(query="from")] = None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 
 import httpx
@@ -27,6 +27,7 @@ from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import DebugSmsProvider
 from web.app import create_app
+from web.problems import UNDECLARED
 
 ADMIN_TOKEN = "test-platform-admin-token-0123456789abcdef"
 START = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
@@ -171,6 +172,18 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
     finally:
         await outer.rollback()
         await connection.close()
+
+
+@pytest.fixture(autouse=True)
+def problem_codes_declared() -> Iterator[None]:
+    """API.md "Errors": every problem answer any test gets from the app carries a code the
+    operation lists for that status in the OpenAPI document; one that does not fails the test."""
+    UNDECLARED.clear()
+    yield
+    undeclared = list(UNDECLARED)
+    UNDECLARED.clear()
+    if undeclared:
+        pytest.fail("problem codes the operation does not declare:\n" + "\n".join(undeclared), pytrace=False)
 
 
 @pytest.fixture

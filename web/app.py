@@ -20,8 +20,8 @@ from web.deps import COMMON, commit_request_session, session_middleware
 from web.forwarded import forwarded_client_middleware
 from web.health import HealthController
 from web.metrics import MetricsController, metrics_middleware
-from web.openapi import add_examples, add_schemas, type_batch_items, unique_titles
-from web.problems import EXCEPTION_HANDLERS, add_request_id_header
+from web.openapi import add_examples, add_schemas, declare_problems, type_batch_items, unique_titles
+from web.problems import DECLARED, EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
 WORKER_STOP_SECONDS = 15.0
@@ -139,11 +139,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         debug=False,
     )
     _document_messages(app)
+    # Tests hold every problem answer to the codes its operation declares (web/problems.py).
+    app.state[DECLARED] = settings.app_env == "test"
     return app
 
 
 def _document_messages(app: Litestar) -> None:
-    """What the generated document lacks: the push payload, and the typed items of import batches."""
+    """What the generated document lacks: the push payload, the typed items of import batches, and
+    each operation's problem codes."""
     from core.imports.service import ClientItem, PremiseItem
     from crm.feeds.schemas import MAX_BILLS, BillItem, UpsertBillRequest
     from crm.imports.controller import MAX_BATCH
@@ -155,5 +158,6 @@ def _document_messages(app: Litestar) -> None:
     type_batch_items(app, "/crm/v1/import/premises", premises, max_items=MAX_BATCH)
     bill, bill_item = add_schemas(app, UpsertBillRequest, BillItem, prefix="Feed")
     type_batch_items(app, "/crm/v1/bills", bill_item, max_items=MAX_BILLS, single=bill)
+    declare_problems(app)
     unique_titles(app)
     add_examples(app)

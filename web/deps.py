@@ -13,14 +13,14 @@ from litestar.di import Provide
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.service import ResidentPrincipal, authenticate
+from core.auth.service import AuthCode, ResidentPrincipal, authenticate
 from core.db import commit
-from core.errors import NotAuthenticated, PermissionDenied
+from core.errors import Common, NotAuthenticated, PermissionDenied
 from core.pagination import CursorCodec, Position
-from core.partners.service import PartnerPrincipal, authenticate_partner
+from core.partners.service import PartnerCode, PartnerPrincipal, authenticate_partner
 from core.runtime import Runtime
 from core.screen_cache import ScreenCache
-from core.security import constant_time_equals
+from core.security import TokenCode, constant_time_equals
 from web import idempotency, logs
 
 
@@ -102,7 +102,7 @@ def bearer_token(request: Request) -> str | None:
 def resident_token(request: Request) -> str:
     token = bearer_token(request)
     if token is None:
-        raise NotAuthenticated("Требуется вход в приложение", code="not_authenticated")
+        raise NotAuthenticated("Требуется вход в приложение", code=Common.NOT_AUTHENTICATED)
     return token
 
 
@@ -140,7 +140,7 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     as `opt={"permission": "..."}`; this one check enforces it for every staff route."""
     token = bearer_token(request)
     if token is None:
-        raise NotAuthenticated("Требуется токен сотрудника или ключ API", code="not_authenticated")
+        raise NotAuthenticated("Требуется токен сотрудника или ключ API", code=Common.NOT_AUTHENTICATED)
     actor = await authenticate_partner(runtime, db, token, ip=client_ip(request))
     request.scope.setdefault("state", {})["partner_id"] = str(actor.partner_id)  # for JSON logs
     permission = request.route_handler.opt.get("permission")
@@ -154,7 +154,7 @@ async def provide_admin(request: Request, runtime: Runtime) -> bool:
     token = bearer_token(request)
     expected = runtime.settings.platform_admin_token
     if token is None or not expected or not constant_time_equals(token, expected):
-        raise NotAuthenticated("Требуется токен администратора платформы", code="not_authenticated")
+        raise NotAuthenticated("Требуется токен администратора платформы", code=Common.NOT_AUTHENTICATED)
     return True
 
 
@@ -202,6 +202,22 @@ SCREEN_RESIDENT = {"resident": Provide(provide_screen_resident)}  # for cacheabl
 OPTIONAL_RESIDENT = {"resident": Provide(provide_optional_resident)}
 PARTNER = {"actor": Provide(provide_partner), "pages": Provide(provide_partner_pages)}
 ADMIN = {"admin": Provide(provide_admin), "pages": Provide(provide_admin_pages)}
+
+# What each guard may refuse with (a route with a permission also `permission_required`), for the
+# codes every operation declares (web/openapi.generic_codes).
+_RESIDENT_CODES = (TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED, AuthCode.SESSION_INACTIVE,
+                   AuthCode.APP_REQUESTS_LIMITED)
+GUARD_CODES = {
+    provide_resident: (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES),
+    provide_screen_resident: (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES),
+    provide_optional_resident: _RESIDENT_CODES,
+    provide_partner: (Common.NOT_AUTHENTICATED, TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED,
+                      PartnerCode.INVALID_API_KEY, PartnerCode.STAFF_INACTIVE),
+    provide_admin: (Common.NOT_AUTHENTICATED,),
+}
+# The guards that claim an `Idempotency-Key` of a JSON POST, and the dependencies that open a cursor.
+IDEMPOTENT_GUARDS = frozenset({provide_resident, provide_partner})
+PAGES = frozenset({provide_partner_pages, provide_resident_pages, provide_admin_pages})
 
 RESIDENT_SECURITY = [{"ResidentBearer": []}]
 PARTNER_SECURITY = [{"StaffBearer": []}, {"ApiKeyBearer": []}]

@@ -14,8 +14,15 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput, RuleViolation
+from core.errors import ErrorCode, InvalidInput, RuleViolation
 from core.models import IdempotencyRecord
+
+
+# The problem codes of Idempotency-Key.
+IdempotencyCode = ErrorCode.table("IdempotencyCode", __name__, {
+    RuleViolation: "idempotency_key_reused",
+})
+
 
 HEADER = "idempotency-key"
 _MAX_KEY = 255
@@ -52,7 +59,7 @@ async def begin(request: Request, db: AsyncSession, caller: str, holder: dict | 
                                .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))).one()
     if record.request_hash != digest:
         raise RuleViolation("Ключ идемпотентности уже использован для другого запроса",
-                            code="idempotency_key_reused")
+                            code=IdempotencyCode.IDEMPOTENCY_KEY_REUSED)
     raise Replay(record.status_code or 200, record.body or b"")
 
 

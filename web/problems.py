@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import random
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import msgspec
@@ -16,8 +18,8 @@ from litestar.types import Scope
 from sqlalchemy import exc as sa_exc
 
 from core.breaker import database_down
-from core.errors import (Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound, PermissionDenied,
-                         RateLimited, RuleViolation, ServiceUnavailable, TooLarge)
+from core.errors import (Common, Conflict, DomainError, ErrorCode, InvalidInput, NotAuthenticated, NotFound,
+                         PermissionDenied, RateLimited, RuleViolation, ServiceUnavailable, TooLarge)
 from web import idempotency
 
 log = logging.getLogger("web.errors")
@@ -40,11 +42,47 @@ TITLES = {
     409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Unprocessable entity",
     429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
 }
-CODES = {
-    400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "rule_violation",
-    429: "rate_limited", 500: "internal_error", 503: "service_unavailable",
+
+
+class HttpCode(StrEnum):
+    """The codes of refusals and failures the web layer gives itself (no domain error behind
+    them), each with its status."""
+
+    status: int
+
+    def __new__(cls, value: str, status: int) -> HttpCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.status = status
+        return member
+
+    BAD_REQUEST = "bad_request", 400
+    VALIDATION_ERROR = "validation_error", 400
+    MALFORMED_JSON = "malformed_json", 400
+    METHOD_NOT_ALLOWED = "method_not_allowed", 405
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415
+    INTERNAL_ERROR = "internal_error", 500
+
+
+# The code of a framework refusal (HTTPException) by its status.
+CODES: dict[int, str] = {
+    400: HttpCode.BAD_REQUEST, 401: Common.NOT_AUTHENTICATED, 403: Common.FORBIDDEN, 404: Common.NOT_FOUND,
+    405: HttpCode.METHOD_NOT_ALLOWED, 409: Common.CONFLICT, 413: Common.PAYLOAD_TOO_LARGE,
+    415: HttpCode.UNSUPPORTED_MEDIA_TYPE, 422: Common.RULE_VIOLATION, 429: Common.RATE_LIMITED,
+    500: HttpCode.INTERNAL_ERROR, 503: Common.SERVICE_UNAVAILABLE,
 }
+# Under test settings (APP_ENV=test) every problem answer of an operation is checked against the
+# codes the operation declares (web/openapi.declare_problems); what it answered undeclared is
+# put here, and the test suite fails the test that made it.
+DECLARED = "problem_codes"
+UNDECLARED: list[str] = []
+
+
+def status_of_code(code: ErrorCode | HttpCode) -> int:
+    """The status a code is answered with: its error kind's, or the web layer's own."""
+    if isinstance(code, HttpCode):
+        return code.status
+    return next(status for kind, status in STATUS_OF.items() if issubclass(code.kind, kind))
 
 
 class FieldProblem(msgspec.Struct, kw_only=True):
@@ -91,10 +129,20 @@ def problem_response(request: Request, status: int, detail: str, code: str, *,
                      extra: dict[str, object] | None = None) -> Response:
     body = Problem(type=f"https://errors.resident.app/{code}", title=TITLES.get(status, "Error"), status=status,
                    detail=detail, code=code, errors=errors, request_id=request_id_of(request.scope))
+    if request.app.state.get(DECLARED):
+        _check_declared(request, status, code)
     content: object = body
     if extra:
         content = {**msgspec.to_builtins(body), **{k: v for k, v in extra.items() if k not in body.__struct_fields__}}
     return Response(content, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _check_declared(request: Request, status: int, code: str) -> None:
+    handler = request.scope.get("route_handler")
+    declared = handler.opt.get(DECLARED) if handler is not None else None
+    if declared is not None and code not in declared.get(status, ()):
+        UNDECLARED.append(f"{handler.operation_id or handler} answered {status} '{code}', "
+                          f"declared for {status}: {sorted(map(str, declared.get(status, ())))}")
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
@@ -112,7 +160,7 @@ def _validation(request: Request, exc: ValidationException) -> Response:
             field = str(item.get("key") or item.get("source") or "body")
             errors.append(FieldProblem(field=field, message=str(item.get("message", "invalid value"))))
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "Invalid request"
-    return problem_response(request, 400, detail, "validation_error", errors=errors or None)
+    return problem_response(request, 400, detail, HttpCode.VALIDATION_ERROR, errors=errors or None)
 
 
 def _http(request: Request, exc: HTTPException) -> Response:
@@ -121,7 +169,7 @@ def _http(request: Request, exc: HTTPException) -> Response:
         return _unexpected(request, exc)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else TITLES.get(status, "Error")
     if status == 400 and isinstance(exc.__cause__, SerializationException):
-        return problem_response(request, 400, f"Malformed JSON body: {detail}", "malformed_json")
+        return problem_response(request, 400, f"Malformed JSON body: {detail}", HttpCode.MALFORMED_JSON)
     headers = dict(exc.headers or {}) or None
     return problem_response(request, status, detail, CODES.get(status, "error"), headers=headers)
 
@@ -132,23 +180,23 @@ def _unavailable(request: Request, exc: Exception) -> Response:
         runtime.db_breaker.failed(exc)  # cached screens now say their data may be stale
     log.warning("dependency unavailable (request %s): %s", request_id_of(request.scope), type(exc).__name__)
     return problem_response(request, 503, "Сервис временно недоступен, повторите попытку позже",
-                            "service_unavailable", headers={"Retry-After": "5"})
+                            Common.SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
 def _integrity(request: Request, exc: sa_exc.IntegrityError) -> Response:
     log.info("integrity conflict (request %s): %s", request_id_of(request.scope), exc.orig.__class__.__name__)
     return problem_response(request, 409, "Данные изменились одновременно с вашим запросом; повторите его",
-                            "conflict")
+                            Common.CONFLICT)
 
 
 def _data_error(request: Request, exc: sa_exc.DataError) -> Response:
-    return problem_response(request, 400, "Значение вне допустимого диапазона", "invalid_input")
+    return problem_response(request, 400, "Значение вне допустимого диапазона", Common.INVALID_INPUT)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     rid = request_id_of(request.scope)
     log.error("unhandled error (request %s)", rid, exc_info=exc)
-    return problem_response(request, 500, f"Внутренняя ошибка. Номер запроса: {rid}", "internal_error")
+    return problem_response(request, 500, f"Внутренняя ошибка. Номер запроса: {rid}", HttpCode.INTERNAL_ERROR)
 
 
 def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> Response:
@@ -158,7 +206,7 @@ def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> Response:
     state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
     if str(state).startswith("22"):
         # Class 22, data exceptions: a value PostgreSQL cannot take (a NUL character, say).
-        return problem_response(request, 400, "Недопустимое значение во входных данных", "invalid_input")
+        return problem_response(request, 400, "Недопустимое значение во входных данных", Common.INVALID_INPUT)
     return _unexpected(request, exc)
 
 
@@ -180,11 +228,20 @@ EXCEPTION_HANDLERS = {
 }
 
 
-def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the refusals a route can answer with: always 400 (any input can be bad),
-    429 (abuse limits) and 503 (a dependency down), plus the route's own."""
-    return {
-        status: ResponseSpec(data_container=Problem, description=TITLES.get(status, "Error"), media_type=PROBLEM_JSON,
-                             generate_examples=False)
-        for status in sorted({400, 429, 503, *statuses})
-    }
+@dataclass
+class ProblemSpec(ResponseSpec):
+    """The answer of one refusal status of a route, with the codes the route itself declares for it;
+    web/openapi.declare_problems adds what the route's guards, body and idempotency may answer."""
+
+    codes: tuple[str, ...] = ()
+
+
+def problems(*codes: ErrorCode | HttpCode) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the refusals a route answers with on its own (the codes of its domain
+    errors, from the areas' tables); the document lists each status's codes as an enum."""
+    statuses: dict[int, list[str]] = {}
+    for code in codes:
+        statuses.setdefault(status_of_code(code), []).append(code)
+    return {status: ProblemSpec(data_container=Problem, description=TITLES.get(status, "Error"),
+                                media_type=PROBLEM_JSON, generate_examples=False, codes=tuple(statuses[status]))
+            for status in sorted(statuses)}

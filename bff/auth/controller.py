@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bff.auth.schemas import (LoginRequest, OtpIssuedAnswer, RefreshRequest, RequestOtpRequest,
                               TokensAnswer)
 from core.auth import service
-from core.auth.service import DeviceInfo, ResidentPrincipal, TokenPair
+from core.auth.service import AuthCode, DeviceInfo, ResidentPrincipal, TokenPair
 from core.enums import UNIFIED_APP_ID
-from core.errors import InvalidInput
+from core.errors import Common, InvalidInput
 from core.models import Brand
 from core.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, client_ip
+from core.phones import PhoneCode
+from core.sms import SmsCode
 from web.problems import problems
 
 
@@ -29,7 +31,7 @@ class AppAuthController(Controller):
     path = "/app/v1/auth"
     tags = ["App: auth"]
 
-    @post("/otp", status_code=HTTP_200_OK, operation_id="RequestOtp", responses=problems(400, 422, 429, 503))
+    @post("/otp", status_code=HTTP_200_OK, operation_id="RequestOtp", responses=problems(Common.RULE_VIOLATION, Common.RATE_LIMITED, PhoneCode.INVALID_PHONE, AuthCode.SMS_COUNTRY_NOT_SERVED, AuthCode.OTP_TOO_SOON, AuthCode.OTP_PHONE_LIMITED, AuthCode.OTP_IP_LIMITED, AuthCode.SMS_BUDGET_EXHAUSTED, SmsCode.SMS_UNAVAILABLE, SmsCode.SMS_DISABLED))
     async def request_otp(self, data: RequestOtpRequest, runtime: Runtime, db: AsyncSession,
                           request: Request) -> OtpIssuedAnswer:
         """Send a one-time login code by SMS. With the debug SMS provider the answer carries it.
@@ -38,7 +40,7 @@ class AppAuthController(Controller):
         issued = await service.request_otp(runtime, db, data.phone, ip=client_ip(request))
         return OtpIssuedAnswer(expires_in=issued.expires_in, debug_code=issued.debug_code)
 
-    @post("/login", status_code=HTTP_200_OK, operation_id="Login", responses=problems(400, 401, 429))
+    @post("/login", status_code=HTTP_200_OK, operation_id="Login", responses=problems(Common.RATE_LIMITED, PhoneCode.INVALID_PHONE, AuthCode.OTP_INVALID, AuthCode.OTP_EXPIRED, AuthCode.OTP_ATTEMPTS_EXCEEDED, AuthCode.LOGIN_IP_LIMITED))
     async def login(self, data: LoginRequest, runtime: Runtime, db: AsyncSession, request: Request) -> TokensAnswer:
         """Exchange the SMS code for tokens; every login opens a device session (PUSH-01)."""
         app_id = data.device.app_id
@@ -49,13 +51,13 @@ class AppAuthController(Controller):
                             app_version=data.device.app_version)
         return _tokens(runtime, await service.login(runtime, db, data.phone, data.code, device, ip=client_ip(request)))
 
-    @post("/refresh", status_code=HTTP_200_OK, operation_id="RefreshTokens", responses=problems(400, 401))
+    @post("/refresh", status_code=HTTP_200_OK, operation_id="RefreshTokens", responses=problems(AuthCode.INVALID_REFRESH_TOKEN, AuthCode.REFRESH_TOKEN_EXPIRED, AuthCode.REFRESH_TOKEN_REUSED, AuthCode.SESSION_INACTIVE))
     async def refresh(self, data: RefreshRequest, runtime: Runtime, db: AsyncSession) -> TokensAnswer:
         """Rotate the refresh token. A refresh token used twice ends the session."""
         return _tokens(runtime, await service.refresh(runtime, db, data.refresh_token))
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, operation_id="Logout", dependencies=RESIDENT,
-          security=RESIDENT_SECURITY, responses=problems(401))
+          security=RESIDENT_SECURITY, responses=problems())
     async def logout(self, resident: ResidentPrincipal, runtime: Runtime, db: AsyncSession) -> None:
         """PUSH-03: ends this device session: its tokens stop working at once and its device gets no more
         pushes."""

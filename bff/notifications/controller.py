@@ -16,6 +16,7 @@ from core.residents import inbox
 from core.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, Pages
 from web.ids import parse_id, path_id
+from core.errors import Common
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
 
@@ -32,7 +33,7 @@ class InboxController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("", operation_id="ListNotifications", responses=problems(401))
+    @get("", operation_id="ListNotifications", responses=problems())
     async def list_notifications(self, resident: ResidentPrincipal, db: AsyncSession, pages: Pages,
                                  premise_id: Annotated[str | None, Parameter(max_length=64)] = None,
                                  unread: bool = False, cursor: Cursor = None,
@@ -44,13 +45,13 @@ class InboxController(Controller):
         return Inbox(items=[inbox_item(n) for n in items], next_cursor=pages.seal(next_cursor), unread=unread_count)
 
     @post("/{notification_id:str}/read", status_code=HTTP_200_OK, operation_id="MarkNotificationRead",
-          responses=problems(401, 404))
+          responses=problems(Common.NOT_FOUND))
     async def read(self, resident: ResidentPrincipal, notification_id: str, db: AsyncSession,
                    runtime: Runtime) -> InboxItem:
         """Marks one inbox item read (idempotent); another account's item is 404."""
         return inbox_item(await inbox.mark_read(db, runtime.clock, resident.account_id, path_id(notification_id)))
 
-    @post("/read-all", status_code=HTTP_200_OK, operation_id="MarkAllNotificationsRead", responses=problems(401))
+    @post("/read-all", status_code=HTTP_200_OK, operation_id="MarkAllNotificationsRead", responses=problems())
     async def read_all(self, resident: ResidentPrincipal, db: AsyncSession, runtime: Runtime) -> MarkedRead:
         """Marks every inbox item of the account read; the answer counts them."""
         return MarkedRead(marked=await inbox.mark_all_read(db, runtime.clock, resident.account_id))

@@ -24,7 +24,7 @@ class ObjectCatalogueController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("", operation_id="ListCatalogueObjects", responses=problems(400, 401))
+    @get("", operation_id="ListCatalogueObjects", responses=problems())
     async def catalogue(
         self, resident: ResidentPrincipal, db: AsyncSession, pages: Pages,
         q: Annotated[str | None, Parameter(max_length=100, description="any part of the name or address")] = None,

@@ -11,10 +11,12 @@ from bff.orders.schemas import CreatedOrder, CreateOrderRequest, OrderCard, Rate
 from core.auth.service import ResidentPrincipal
 from core.models import Order
 from core.orders import app as service
-from core.orders.rules import ACTIVE_STATUSES, STATUS_LABELS
+from core.orders.rules import ACTIVE_STATUSES, OrderCode, STATUS_LABELS
 from core.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id, path_id
+from core.errors import Common
+from core.residents.rules import ResidentCode
 from web.problems import problems
 
 
@@ -36,7 +38,7 @@ class AppOrderController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @post("", operation_id="CreateAppOrder", responses=problems(401, 403, 404, 422))
+    @post("", operation_id="CreateAppOrder", responses=problems(Common.NOT_FOUND, Common.RULE_VIOLATION, OrderCode.PRODUCT_DISABLED, ResidentCode.CLIENT_BLOCKED))
     async def create(self, resident: ResidentPrincipal, data: CreateOrderRequest, db: AsyncSession,
                      runtime: Runtime) -> CreatedOrder:
         """A request to the management company on one of the account's premises. A blocked client
@@ -46,14 +48,14 @@ class AppOrderController(Controller):
                                              title=data.title)
         return CreatedOrder(id=str(order.id), number=order.number, status=order.status)
 
-    @get("/{order_id:str}", operation_id="GetAppOrder", responses=problems(401, 404))
+    @get("/{order_id:str}", operation_id="GetAppOrder", responses=problems(Common.NOT_FOUND))
     async def get_order(self, resident: ResidentPrincipal, order_id: str, db: AsyncSession,
                         runtime: Runtime) -> OrderCard:
         """The order; opening it marks its changes seen."""
         return order_card(await service.open_order(db, runtime.clock, resident.account_id, path_id(order_id)))
 
     @post("/{order_id:str}/rating", status_code=HTTP_200_OK, operation_id="RateAppOrder",
-          responses=problems(401, 404, 422))
+          responses=problems(Common.NOT_FOUND, Common.RULE_VIOLATION, OrderCode.ORDER_NOT_FINISHED))
     async def rate(self, resident: ResidentPrincipal, order_id: str, data: RateOrderRequest,
                    db: AsyncSession, runtime: Runtime) -> OrderCard:
         """APP-ORD-01: rates a finished order of the account (1 to 5); an active or foreign order is refused."""

@@ -21,6 +21,11 @@ from core.people.service import NewPerson, Viewer
 from core.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.ids import parse_id, path_id
+from core.errors import Common
+from core.clients.rules import ClientCode
+from core.people.rules import PeopleCode
+from core.phones import PhoneCode
+from core.residents.rules import ResidentCode
 from web.problems import problems
 from web.schemas import changes_of
 
@@ -41,7 +46,7 @@ class PeopleController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/screens/people", operation_id="GetPeopleScreen", responses=problems(401, 404),
+    @get("/screens/people", operation_id="GetPeopleScreen", responses=problems(Common.NOT_FOUND),
          dependencies=SCREEN_RESIDENT)
     async def people_screen(self, request: Request, resident: ResidentPrincipal,
                             premise_id: PremiseQuery = None) -> Response[PeopleScreen]:
@@ -50,20 +55,20 @@ class PeopleController(Controller):
         return await screen_answer(request, resident,
                                    lambda db: assembler.people_screen(db, _viewer(resident), premise))
 
-    @get("/screens/people/all", operation_id="GetAllPeopleScreen", responses=problems(401),
+    @get("/screens/people/all", operation_id="GetAllPeopleScreen", responses=problems(),
          dependencies=SCREEN_RESIDENT)
     async def all_people_screen(self, request: Request, resident: ResidentPrincipal) -> Response[AllPeopleScreen]:
         """PEOPLE-VIEW-01: everyone sharing a premise with the account, and its guests."""
         return await screen_answer(request, resident, lambda db: assembler.all_people_screen(db, _viewer(resident)))
 
-    @get("/screens/people/accesses", operation_id="GetPeopleAccessesScreen", responses=problems(401),
+    @get("/screens/people/accesses", operation_id="GetPeopleAccessesScreen", responses=problems(),
          dependencies=SCREEN_RESIDENT)
     async def accesses_screen(self, request: Request, resident: ResidentPrincipal) -> Response[AccessesScreen]:
         """PEOPLE-VIEW-02: the account's premises with its role in each."""
         return await screen_answer(request, resident, lambda db: assembler.accesses_screen(db, _viewer(resident)))
 
     @post("/people", status_code=HTTP_201_CREATED, operation_id="AddPerson",
-          responses=problems(401, 403, 404, 409, 422))
+          responses=problems(Common.NOT_FOUND, Common.CONFLICT, Common.RULE_VIOLATION, PhoneCode.INVALID_PHONE, PeopleCode.CANNOT_ADD_PEOPLE, PeopleCode.OWNER_ONLY_ROLE, PeopleCode.STAFF_ONLY_ROLE, ClientCode.ALREADY_LINKED, PeopleCode.CHILD_ROLE, PeopleCode.GUESTS_UNAVAILABLE, PeopleCode.PHONE_NAME_MISMATCH))
     async def add_person(self, resident: ResidentPrincipal, data: AddPersonRequest, runtime: Runtime,
                          db: AsyncSession) -> PersonCreated:
         """PEOPLE-ADD-01..08: a new person, with access to a premise or as a guest."""
@@ -71,7 +76,7 @@ class PeopleController(Controller):
         person_id = await service.add_person(db, runtime.clock.now(), _viewer(resident), NewPerson(**fields))
         return PersonCreated(person_id=str(person_id))
 
-    @get("/people/saved", operation_id="ListSavedPeople", responses=problems(401, 404))
+    @get("/people/saved", operation_id="ListSavedPeople", responses=problems(Common.NOT_FOUND, ResidentCode.ACCOUNT_MISSING))
     async def saved_people(self, resident: ResidentPrincipal, runtime: Runtime, db: AsyncSession,
                            premise_id: PremiseQuery = None) -> SavedPeople:
         """PEOPLE-ADD-04: people the account added itself (guests included), to add to a premise;
@@ -79,14 +84,14 @@ class PeopleController(Controller):
         return await assembler.saved_people(db, _viewer(resident), _premise_query(premise_id),
                                             runtime.clock.now().date())
 
-    @get("/people/{person_id:str}", operation_id="GetPersonCard", responses=problems(401, 404))
+    @get("/people/{person_id:str}", operation_id="GetPersonCard", responses=problems(Common.NOT_FOUND))
     async def person_card(self, resident: ResidentPrincipal, person_id: str, runtime: Runtime,
                           db: AsyncSession) -> PersonCard:
         """PEOPLE-CARD-01."""
         person = await queries.find_person(db, resident.account_id, path_id(person_id))
         return await assembler.person_card(db, _viewer(resident), person, runtime.clock.now().date())
 
-    @patch("/people/{person_id:str}", operation_id="UpdatePerson", responses=problems(401, 403, 404))
+    @patch("/people/{person_id:str}", operation_id="UpdatePerson", responses=problems(Common.NOT_FOUND, PhoneCode.INVALID_PHONE, PeopleCode.NOT_A_GUEST))
     async def update_person(self, resident: ResidentPrincipal, person_id: str, data: UpdatePersonRequest,
                             runtime: Runtime, db: AsyncSession) -> PersonCard:
         """PEOPLE-CARD-01: only a guest's data can be edited."""
@@ -95,19 +100,19 @@ class PeopleController(Controller):
         return await assembler.person_card(db, _viewer(resident), person, now.date())
 
     @delete("/people/{person_id:str}", status_code=HTTP_204_NO_CONTENT, operation_id="DeletePerson",
-            responses=problems(401, 403, 404))
+            responses=problems(Common.NOT_FOUND, PeopleCode.PERSON_NOT_YOURS))
     async def delete_person(self, resident: ResidentPrincipal, person_id: str, db: AsyncSession) -> None:
         """PEOPLE-CARD-01: only a person the account added."""
         await service.delete_person(db, _viewer(resident), path_id(person_id))
 
-    @get("/people/{person_id:str}/premises", operation_id="GetPersonPremises", responses=problems(401, 404))
+    @get("/people/{person_id:str}/premises", operation_id="GetPersonPremises", responses=problems(Common.NOT_FOUND))
     async def person_premises(self, resident: ResidentPrincipal, person_id: str, db: AsyncSession) -> PersonPremises:
         """PEOPLE-CARD-02: the premises the account shares with this person."""
         person = await queries.find_person(db, resident.account_id, path_id(person_id))
         return await assembler.person_premises(db, _viewer(resident), person)
 
     @post("/premises/{premise_id:str}/people", status_code=HTTP_201_CREATED, operation_id="AddPremisePerson",
-          responses=problems(401, 403, 404, 409, 422))
+          responses=problems(Common.NOT_FOUND, Common.CONFLICT, Common.RULE_VIOLATION, PeopleCode.CANNOT_ADD_PEOPLE, PeopleCode.OWNER_ONLY_ROLE, PeopleCode.STAFF_ONLY_ROLE, ClientCode.ALREADY_LINKED, PeopleCode.CHILD_ROLE, PeopleCode.PHONE_NAME_MISMATCH))
     async def add_premise_person(self, resident: ResidentPrincipal, premise_id: str, data: AddPremisePersonRequest,
                                  runtime: Runtime, db: AsyncSession) -> PremisePersonLink:
         """PEOPLE-ADD-04: give someone saved before (or from their card) access to a premise."""
@@ -118,7 +123,7 @@ class PeopleController(Controller):
                                  rent_day=data.rent_day)
 
     @patch("/premises/{premise_id:str}/people/{person_id:str}", operation_id="UpdatePremisePerson",
-           responses=problems(401, 403, 404, 422))
+           responses=problems(Common.NOT_FOUND, Common.RULE_VIOLATION, PeopleCode.CANNOT_ADD_PEOPLE, PeopleCode.OWNER_ONLY_ROLE, PeopleCode.STAFF_ONLY_ROLE, PeopleCode.CHILD_ROLE, PeopleCode.LINK_NOT_YOURS))
     async def update_premise_person(self, resident: ResidentPrincipal, premise_id: str, person_id: str,
                                     data: UpdatePremisePersonRequest, runtime: Runtime,
                                     db: AsyncSession) -> PremisePersonLink:
@@ -128,7 +133,7 @@ class PeopleController(Controller):
         return PremisePersonLink(person_id=person_id, premise_id=premise_id, role=link.role, rent_day=link.rent_day)
 
     @delete("/premises/{premise_id:str}/people/{person_id:str}", status_code=HTTP_204_NO_CONTENT,
-            operation_id="RemovePremisePerson", responses=problems(401, 403, 404))
+            operation_id="RemovePremisePerson", responses=problems(Common.NOT_FOUND, PeopleCode.LINK_NOT_YOURS))
     async def remove_premise_person(self, resident: ResidentPrincipal, premise_id: str, person_id: str,
                                     db: AsyncSession) -> None:
         """PEOPLE-CARD-01, CRM-LINK-01: remove an access the account gave (never one staff gave)."""

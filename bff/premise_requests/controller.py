@@ -9,6 +9,7 @@ from core.residents.requests import request_premise
 from core.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id
+from core.residents.rules import ResidentCode
 from web.problems import problems
 
 
@@ -18,7 +19,7 @@ class PremiseRequestController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @post("", operation_id="CreatePremiseRequest", responses=problems(401))
+    @post("", operation_id="CreatePremiseRequest", responses=problems(ResidentCode.ACCOUNT_MISSING))
     async def create(self, resident: ResidentPrincipal, data: CreatePremiseRequest, db: AsyncSession,
                      runtime: Runtime) -> PremiseRequestCreated:
         """A request to add a premise: listed in My Premises and in the partner's registration requests."""

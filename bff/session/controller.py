@@ -13,6 +13,8 @@ from core.auth.service import ResidentPrincipal
 from core.residents import context
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id
+from core.errors import Common
+from core.residents.rules import ResidentCode
 from web.problems import problems
 
 CONTEXT_VIEW = CONTEXT + f"""
@@ -30,14 +32,14 @@ class SessionController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @post("/premise", status_code=HTTP_200_OK, operation_id="SwitchPremise", responses=problems(401, 404, 422))
+    @post("/premise", status_code=HTTP_200_OK, operation_id="SwitchPremise", responses=problems(Common.NOT_FOUND, Common.RULE_VIOLATION, ResidentCode.PREMISE_OF_OTHER_BRAND))
     async def switch_premise(self, resident: ResidentPrincipal, data: SwitchPremiseRequest,
                              db: AsyncSession) -> SessionContext:
         """Make a premise of the account the current one; in the unified app the brand follows it."""
         await context.switch_premise(db, resident, parse_id(data.premise_id, "premise_id"))
         return await session_context(db, resident)
 
-    @post("/brand", status_code=HTTP_200_OK, operation_id="SwitchBrand", responses=problems(401, 403, 404))
+    @post("/brand", status_code=HTTP_200_OK, operation_id="SwitchBrand", responses=problems(Common.NOT_FOUND, ResidentCode.BRAND_SWITCH_UNAVAILABLE))
     async def switch_brand(self, resident: ResidentPrincipal, data: SwitchBrandRequest,
                            db: AsyncSession) -> SessionContext:
         """Unified app only: switch to a brand and to its first premise in list order."""

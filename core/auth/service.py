@@ -21,13 +21,25 @@ from core.auth import otp
 from core.breaker import DependencyDown, database_down
 from core.db import after_commit, commit
 from core.enums import NOTIFICATION_TYPES
-from core.errors import NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
+from core.errors import ErrorCode, NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import country_of, normalize_phone
 from core.redis_scripts import RawScript
 from core.runtime import Runtime
 from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
-from core.security import new_secret, sha256_hex
+from core.security import TokenCode, new_secret, sha256_hex
+
+
+# The problem codes of resident login and sessions.
+AuthCode = ErrorCode.table("AuthCode", __name__, {
+    NotAuthenticated: "otp_invalid otp_expired invalid_refresh_token session_inactive refresh_token_reused "
+                      "refresh_token_expired",
+    RateLimited: "otp_too_soon otp_phone_limited otp_ip_limited otp_attempts_exceeded login_ip_limited "
+                 "app_requests_limited",
+    RuleViolation: "sms_country_not_served",
+    ServiceUnavailable: "sms_budget_exhausted",
+})
+
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +117,7 @@ def check_sms_country(phone: str, countries: tuple[str, ...]) -> None:
         return
     country = country_of(phone)
     if country not in countries:
-        raise RuleViolation("Вход по SMS для номеров этой страны недоступен", code="sms_country_not_served",
+        raise RuleViolation("Вход по SMS для номеров этой страны недоступен", code=AuthCode.SMS_COUNTRY_NOT_SERVED,
                             extra={"country": country, "countries": list(countries)})
 
 
@@ -114,7 +126,8 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
     settings = rt.settings
     check_sms_country(phone, settings.sms_countries)
     if ip:
-        await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, HOUR, TOO_MANY_CODES), ip)
+        await ratelimit.hit(rt, ratelimit.Limit("otp_ip", settings.otp_per_ip_hour, HOUR, TOO_MANY_CODES,
+                                             code=AuthCode.OTP_IP_LIMITED), ip)
     code = otp.new_code()
     counters = _otp_counters(rt, phone)
     # Login codes live in Redis alone: while it is away they can be neither given nor checked,
@@ -124,13 +137,13 @@ async def request_otp(rt: Runtime, db: AsyncSession, raw_phone: str, *, ip: str 
         resend_interval=settings.otp_resend_interval, counters=counters))
     if issued.outcome == "too_soon":
         raise RateLimited(f"Новый код можно запросить через {issued.wait} с", retry_after=issued.wait,
-                          code="otp_too_soon")
+                          code=AuthCode.OTP_TOO_SOON)
     if issued.outcome == "full" and issued.counter == 0:
-        raise RateLimited(TOO_MANY_CODES, retry_after=_until_next_hour(rt), code="otp_phone_limited")
+        raise RateLimited(TOO_MANY_CODES, retry_after=_until_next_hour(rt), code=AuthCode.OTP_PHONE_LIMITED)
     if issued.outcome == "full":
         # Not the caller's doing: the platform's hourly SMS budget is spent (SMS_PER_HOUR).
         raise ServiceUnavailable("Отправка кодов временно приостановлена. Повторите позже",
-                                 code="sms_budget_exhausted", retry_after=_until_next_hour(rt))
+                                 code=AuthCode.SMS_BUDGET_EXHAUSTED, retry_after=_until_next_hour(rt))
     try:
         await rt.sms.send(db, phone, f"Код для входа в приложение: {code}", secret=code)
     except Exception:
@@ -148,20 +161,21 @@ async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device
     # Guessing is limited per code (OTP_MAX_ATTEMPTS) and per caller, never per phone: anyone can
     # send a phone's number, and a wrong guess must not keep its owner out.
     if ip:
-        await ratelimit.hit(rt, ratelimit.Limit("login_ip", settings.login_per_ip_hour, HOUR, TOO_MANY_LOGINS), ip)
+        await ratelimit.hit(rt, ratelimit.Limit("login_ip", settings.login_per_ip_hour, HOUR, TOO_MANY_LOGINS,
+                                             code=AuthCode.LOGIN_IP_LIMITED), ip)
     wrong_key, _ = ratelimit.window(rt, ratelimit.Limit("login_phone", settings.login_per_phone_hour, HOUR), phone)
     verdict = await rt.redis_breaker.run(lambda: otp.check_code(
         rt.redis, phone, code.strip(), key=settings.token_secret, now=now.timestamp(),
         max_attempts=settings.otp_max_attempts,
         phone_wrong=otp.Counter(wrong_key, settings.login_per_phone_hour, 2 * HOUR)))
     if verdict.outcome == "wrong":
-        raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code="otp_invalid")
+        raise NotAuthenticated(f"Неверный код. Осталось попыток: {verdict.attempts_left}", code=AuthCode.OTP_INVALID)
     if verdict.outcome == "exhausted":
         # The code is burned; a new one may be requested at once.
         raise RateLimited("Слишком много неверных попыток. Запросите новый код", retry_after=1,
-                          code="otp_attempts_exceeded")
+                          code=AuthCode.OTP_ATTEMPTS_EXCEEDED)
     if verdict.outcome in ("missing", "expired"):
-        raise NotAuthenticated("Код устарел или не запрашивался. Запросите новый код", code="otp_expired")
+        raise NotAuthenticated("Код устарел или не запрашивался. Запросите новый код", code=AuthCode.OTP_EXPIRED)
 
     account_id = await _upsert_account(db, phone, now)
     session = DeviceSession(
@@ -246,18 +260,18 @@ async def refresh(rt: Runtime, db: AsyncSession, refresh_token: str) -> TokenPai
         .with_for_update(of=RefreshToken)
     )).first()
     if row is None:
-        raise NotAuthenticated("Токен обновления недействителен", code="invalid_refresh_token")
+        raise NotAuthenticated("Токен обновления недействителен", code=AuthCode.INVALID_REFRESH_TOKEN)
     token, account_id, app_id, deactivated_at = row
     if deactivated_at is not None:
-        raise NotAuthenticated("Сессия завершена", code="session_inactive")
+        raise NotAuthenticated("Сессия завершена", code=AuthCode.SESSION_INACTIVE)
     if token.used_at is not None:
         # A refresh token used twice was copied: end the session for both holders. The
         # deactivation must survive the error answer, hence the commit here.
         await deactivate_session(rt, db, token.session_id, reason="refresh_reuse")
         await commit(db)
-        raise NotAuthenticated("Токен обновления уже использован; сессия завершена", code="refresh_token_reused")
+        raise NotAuthenticated("Токен обновления уже использован; сессия завершена", code=AuthCode.REFRESH_TOKEN_REUSED)
     if token.expires_at <= now:
-        raise NotAuthenticated("Срок действия токена обновления истёк", code="refresh_token_expired")
+        raise NotAuthenticated("Срок действия токена обновления истёк", code=AuthCode.REFRESH_TOKEN_EXPIRED)
     token.used_at = now
     await db.execute(update(DeviceSession).where(DeviceSession.id == token.session_id).values(last_activity_at=now))
     return await _issue_pair(rt, db, token.session_id, account_id, app_id)
@@ -370,10 +384,10 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
         session_id = uuid.UUID(claims["sid"])
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError):
-        raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
+        raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN) from None
     # One Redis round trip: the session's cached state, the request-rate counter, the touch mark
     # and the screen check.
-    rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60)
+    rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60, code=AuthCode.APP_REQUESTS_LIMITED)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
     extra = screen(session_id, account_id) if screen is not None else []
     try:
@@ -389,7 +403,7 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
     if state is None or state == ENDING:
         state = await _session_state(rt, session, session_id, state)
     if state != ALIVE:
-        raise NotAuthenticated("Сессия завершена", code="session_inactive")
+        raise NotAuthenticated("Сессия завершена", code=AuthCode.SESSION_INACTIVE)
     ratelimit.check(rt, rule, requests, window_ends)
     if touch and rt.db_breaker.attempt():
         db = session()
@@ -412,7 +426,7 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
                 with contextlib.suppress(DependencyDown):
                     await rt.redis_breaker.run(
                         lambda: rt.redis.set(_session_key(session_id), DEAD, ex=_marker_ttl(rt)))
-                raise NotAuthenticated("Сессия завершена", code="session_inactive")
+                raise NotAuthenticated("Сессия завершена", code=AuthCode.SESSION_INACTIVE)
     elif touch:
         with contextlib.suppress(RedisError, DependencyDown):  # not stamped now: the next request tries
             await rt.redis_breaker.run(lambda: rt.redis.delete(f"touch:{session_id}"))
@@ -447,11 +461,11 @@ async def _check_in_database(rt: Runtime, db: AsyncSession, session_id: uuid.UUI
     row = (await db.execute(select(DeviceSession.deactivated_at, DeviceSession.last_activity_at)
                             .where(DeviceSession.id == session_id))).first()
     if row is None or row.deactivated_at is not None:
-        raise NotAuthenticated("Сессия завершена", code="session_inactive")
+        raise NotAuthenticated("Сессия завершена", code=AuthCode.SESSION_INACTIVE)
     stamped = row.last_activity_at
     if stamped is None or rt.clock.now() - stamped >= timedelta(seconds=TOUCH_INTERVAL):
         if not await _touch(rt, db, session_id, account_id):
-            raise NotAuthenticated("Сессия завершена", code="session_inactive")
+            raise NotAuthenticated("Сессия завершена", code=AuthCode.SESSION_INACTIVE)
 
 
 async def logout(rt: Runtime, db: AsyncSession, principal: ResidentPrincipal) -> None:

@@ -15,6 +15,7 @@ from core.estate.premises import get_premise
 from core.models import PremiseLink
 from core.partners.service import PartnerPrincipal
 from core.screen_cache import scoped
+from core.clients.rules import ClientCode
 
 OWNER_ROLES = ("owner", "unconfirmed_owner")
 LINK_FIELDS = ("ddu_number", "ddu_date", "acceptance_act_number", "acceptance_act_date", "certificate_number",
@@ -70,7 +71,7 @@ async def add_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.U
         await own_client(db, actor, changes["depends_on_client_id"], "depends_on_client_id")
     if await db.scalar(select(PremiseLink.id).where(PremiseLink.premise_id == premise.id,
                                                     PremiseLink.client_id == client.id)):
-        raise Conflict("Клиент уже привязан к этому помещению", code="already_linked")
+        raise Conflict("Клиент уже привязан к этому помещению", code=ClientCode.ALREADY_LINKED)
     link = PremiseLink(partner_id=actor.partner_id, premise_id=premise.id, client_id=client.id, role=changes["role"],
                        depends_on_client_id=changes.get("depends_on_client_id"), online_payment=True,
                        keep_on_integration=False,

@@ -17,6 +17,7 @@ from core.clients import rules
 from core.clients.service import full_name
 from core.models import Base, Client, PremiseLink
 from core.partners.service import PartnerPrincipal
+from core.clients.rules import ClientCode
 
 
 def _client_references() -> list[tuple]:
@@ -104,6 +105,6 @@ async def staff_merge(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid
     if a.id == b.id:
         raise InvalidInput.field("with_client_id", "Нельзя объединить карточку саму с собой")
     if await has_logged_in(db, actor.partner_id, a.phone):
-        raise RuleViolation(PHONE_LOCKED, code="phone_locked")
+        raise RuleViolation(PHONE_LOCKED, code=ClientCode.PHONE_LOCKED)
     return await merge_clients(db, actor, absorbed=a, survivor=b, reason="staff")
 

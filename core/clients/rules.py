@@ -8,7 +8,16 @@ from datetime import date
 
 from stdnum.ru import inn as ru_inn
 
-from core.errors import InvalidInput
+from core.errors import ErrorCode, Conflict, InvalidInput, PermissionDenied, RuleViolation
+
+
+# The problem codes of clients, their phones, external ids and links.
+ClientCode = ErrorCode.table("ClientCode", __name__, {
+    Conflict: "phone_taken external_id_taken already_linked",
+    PermissionDenied: "tags_edit_required",
+    RuleViolation: "phone_locked",
+})
+
 
 # Letters of any alphabet, with spaces, hyphens and apostrophes between them.
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$")

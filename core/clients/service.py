@@ -23,6 +23,7 @@ from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import app_use, app_use_select, owned, partner_app_use, partner_sessions
 from core.phones import normalize_phone
+from core.clients.rules import ClientCode
 
 PLAIN_FIELDS = ("type", "tax_form", "organization_name", "email", "gender", "passport", "registration_address",
                 "loyalty_card", "note", "status", "is_tester")
@@ -100,7 +101,7 @@ async def check_tags(db: AsyncSession, actor: PartnerPrincipal, tags: Iterable[s
     new = set(wanted) - set(current) - await partner_tags(db, actor.partner_id)
     if new:
         raise PermissionDenied(f"Создавать новые теги может только сотрудник с правом «clients.tags.edit»: "
-                               f"{', '.join(sorted(new))}", code="tags_edit_required")
+                               f"{', '.join(sorted(new))}", code=ClientCode.TAGS_EDIT_REQUIRED)
     return wanted
 
 
@@ -117,7 +118,7 @@ async def _phone_holder(db: AsyncSession, partner_id: uuid.UUID, phone: str, exc
 
 def _phone_taken(holder: Client, policy: PiiPolicy) -> Conflict:
     return Conflict(f"Номер телефона уже принадлежит клиенту {policy.name(full_name(holder)) or holder.id}",
-                    code="phone_taken", extra={"client_id": str(holder.id)})
+                    code=ClientCode.PHONE_TAKEN, extra={"client_id": str(holder.id)})
 
 
 async def create_client(db: AsyncSession, actor: PartnerPrincipal, changes: dict, *, today: date) -> Client:
@@ -173,7 +174,7 @@ async def change_phone(db: AsyncSession, actor: PartnerPrincipal, client: Client
     if phone == client.phone:
         return
     if await has_logged_in(db, actor.partner_id, client.phone):
-        raise RuleViolation(PHONE_LOCKED, code="phone_locked")
+        raise RuleViolation(PHONE_LOCKED, code=ClientCode.PHONE_LOCKED)
     if phone and (holder := await _phone_holder(db, actor.partner_id, phone, client.id)):
         raise _phone_taken(holder, PiiPolicy.of(actor))
     if client.phone:
@@ -191,7 +192,7 @@ async def set_external_ids(db: AsyncSession, actor: PartnerPrincipal, client: Cl
         ClientExternalId.client_id != client.id))).first()
     if taken:
         raise Conflict(f"Внешний идентификатор {taken.value} уже принадлежит другому клиенту",
-                       code="external_id_taken", extra={"client_id": str(taken.client_id)})
+                       code=ClientCode.EXTERNAL_ID_TAKEN, extra={"client_id": str(taken.client_id)})
     if replace:
         await db.execute(delete(ClientExternalId).where(ClientExternalId.client_id == client.id,
                                                         ClientExternalId.value.not_in(values)))
@@ -208,7 +209,7 @@ async def set_external_ids(db: AsyncSession, actor: PartnerPrincipal, client: Cl
         async with db.begin_nested():
             await db.flush()
     except IntegrityError:
-        raise Conflict("Внешний идентификатор уже принадлежит другому клиенту", code="external_id_taken") from None
+        raise Conflict("Внешний идентификатор уже принадлежит другому клиенту", code=ClientCode.EXTERNAL_ID_TAKEN) from None
 
 
 def _sort_keys(sort: str, use):

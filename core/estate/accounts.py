@@ -14,6 +14,7 @@ from core.estate.premises import get_premise
 from core.models import PersonalAccount
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
+from core.clients.rules import ClientCode
 
 FIELDS = ("number", "legal_entity", "els", "external_id", "hidden_in_app")
 
@@ -38,7 +39,7 @@ async def _flush(db: AsyncSession) -> None:
         async with db.begin_nested():
             await db.flush()
     except IntegrityError:
-        raise Conflict("Лицевой счёт с таким внешним идентификатором уже есть", code="external_id_taken") from None
+        raise Conflict("Лицевой счёт с таким внешним идентификатором уже есть", code=ClientCode.EXTERNAL_ID_TAKEN) from None
 
 
 async def create_account(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID, changes: dict) -> PersonalAccount:

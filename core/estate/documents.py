@@ -22,6 +22,7 @@ from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.storage import Storage
 from core.estate.search import contains_pattern
+from core.estate.objects import EstateCode
 
 MAX_SIZE = 20 * 1024 * 1024
 # The type of a file is decided by its extension and confirmed by its first bytes; the stored
@@ -64,7 +65,7 @@ def file_type(upload: Upload) -> tuple[str, int]:
     size = upload.stream.tell()
     upload.stream.seek(0)
     if size > MAX_SIZE:
-        raise TooLarge(f"Файл больше {MAX_SIZE // (1024 * 1024)} МБ", code="file_too_large")
+        raise TooLarge(f"Файл больше {MAX_SIZE // (1024 * 1024)} МБ", code=EstateCode.FILE_TOO_LARGE)
     if size == 0:
         raise InvalidInput.field("file", "Файл пустой")
     content_type, signatures = TYPES[extension]

@@ -6,11 +6,19 @@ import uuid
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput
+from core.errors import ErrorCode, Conflict, InvalidInput, TooLarge
 from core.models import Brand, EstateObject, ObjectGroup, Premise, Quarter
 from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
+
+
+# The problem codes of objects, premises and documents.
+EstateCode = ErrorCode.table("EstateCode", __name__, {
+    Conflict: "object_has_premises",
+    TooLarge: "file_too_large",
+})
+
 
 OBJECT_FIELDS = ("name", "address", "postal_code", "image_url", "online_payment", "external_id")
 REQUIRED = ("name", "address", "online_payment")
@@ -62,7 +70,7 @@ async def update_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uu
 async def delete_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID) -> None:
     obj = await get_object(db, actor, object_id)
     if await db.scalar(select(exists().where(Premise.object_id == obj.id))):
-        raise Conflict("У объекта есть помещения: сначала удалите или перенесите их", code="object_has_premises")
+        raise Conflict("У объекта есть помещения: сначала удалите или перенесите их", code=EstateCode.OBJECT_HAS_PREMISES)
     await db.delete(obj)
     await db.flush()
 

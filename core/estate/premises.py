@@ -17,6 +17,7 @@ from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseL
 from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
+from core.clients.rules import ClientCode
 
 PREMISE_FIELDS = ("type", "street", "house", "building", "entrance", "floor", "number", "total_area",
                   "living_area", "rooms", "online_payment", "note", "tags", "external_id")
@@ -85,7 +86,7 @@ async def _flush_unique(db: AsyncSession) -> None:
             await db.flush()
     except IntegrityError as exc:
         if "external_id" in str(exc.orig):
-            raise Conflict("Помещение с таким внешним идентификатором уже есть", code="external_id_taken") from None
+            raise Conflict("Помещение с таким внешним идентификатором уже есть", code=ClientCode.EXTERNAL_ID_TAKEN) from None
         raise
 
 

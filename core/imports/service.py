@@ -256,8 +256,11 @@ async def match_client(db: AsyncSession, actor: PartnerPrincipal, item: ClientIt
 
 
 class _Refused(DomainError):
+    """An item refused by an import rule: its code goes to the item's result, never to a problem answer."""
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message)
+        self.code = code
 
 
 def _client_keys(item: ClientItem) -> set[str]:

@@ -14,6 +14,7 @@ from core.models import Account, Activity, Client, Order, Partner
 from core.orders import rules
 from core.orders.service import next_number
 from core.residents.access import ensure_not_blocked, premise_access
+from core.orders.rules import OrderCode
 
 ORDER_NOT_FOUND = "Заказ не найден"
 PRODUCT_OF_KIND = {"requests": "requests", "services": "marketplace"}
@@ -28,7 +29,7 @@ async def create_request(db: AsyncSession, clock: Clock, account_id: uuid.UUID, 
     ensure_not_blocked(access)
     products = await db.scalar(select(Partner.products).where(Partner.id == access.partner_id)) or []
     if PRODUCT_OF_KIND[kind] not in products:
-        raise RuleViolation("Управляющая организация не принимает такие заявки в приложении", code="product_disabled")
+        raise RuleViolation("Управляющая организация не принимает такие заявки в приложении", code=OrderCode.PRODUCT_DISABLED)
     now = clock.now()
     order = Order(id=uuid.uuid4(), partner_id=access.partner_id, kind=kind,
                   number=await next_number(db, access.partner_id), title=title, status="waiting",
@@ -64,7 +65,7 @@ async def rate_order(db: AsyncSession, clock: Clock, account_id: uuid.UUID, orde
                      rating: int) -> Order:
     order = await _own_order(db, account_id, order_id)
     if order.status not in RATABLE:
-        raise RuleViolation("Оценить можно только выполненный заказ", code="order_not_finished")
+        raise RuleViolation("Оценить можно только выполненный заказ", code=OrderCode.ORDER_NOT_FINISHED)
     order.rating = rating
     # A resident's change: the staff's inbox marks it until someone opens the order.
     order.changed_for_staff_at = clock.now()

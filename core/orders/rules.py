@@ -3,7 +3,14 @@ the activity type each kind maps to."""
 
 from __future__ import annotations
 
-from core.errors import InvalidInput
+from core.errors import ErrorCode, InvalidInput, RuleViolation
+
+
+# The problem codes of residents' orders.
+OrderCode = ErrorCode.table("OrderCode", __name__, {
+    RuleViolation: "product_disabled order_not_finished",
+})
+
 
 REQUEST_STATUSES = ("waiting", "in_progress", "paused", "approval", "needs_clarification", "done", "cancelled")
 EVENT_STATUSES = ("planned", "ongoing", "finished", "cancelled")

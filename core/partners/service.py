@@ -13,11 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import PERMISSIONS
 from core import ratelimit
-from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
+from core.errors import ErrorCode, Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
 from core.pagination import Position, keyset, page
 from core.runtime import Runtime
-from core.security import hash_password_off_loop, new_secret, sha256_hex, verify_password_off_loop
+from core.security import TokenCode, hash_password_off_loop, new_secret, sha256_hex, verify_password_off_loop
+
+
+# The problem codes of partners, their staff and API keys.
+PartnerCode = ErrorCode.table("PartnerCode", __name__, {
+    NotAuthenticated: "invalid_credentials invalid_api_key staff_inactive",
+    Conflict: "brand_slug_taken staff_email_taken",
+    RateLimited: "staff_login_locked staff_login_ip_limited",
+})
+
 
 API_KEY_PREFIX = "pk_"
 
@@ -69,7 +78,7 @@ async def create_brand(db: AsyncSession, partner_id: uuid.UUID, *, slug: str, na
                        icon_url: str, logo_url: str | None, app_url: str | None = None) -> Brand:
     partner = await get_partner(db, partner_id)
     if await db.scalar(select(Brand.id).where(Brand.slug == slug)):
-        raise Conflict("Бренд с таким slug уже существует", code="brand_slug_taken")
+        raise Conflict("Бренд с таким slug уже существует", code=PartnerCode.BRAND_SLUG_TAKEN)
     brand = Brand(partner_id=partner_id, slug=slug, name=name, colors=colors, icon_url=icon_url, logo_url=logo_url,
                   app_url=app_url)
     db.add(brand)
@@ -77,7 +86,7 @@ async def create_brand(db: AsyncSession, partner_id: uuid.UUID, *, slug: str, na
         async with db.begin_nested():
             await db.flush()
     except IntegrityError:
-        raise Conflict("Бренд с таким slug уже существует", code="brand_slug_taken") from None
+        raise Conflict("Бренд с таким slug уже существует", code=PartnerCode.BRAND_SLUG_TAKEN) from None
     if partner.default_brand_id is None:
         partner.default_brand_id = brand.id
         await db.flush()
@@ -100,7 +109,7 @@ async def create_staff(db: AsyncSession, partner_id: uuid.UUID, *, email: str, p
         raise InvalidInput.field("role_id", "У партнёра нет такой роли")
     email = email.strip().lower()
     if await db.scalar(select(Staff.id).where(func.lower(Staff.email) == email)):
-        raise Conflict("Сотрудник с таким email уже существует", code="staff_email_taken")
+        raise Conflict("Сотрудник с таким email уже существует", code=PartnerCode.STAFF_EMAIL_TAKEN)
     staff = Staff(partner_id=partner_id, email=email, password_hash=await hash_password_off_loop(password), name=name,
                   role_id=role_id)
     db.add(staff)
@@ -108,7 +117,7 @@ async def create_staff(db: AsyncSession, partner_id: uuid.UUID, *, email: str, p
         async with db.begin_nested():
             await db.flush()
     except IntegrityError:
-        raise Conflict("Сотрудник с таким email уже существует", code="staff_email_taken") from None
+        raise Conflict("Сотрудник с таким email уже существует", code=PartnerCode.STAFF_EMAIL_TAKEN) from None
     return staff
 
 
@@ -128,7 +137,8 @@ def _lockout(rt: Runtime) -> ratelimit.Limit:
 
 def _per_ip(rt: Runtime) -> ratelimit.Limit:
     return ratelimit.Limit("staff_login_ip", rt.settings.staff_login_per_ip_hour, 3600,
-                           "Слишком много неудачных попыток входа с этого адреса. Повторите позже")
+                           "Слишком много неудачных попыток входа с этого адреса. Повторите позже",
+                           code=PartnerCode.STAFF_LOGIN_IP_LIMITED)
 
 
 async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: str, ip: str | None = None) -> str:
@@ -141,7 +151,7 @@ async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: st
         await ratelimit.hit(rt, _lockout(rt), email)
     except RateLimited as locked:
         raise RateLimited(f"Слишком много неудачных попыток входа. Повторите через {(locked.retry_after + 59) // 60} мин",
-                          retry_after=locked.retry_after, code="staff_login_locked") from None
+                          retry_after=locked.retry_after, code=PartnerCode.STAFF_LOGIN_LOCKED) from None
     row = (await db.execute(
         select(Staff.id, Staff.partner_id, Staff.password_hash, Staff.is_active, Staff.token_version)
         .where(func.lower(Staff.email) == email)
@@ -149,7 +159,7 @@ async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: st
     # The hash is verified even for an unknown email, so timing does not tell which emails exist.
     valid = await verify_password_off_loop(row.password_hash if row else None, password)
     if row is None or not valid or not row.is_active:
-        raise NotAuthenticated("Неверный email или пароль", code="invalid_credentials")
+        raise NotAuthenticated("Неверный email или пароль", code=PartnerCode.INVALID_CREDENTIALS)
     await ratelimit.forget(rt, _lockout(rt), email)
     if ip:
         await ratelimit.refund(rt, _per_ip(rt), ip)
@@ -172,7 +182,7 @@ async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str, *, ip
             .where(ApiKey.key_hash == sha256_hex(bearer), ApiKey.revoked_at.is_(None))
         )).first()
         if row is None:
-            raise NotAuthenticated("Ключ API недействителен", code="invalid_api_key")
+            raise NotAuthenticated("Ключ API недействителен", code=PartnerCode.INVALID_API_KEY)
         now = rt.clock.now()
         # Written at most once a minute, so a busy integration does not write on every request; a
         # request that finds the row locked by another one of the same key leaves it to that one
@@ -186,10 +196,10 @@ async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str, *, ip
         staff_id = uuid.UUID(claims["sub"])
         version = int(claims.get("ver", 0))
     except (KeyError, ValueError, TypeError):
-        raise NotAuthenticated("Токен недействителен", code="invalid_token") from None
+        raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN) from None
     actor = await current_principal(db, "staff", staff_id, ip=ip, token_version=version)
     if actor is None:
-        raise NotAuthenticated("Учётная запись сотрудника отключена", code="staff_inactive")
+        raise NotAuthenticated("Учётная запись сотрудника отключена", code=PartnerCode.STAFF_INACTIVE)
     return actor
 
 

@@ -11,7 +11,16 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from core.enums import LINK_ROLES
-from core.errors import InvalidInput, PermissionDenied, RuleViolation
+from core.errors import ErrorCode, InvalidInput, PermissionDenied, RuleViolation
+
+
+# The problem codes of the people of a premise.
+PeopleCode = ErrorCode.table("PeopleCode", __name__, {
+    PermissionDenied: "staff_only_role cannot_add_people owner_only_role link_not_yours not_a_guest "
+                      "person_not_yours",
+    RuleViolation: "guests_unavailable child_role phone_name_mismatch",
+})
+
 
 GUEST = "guest"
 # Every role a person can hold: the premise roles plus guest (no premise, events only).
@@ -89,19 +98,19 @@ def check_may_give(adder_role: str, role: str) -> None:
         raise InvalidInput.field("role", "Гость не получает доступ к помещению")
     if role in STAFF_ONLY_ROLES:
         raise PermissionDenied("Собственников и неподтвержденных собственников добавляют только сотрудники "
-                               "управляющей организации", code="staff_only_role")
+                               "управляющей организации", code=PeopleCode.STAFF_ONLY_ROLE)
     if not can_add_people(adder_role):
         raise PermissionDenied("Добавлять людей в помещение могут только собственники и неподтвержденные "
-                               "собственники", code="cannot_add_people")
+                               "собственники", code=PeopleCode.CANNOT_ADD_PEOPLE)
     if role not in capabilities(adder_role).grants:
-        raise PermissionDenied("Представителя может добавить только собственник", code="owner_only_role")
+        raise PermissionDenied("Представителя может добавить только собственник", code=PeopleCode.OWNER_ONLY_ROLE)
 
 
 def check_guests_available(events_enabled: bool) -> None:
     """Guests exist only where the brand has events (Афиша мероприятий)."""
     if not events_enabled:
         raise RuleViolation("Гостей можно добавлять, только если подключена «Афиша мероприятий»",
-                            code="guests_unavailable")
+                            code=PeopleCode.GUESTS_UNAVAILABLE)
 
 
 # ---- children ---------------------------------------------------------------------------------
@@ -131,7 +140,7 @@ def check_child(role: str, *, phone: str | None) -> None:
     if phone:
         raise InvalidInput.field("phone", "У ребёнка не указывается номер телефона")
     if role not in CHILD_ROLES:
-        raise RuleViolation("Ребёнка можно добавить только жителем / членом семьи или гостем", code="child_role")
+        raise RuleViolation("Ребёнка можно добавить только жителем / членом семьи или гостем", code=PeopleCode.CHILD_ROLE)
 
 
 def check_person_fields(role: str, *, child: bool, phone: str | None, last_name: str | None,
@@ -210,7 +219,7 @@ def check_phone_owner_name(existing: tuple[str | None, str | None, str | None],
     """PEOPLE-ADD-03: a phone that matches a CRM client with a different full name is refused;
     the same name means the existing person is linked."""
     if not same_full_name(existing, given):
-        raise RuleViolation(NAME_CLASH, code="phone_name_mismatch")
+        raise RuleViolation(NAME_CLASH, code=PeopleCode.PHONE_NAME_MISMATCH)
 
 
 # ---- person card (PEOPLE-CARD-01) ---------------------------------------------------------------
@@ -235,7 +244,7 @@ def may_manage_link(*, link_added_by_account: object | None, viewer_account: obj
 def check_may_manage_link(*, link_added_by_account: object | None, viewer_account: object) -> None:
     if not may_manage_link(link_added_by_account=link_added_by_account, viewer_account=viewer_account):
         raise PermissionDenied("Изменить роль или закрыть доступ можно только тому, кого вы добавили сами",
-                               code="link_not_yours")
+                               code=PeopleCode.LINK_NOT_YOURS)
 
 
 # ---- when reminders go out ----------------------------------------------------------------------

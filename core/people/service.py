@@ -19,6 +19,8 @@ from core.people import queries, rules
 from core.people.queries import Person
 from core.phones import normalize_phone
 from core.residents.access import PremiseAccess, premise_access
+from core.clients.rules import ClientCode
+from core.people.rules import PeopleCode
 
 ROLE_LABELS = {
     "owner": "собственник", "resident": "житель / член семьи", "tenant": "арендатор",
@@ -148,7 +150,7 @@ async def _link(db: AsyncSession, now: datetime, viewer: Viewer, access: Premise
                 rent_day: int | None) -> PremiseLink:
     if await db.scalar(select(PremiseLink.id).where(PremiseLink.premise_id == access.premise_id,
                                                     PremiseLink.client_id == card.id)):
-        raise Conflict("Этот человек уже добавлен к помещению", code="already_linked")
+        raise Conflict("Этот человек уже добавлен к помещению", code=ClientCode.ALREADY_LINKED)
     # The adder is an owner or an unconfirmed owner (check_may_give): the new access depends on them.
     link = PremiseLink(partner_id=access.partner_id, premise_id=access.premise_id, client_id=card.id, role=role,
                        depends_on_client_id=access.client_id, rent_day=rent_day, online_payment=True,
@@ -217,7 +219,7 @@ async def update_guest(db: AsyncSession, now: datetime, viewer: Viewer, person_i
     """PEOPLE-CARD-01: only a guest's data can be edited (by the account that saved them)."""
     person = await queries.find_person(db, viewer.account_id, person_id)
     if not person.is_guest:
-        raise PermissionDenied("Редактировать данные можно только у гостя", code="not_a_guest")
+        raise PermissionDenied("Редактировать данные можно только у гостя", code=PeopleCode.NOT_A_GUEST)
     guest = person.guest
     today = now.date()
     if "birth_date" in changes:
@@ -245,7 +247,7 @@ async def delete_person(db: AsyncSession, viewer: Viewer, person_id: uuid.UUID) 
     person = await queries.find_person(db, viewer.account_id, person_id)
     added = await queries.added_by_viewer(db, viewer.account_id, person)
     if not rules.card_rights(added_by_viewer=added, is_guest=person.is_guest).can_delete:
-        raise PermissionDenied("Удалить можно только того, кого вы добавили сами", code="person_not_yours")
+        raise PermissionDenied("Удалить можно только того, кого вы добавили сами", code=PeopleCode.PERSON_NOT_YOURS)
     if person.is_guest:
         await db.delete(person.guest)
         await db.flush()

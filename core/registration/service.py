@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients import rules as client_rules
 from core.clients.links import add_link
 from core.clock import Clock
-from core.errors import Conflict, InvalidInput
+from core.errors import ErrorCode, Conflict, InvalidInput
 from core.estate.premises import full_address
 from core.models import Client, EstateObject, Premise, PremiseLink, RegistrationRequest
 from core.notifications.service import notify_phone
@@ -20,6 +20,13 @@ from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
 from core.scope import owned
+
+
+# The problem codes of registration requests.
+RegistrationCode = ErrorCode.table("RegistrationCode", __name__, {
+    Conflict: "registration_request_decided",
+})
+
 
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
 
@@ -68,7 +75,7 @@ async def list_requests(db: AsyncSession, actor: PartnerPrincipal, *, kind: str 
 
 def _pending(request: RegistrationRequest) -> None:
     if request.status != "pending":
-        raise Conflict("Заявка уже рассмотрена", code="registration_request_decided")
+        raise Conflict("Заявка уже рассмотрена", code=RegistrationCode.REGISTRATION_REQUEST_DECIDED)
 
 
 def _decide(request: RegistrationRequest, actor: PartnerPrincipal, status: str, now: datetime) -> None:

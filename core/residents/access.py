@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotAuthenticated, NotFound, PermissionDenied
 from core.models import Account, Client, PremiseLink
+from core.residents.rules import ResidentCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ async def premise_access(db: AsyncSession, account_id: uuid.UUID, premise_id: uu
 async def account_phone(db: AsyncSession, account_id: uuid.UUID) -> str:
     phone = await db.scalar(select(Account.phone).where(Account.id == account_id))
     if phone is None:
-        raise NotAuthenticated("Аккаунт не найден", code="account_missing")
+        raise NotAuthenticated("Аккаунт не найден", code=ResidentCode.ACCOUNT_MISSING)
     return phone
 
 
@@ -67,4 +68,4 @@ def ensure_not_blocked(access: PremiseAccess) -> None:
     """CRM-CLI-04: a blocked client can log in and read, but cannot create requests, write to
     chat or ask for refunds."""
     if access.client_status == "blocked":
-        raise PermissionDenied(BLOCKED, code="client_blocked")
+        raise PermissionDenied(BLOCKED, code=ResidentCode.CLIENT_BLOCKED)

@@ -16,6 +16,7 @@ from core.models import Account, Brand, Client, DeviceSession, EstateObject, Par
 from core.residents import rules
 from core.residents.access import premise_access
 from core.screen_cache import scoped
+from core.residents.rules import ResidentCode
 
 BRAND_NOT_FOUND = "Бренд не найден"
 
@@ -41,7 +42,7 @@ async def switch_premise(db: AsyncSession, principal: ResidentPrincipal, premise
     else:
         app_brand = await db.scalar(select(Brand.id).where(Brand.slug == principal.app_id))
         if brand_id is None or brand_id != app_brand:
-            raise RuleViolation(rules.OTHER_BRAND_PREMISE, code="premise_of_other_brand")
+            raise RuleViolation(rules.OTHER_BRAND_PREMISE, code=ResidentCode.PREMISE_OF_OTHER_BRAND)
         values = {"current_premise_id": premise_id}
     await db.execute(update(DeviceSession).where(DeviceSession.id == principal.session_id).values(**values),
                      execution_options=scoped(account=principal.account_id))
@@ -52,7 +53,7 @@ async def switch_brand(db: AsyncSession, principal: ResidentPrincipal, slug: str
     showcase brand where it is registered (APP-PURCH-01); the session moves to that brand's first
     premise in list order, or to none when it has none there."""
     if principal.app_id != UNIFIED_APP_ID:
-        raise PermissionDenied(rules.BRAND_SWITCH_UNAVAILABLE, code="brand_switch_unavailable")
+        raise PermissionDenied(rules.BRAND_SWITCH_UNAVAILABLE, code=ResidentCode.BRAND_SWITCH_UNAVAILABLE)
     brand = (await db.execute(select(Brand.id, Brand.partner_id).where(Brand.slug == slug))).first()
     if brand is None:
         raise NotFound(BRAND_NOT_FOUND)

@@ -13,6 +13,7 @@ from core.errors import InvalidInput, NotAuthenticated
 from core.models import Account
 from core.residents import rules
 from core.storage import Storage
+from core.residents.rules import ResidentCode
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 MAX_PHOTO = 10 * 1024 * 1024
@@ -21,7 +22,7 @@ MAX_PHOTO = 10 * 1024 * 1024
 async def my_account(db: AsyncSession, account_id: uuid.UUID) -> Account:
     account = await db.scalar(select(Account).where(Account.id == account_id))
     if account is None:
-        raise NotAuthenticated("Аккаунт не найден", code="account_missing")
+        raise NotAuthenticated("Аккаунт не найден", code=ResidentCode.ACCOUNT_MISSING)
     return account
 
 

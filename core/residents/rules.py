@@ -4,8 +4,17 @@ assemblers read these tables; nothing here touches the database."""
 
 from __future__ import annotations
 
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import ErrorCode, InvalidInput, NotAuthenticated, PermissionDenied, RuleViolation
 from core.orders.rules import ACTIVE_STATUSES, STATUS_LABELS  # noqa: F401 - re-exported for the screens
+
+
+# The problem codes of a resident's account and app context.
+ResidentCode = ErrorCode.table("ResidentCode", __name__, {
+    NotAuthenticated: "account_missing",
+    PermissionDenied: "client_blocked field_not_editable brand_switch_unavailable",
+    RuleViolation: "premise_of_other_brand",
+})
+
 
 # APP-PREM-06: the widget and screen title follows the premise type.
 PREMISE_TITLES = {
@@ -82,7 +91,7 @@ def check_editable(changes: dict, account_type: str) -> None:
     organization, an organization name for a person)."""
     for field in NOT_EDITABLE:
         if field in changes:
-            raise PermissionDenied(NOT_EDITABLE_MESSAGE, code="field_not_editable")
+            raise PermissionDenied(NOT_EDITABLE_MESSAGE, code=ResidentCode.FIELD_NOT_EDITABLE)
     allowed = set(editable_fields(changes.get("type") or account_type)) | {"type"}
     for field in changes:
         if field not in allowed:

@@ -15,6 +15,7 @@ from crm.activity.schemas import (ActivityClient, ActivityCounters, ActivityFeed
                                   ActivityStatus, ActivityType)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
+from core.errors import Common
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
 
@@ -47,7 +48,7 @@ class ActivityController(Controller):
     security = PARTNER_SECURITY
 
     @get("/premises/{premise_id:str}/activity", operation_id="ListPremiseActivity", opt=READ,
-         responses=problems(400, 401, 403, 404))
+         responses=problems(Common.NOT_FOUND))
     async def premise_activity(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, pages: Pages,
                                q: str | None = None, type: ActivityType | None = None,
                                status: ActivityStatus | None = None, client_id: str | None = None,
@@ -61,7 +62,7 @@ class ActivityController(Controller):
         return await feed_answer(db, actor, rows, pages.seal(next_cursor), counters)
 
     @get("/clients/{client_id:str}/activity", operation_id="ListClientActivity", opt=READ,
-         responses=problems(400, 401, 403, 404))
+         responses=problems(Common.NOT_FOUND))
     async def client_activity(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession, pages: Pages,
                               q: str | None = None, type: ActivityType | None = None,
                               status: ActivityStatus | None = None, premise_id: str | None = None,

@@ -9,9 +9,10 @@ from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.partners.service import PartnerPrincipal, staff_login
+from core.partners.service import PartnerCode, PartnerPrincipal, staff_login
 from core.runtime import Runtime
 from web.deps import PARTNER, PARTNER_SECURITY, client_ip
+from core.errors import Common
 from web.problems import problems
 from web.schemas import Input, Output
 
@@ -31,7 +32,7 @@ class StaffAuthController(Controller):
     path = "/crm/v1/auth"
     tags = ["CRM: auth"]
 
-    @post("/login", status_code=HTTP_200_OK, operation_id="StaffLogin", responses=problems(400, 401, 429))
+    @post("/login", status_code=HTTP_200_OK, operation_id="StaffLogin", responses=problems(Common.RATE_LIMITED, PartnerCode.INVALID_CREDENTIALS, PartnerCode.STAFF_LOGIN_LOCKED, PartnerCode.STAFF_LOGIN_IP_LIMITED))
     async def login(self, data: StaffLoginRequest, runtime: Runtime, db: AsyncSession,
                     request: Request) -> StaffTokenAnswer:
         """A staff token. Wrong passwords lock the e-mail out for 15 minutes (STAFF_LOGIN_FAILURES)
@@ -53,7 +54,7 @@ class WhoAmIController(Controller):
     dependencies = PARTNER
     security = PARTNER_SECURITY
 
-    @get("/", operation_id="GetCurrentActor", responses=problems(401))
+    @get("/", operation_id="GetCurrentActor", responses=problems())
     async def me(self, actor: PartnerPrincipal) -> WhoAmI:
         """Who the token belongs to: a staff member or an integration's API key, and what it may do."""
         return WhoAmI(partner_id=str(actor.partner_id), actor_type=actor.actor_type, actor_id=str(actor.actor_id),

@@ -22,6 +22,9 @@ from crm.clients.schemas import (ClientCard, ClientList, ClientPremise, ClientRo
                                  ExternalIdView, UpdateClientRequest)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
+from core.errors import Common
+from core.clients.rules import ClientCode
+from core.phones import PhoneCode
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
 
@@ -90,7 +93,7 @@ class ClientController(Controller):
     dependencies = PARTNER
     security = PARTNER_SECURITY
 
-    @post("/", operation_id="CreateClient", opt=EDIT, responses=problems(400, 401, 403, 409))
+    @post("/", operation_id="CreateClient", opt=EDIT, responses=problems(Common.CONFLICT, PhoneCode.INVALID_PHONE, ClientCode.PHONE_TAKEN, ClientCode.EXTERNAL_ID_TAKEN, ClientCode.TAGS_EDIT_REQUIRED))
     async def create_client(self, actor: PartnerPrincipal, data: CreateClientRequest, db: AsyncSession,
                             runtime: Runtime) -> Created:
         """CRM-CLI-01/02, CRM-VAL-01: creates a client card; a phone held by another card of the partner is a
@@ -98,7 +101,7 @@ class ClientController(Controller):
         client = await service.create_client(db, actor, _plain(changes_of(data)), today=runtime.clock.now().date())
         return Created(id=str(client.id))
 
-    @get("/", operation_id="ListClients", responses=problems(400, 401))
+    @get("/", operation_id="ListClients", responses=problems())
     async def list_clients(
         self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages,
         q: Annotated[str | None, Parameter(max_length=200, description="name or phone in any format or part")] = None,
@@ -115,13 +118,13 @@ class ClientController(Controller):
                                                        limit=limit)
         return ClientList(items=await client_rows(db, actor, rows), next_cursor=pages.seal(next_cursor))
 
-    @get("/{client_id:str}", operation_id="GetClient", responses=problems(401, 404))
+    @get("/{client_id:str}", operation_id="GetClient", responses=problems(Common.NOT_FOUND))
     async def get_client(self, actor: PartnerPrincipal, client_id: str, db: AsyncSession) -> ClientCard:
         """The client card with premises, external ids and app use, masked by the caller's personal-data
         permissions (STAFF-02)."""
         return await client_card(db, actor, await service.get_client(db, actor, path_id(client_id)))
 
-    @patch("/{client_id:str}", operation_id="UpdateClient", opt=EDIT, responses=problems(400, 401, 403, 404, 409, 422))
+    @patch("/{client_id:str}", operation_id="UpdateClient", opt=EDIT, responses=problems(Common.NOT_FOUND, Common.CONFLICT, Common.RULE_VIOLATION, PhoneCode.INVALID_PHONE, ClientCode.PHONE_TAKEN, ClientCode.EXTERNAL_ID_TAKEN, ClientCode.TAGS_EDIT_REQUIRED, ClientCode.PHONE_LOCKED))
     async def update_client(self, actor: PartnerPrincipal, client_id: str, data: UpdateClientRequest,
                             db: AsyncSession, runtime: Runtime) -> ClientCard:
         """CRM-CLI-03: changes a client card; the phone only while the client never logged in, a phone of

@@ -19,6 +19,8 @@ from crm.documents.schemas import DocumentCard, DocumentList, UpdateDocumentRequ
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
+from core.errors import Common
+from core.estate.objects import EstateCode
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Created, Cursor, Limit, changes_of
 
@@ -40,7 +42,7 @@ class DocumentController(Controller):
     security = PARTNER_SECURITY
 
     @post("/premises/{premise_id:str}/documents", operation_id="UploadPremiseDocument", opt=EDIT,
-          responses=problems(400, 401, 403, 404, 413))
+          responses=problems(Common.NOT_FOUND, Common.PAYLOAD_TOO_LARGE, EstateCode.FILE_TOO_LARGE))
     async def upload(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, runtime: Runtime,
                      storage: Storage,
                      data: Multipart) -> Created:
@@ -56,7 +58,7 @@ class DocumentController(Controller):
         return Created(id=str(document.id))
 
     @get("/premises/{premise_id:str}/documents", operation_id="ListPremiseDocuments",
-         responses=problems(400, 401, 404))
+         responses=problems(Common.NOT_FOUND))
     async def list_documents(self, actor: PartnerPrincipal, premise_id: str, db: AsyncSession, pages: Pages,
                              q: str | None = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> DocumentList:
         """CRM-DOC-01: a premise's documents, searchable by name and description (not by file name), keyset-
@@ -65,20 +67,20 @@ class DocumentController(Controller):
                                                          limit=limit)
         return DocumentList(items=[document_card(d) for d in rows], next_cursor=pages.seal(next_cursor))
 
-    @get("/documents/{document_id:str}", operation_id="GetDocument", responses=problems(400, 401, 404))
+    @get("/documents/{document_id:str}", operation_id="GetDocument", responses=problems(Common.NOT_FOUND))
     async def get_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession) -> DocumentCard:
         """CRM-DOC-01: one document's fields."""
         return document_card(await service.get_document(db, actor, path_id(document_id)))
 
     @get("/documents/{document_id:str}/file", operation_id="DownloadDocument",
-         responses={**problems(400, 401, 404), **FILE_RESPONSE})
+         responses={**problems(Common.NOT_FOUND), **FILE_RESPONSE})
     async def download(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                        storage: Storage) -> Stream:
         """CRM-DOC-01: downloads the document's file, streamed from storage through the API."""
         return await download(storage, await service.get_document(db, actor, path_id(document_id)))
 
     @patch("/documents/{document_id:str}", operation_id="UpdateDocument", opt=EDIT,
-           responses=problems(400, 401, 403, 404))
+           responses=problems(Common.NOT_FOUND))
     async def update(self, actor: PartnerPrincipal, document_id: str, data: UpdateDocumentRequest, db: AsyncSession,
                      runtime: Runtime) -> DocumentCard:
         """CRM-DOC-01: changes a document's name, description, date or visibility in the app."""
@@ -86,7 +88,7 @@ class DocumentController(Controller):
                                                            changes_of(data)))
 
     @delete("/documents/{document_id:str}", operation_id="DeleteDocument", opt=EDIT,
-            responses=problems(400, 401, 403, 404))
+            responses=problems(Common.NOT_FOUND))
     async def delete_document(self, actor: PartnerPrincipal, document_id: str, db: AsyncSession,
                               storage: Storage) -> None:
         """CRM-DOC-01: deletes a document and its stored file."""

@@ -113,7 +113,7 @@ class FeedController(Controller):
     dependencies = PARTNER
     security = PARTNER_SECURITY
 
-    @post("/bills", operation_id="UpsertBill", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    @post("/bills", operation_id="UpsertBill", opt=EDIT_PREMISES, responses=problems())
     async def upsert_bill(self, actor: PartnerPrincipal, data: dict[str, Any], db: AsyncSession,
                           runtime: Runtime) -> BillCard | BillBatchAnswer:
         """A bill per personal account and month; a payment (more `paid` than before) goes into the
@@ -131,7 +131,7 @@ class FeedController(Controller):
         return _bill_card(bill, created)
 
     @post("/notifications", operation_id="SendNotification", opt={"permission": "mailings.send"},
-          responses=problems(400, 401, 403))
+          responses=problems())
     async def send_notification(self, actor: PartnerPrincipal, data: SendNotificationRequest, db: AsyncSession,
                                 runtime: Runtime) -> Created:
         """PUSH-04: an inbox item for the client's account and a push to its devices (needs `mailings.send`)."""
@@ -141,7 +141,7 @@ class FeedController(Controller):
             title=data.title, body=data.body, deep_link=data.deep_link)
         return Created(id=str(item.id))
 
-    @post("/insurance", operation_id="UpsertInsurance", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    @post("/insurance", operation_id="UpsertInsurance", opt=EDIT_PREMISES, responses=problems())
     async def upsert_insurance(self, actor: PartnerPrincipal, data: UpsertInsuranceRequest,
                                db: AsyncSession) -> Upserted:
         """APP-PREM-06: an insurance policy of a premise (only from the integration API), upserted by its
@@ -149,13 +149,13 @@ class FeedController(Controller):
         row, created = await feeds.upsert_insurance(db, actor, await _of_premise(db, actor, data))
         return Upserted(id=str(row.id), created=created)
 
-    @post("/meters", operation_id="UpsertMeter", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    @post("/meters", operation_id="UpsertMeter", opt=EDIT_PREMISES, responses=problems())
     async def upsert_meter(self, actor: PartnerPrincipal, data: UpsertMeterRequest, db: AsyncSession) -> Upserted:
         """APP-PREM-06: a meter of a premise, upserted by its external id."""
         row, created = await feeds.upsert_meter(db, actor, await _of_premise(db, actor, data))
         return Upserted(id=str(row.id), created=created)
 
-    @post("/meter-readings", operation_id="AddMeterReading", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    @post("/meter-readings", operation_id="AddMeterReading", opt=EDIT_PREMISES, responses=problems())
     async def add_meter_reading(self, actor: PartnerPrincipal, data: AddMeterReadingRequest,
                                 db: AsyncSession) -> Upserted:
         """A meter reading (one per meter and moment); a new one goes into the activity of the
@@ -168,7 +168,7 @@ class FeedController(Controller):
             client_id=parse_id(data.client_id, "client_id") if data.client_id else None)
         return Upserted(id=str(row.id), created=created)
 
-    @post("/lots", operation_id="UpsertLot", opt=EDIT_PREMISES, responses=problems(400, 401, 403))
+    @post("/lots", operation_id="UpsertLot", opt=EDIT_PREMISES, responses=problems())
     async def upsert_lot(self, actor: PartnerPrincipal, data: UpsertLotRequest, db: AsyncSession) -> Upserted:
         """APP-PURCH-01: a developer's lot (booking, deal or acceptance stage) of a client, upserted by its
         external id."""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.merge import staff_merge
 from core.clients.service import ClientFilter
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import Common, InvalidInput, NotFound, PermissionDenied
 from core.estate.premises import PremiseFilter
 from core.imports import export, formats, service
 from core.imports.jobs import create_job, get_job, list_jobs
@@ -29,6 +29,7 @@ from crm.clients.controller import client_card
 from crm.clients.schemas import ClientCard
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
+from core.clients.rules import ClientCode
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Id, Input, Limit, Output
 
@@ -95,13 +96,13 @@ class ImportController(Controller):
     security = PARTNER_SECURITY
 
     @post("/import/clients", status_code=HTTP_200_OK, operation_id="ImportClients",
-          opt={"permission": "clients.edit"}, responses=problems(400, 401, 403))
+          opt={"permission": "clients.edit"}, responses=problems())
     async def import_clients(self, actor: PartnerPrincipal, data: ImportRequest, runtime: Runtime) -> ClientImportAnswer:
         """IMPORT-01..05: each item matched by external id and phone; a result per item."""
         results = await service.import_clients(runtime, actor, data.items)
         return ClientImportAnswer(results=[_client_result(r) for r in results])
 
-    @post("/import/premises", status_code=HTTP_200_OK, operation_id="ImportPremises", responses=problems(400, 401))
+    @post("/import/premises", status_code=HTTP_200_OK, operation_id="ImportPremises", responses=problems())
     async def import_premises(self, actor: PartnerPrincipal, data: ImportRequest, runtime: Runtime) -> PremiseImportAnswer:
         """IMPORT-06/07: premises upserted by external id with their accounts and clients; owners
         replaced as a set (an item without `clients` leaves its people as they are). Allowed
@@ -111,7 +112,7 @@ class ImportController(Controller):
         return PremiseImportAnswer(results=[_premise_result(r) for r in results])
 
     @post("/clients/{client_id:str}/merge", status_code=HTTP_200_OK, operation_id="MergeClients",
-          opt={"permission": "clients.edit"}, responses=problems(400, 401, 403, 404, 422))
+          opt={"permission": "clients.edit"}, responses=problems(Common.NOT_FOUND, Common.RULE_VIOLATION, ClientCode.PHONE_LOCKED))
     async def merge(self, actor: PartnerPrincipal, client_id: str, data: MergeRequest, db: AsyncSession) -> ClientCard:
         """CRM-CLI-03: this card (whose phone was being changed) is replaced by `with_client_id`."""
         survivor = await staff_merge(db, actor, path_id(client_id), parse_id(data.with_client_id, "with_client_id"))
@@ -182,7 +183,7 @@ class ExcelController(Controller):
     dependencies = PARTNER
     security = PARTNER_SECURITY
 
-    @get("/import/{kind:str}/template", operation_id="GetImportTemplate", responses=problems(401, 404),
+    @get("/import/{kind:str}/template", operation_id="GetImportTemplate", responses=problems(Common.NOT_FOUND),
          media_type=XLSX)
     async def template(self, actor: PartnerPrincipal, kind: str) -> Response[bytes]:
         """IMPORT-08: the Excel template with an instruction sheet; exports use the same columns."""
@@ -193,7 +194,7 @@ class ExcelController(Controller):
                         headers={"Content-Disposition": f'attachment; filename="{kind}-template.xlsx"'})
 
     @post("/import/{kind:str}/file", status_code=HTTP_202_ACCEPTED, operation_id="UploadImportFile",
-          responses=problems(400, 401, 403, 404, 413))
+          responses=problems(Common.NOT_FOUND, Common.PAYLOAD_TOO_LARGE, Common.PERMISSION_REQUIRED))
     async def upload(self, actor: PartnerPrincipal, kind: str, runtime: Runtime, db: AsyncSession,
                      data: Annotated[ImportFileForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> ImportJobCard:
         """IMPORT-08: an Excel (.xlsx) or XML file; the worker imports it; follow the job for
@@ -216,7 +217,7 @@ class ExcelController(Controller):
         job = await create_job(runtime, db, actor, kind=kind, fmt=fmt, file_name=name, source=data.file.file)
         return job_card(job)
 
-    @get("/import/jobs", operation_id="ListImportJobs", responses=problems(400, 401))
+    @get("/import/jobs", operation_id="ListImportJobs", responses=problems())
     async def jobs(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages,
                    kind: Literal["premises", "clients"] | None = None,
                    status: Literal["pending", "running", "done", "failed"] | None = None,
@@ -225,13 +226,13 @@ class ExcelController(Controller):
         rows, next_cursor = await list_jobs(db, actor, kind=kind, status=status, cursor=pages.open(cursor), limit=limit)
         return ImportJobList(items=[job_card(job) for job in rows], next_cursor=pages.seal(next_cursor))
 
-    @get("/import/jobs/{job_id:str}", operation_id="GetImportJob", responses=problems(401, 404))
+    @get("/import/jobs/{job_id:str}", operation_id="GetImportJob", responses=problems(Common.NOT_FOUND))
     async def job(self, actor: PartnerPrincipal, job_id: str, db: AsyncSession) -> ImportJobCard:
         """IMPORT-08: a file import job: status, progress (`total` once the file is read, `processed`), counts
         and row errors."""
         return job_card(await get_job(db, actor, path_id(job_id)))
 
-    @get("/export/premises", operation_id="ExportPremises", responses=problems(400, 401), media_type=XLSX)
+    @get("/export/premises", operation_id="ExportPremises", responses=problems(), media_type=XLSX)
     async def export_premises(
         self, actor: PartnerPrincipal, db: AsyncSession, q: str | None = None, type: str | None = None,
         object_id: str | None = None, client_id: str | None = None, tag: list[str] | None = None,
@@ -244,7 +245,7 @@ class ExcelController(Controller):
         return _stream(await export.export_premises(db, actor, flt, sort), "premises.xlsx")
 
     @get("/export/clients", operation_id="ExportClients", opt={"permission": "reports.clients"},
-         responses=problems(400, 401, 403), media_type=XLSX)
+         responses=problems(), media_type=XLSX)
     async def export_clients(
         self, actor: PartnerPrincipal, db: AsyncSession, q: str | None = None, status: str | None = None,
         tag: str | None = None, premise_id: str | None = None, object_id: str | None = None,

@@ -20,6 +20,7 @@ from crm.orders.schemas import (CreateOrderRequest, OrderCard, OrderCreated, Ord
                                 OrderSort, OrderStatus, UpdateOrderRequest)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
+from core.errors import Common
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit, changes_of
 
@@ -51,7 +52,7 @@ class OrderController(Controller):
     dependencies = PARTNER
     security = PARTNER_SECURITY
 
-    @get("/", operation_id="ListOrders", responses=problems(400, 401))
+    @get("/", operation_id="ListOrders", responses=problems())
     async def list_orders(
         self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, kind: OrderKind | None = None,
         status: OrderStatus | None = None, premise_id: str | None = None, client_id: str | None = None,
@@ -68,14 +69,14 @@ class OrderController(Controller):
         items = await order_rows(db, actor, rows)
         return OrderList(items=items, next_cursor=pages.seal(next_cursor))
 
-    @get("/{order_id:str}", operation_id="GetOrder", responses=problems(401, 404))
+    @get("/{order_id:str}", operation_id="GetOrder", responses=problems(Common.NOT_FOUND))
     async def get_order(self, actor: PartnerPrincipal, order_id: str, db: AsyncSession,
                         runtime: Runtime) -> OrderCard:
         """One order; opening it marks the resident's changes seen by staff."""
         return order_card(await inbox.open_order(db, actor, runtime.clock, path_id(order_id)))
 
     # An order reaches the client's phone (a push, the My Orders badge): it is client work.
-    @post("/", operation_id="CreateOrder", opt={"permission": "clients.edit"}, responses=problems(400, 401, 403))
+    @post("/", operation_id="CreateOrder", opt={"permission": "clients.edit"}, responses=problems())
     async def create_order(self, actor: PartnerPrincipal, data: CreateOrderRequest, db: AsyncSession,
                            runtime: Runtime) -> OrderCreated:
         """APP-ORD-01: an order (request, service or event registration) fed by the partner's other products;
@@ -86,7 +87,7 @@ class OrderController(Controller):
         return OrderCreated(id=str(order.id), number=order.number)
 
     @patch("/{order_id:str}", operation_id="UpdateOrder", opt={"permission": "clients.edit"},
-           responses=problems(400, 401, 403, 404))
+           responses=problems(Common.NOT_FOUND))
     async def update_order(self, actor: PartnerPrincipal, order_id: str, data: UpdateOrderRequest, db: AsyncSession,
                            runtime: Runtime) -> OrderCard:
         """APP-ORD-02: a status change or staff comment: a change the client has not seen, pushed to them;

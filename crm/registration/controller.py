@@ -16,6 +16,10 @@ from crm.registration.schemas import (Approved, ApproveRequest, CreateLeadReques
                                       RequestStatus)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
+from core.errors import Common
+from core.clients.rules import ClientCode
+from core.phones import PhoneCode
+from core.registration.service import RegistrationCode
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Cursor, Limit
 
@@ -40,7 +44,7 @@ class RegistrationController(Controller):
     security = PARTNER_SECURITY
 
     @get("/registration-requests", operation_id="ListRegistrationRequests", opt=HANDLE,
-         responses=problems(400, 401, 403))
+         responses=problems())
     async def list_requests(self, actor: PartnerPrincipal, db: AsyncSession, pages: Pages, kind: RequestKind | None = None,
                             status: RequestStatus | None = None, cursor: Cursor = None,
                             limit: Limit = DEFAULT_LIMIT) -> RegistrationRequestList:
@@ -57,7 +61,7 @@ class RegistrationController(Controller):
                                        next_cursor=pages.seal(next_cursor))
 
     @post("/registration-requests/{request_id:str}/approve", operation_id="ApproveRegistrationRequest", opt=HANDLE,
-          status_code=200, responses=problems(400, 401, 403, 404, 409))
+          status_code=200, responses=problems(Common.NOT_FOUND, Common.CONFLICT, RegistrationCode.REGISTRATION_REQUEST_DECIDED, ClientCode.ALREADY_LINKED))
     async def approve(self, actor: PartnerPrincipal, request_id: str, data: ApproveRequest, db: AsyncSession,
                       runtime: Runtime) -> Approved:
         """STAFF-05: approves a request: creates the client and the link, and notifies the resident."""
@@ -71,7 +75,7 @@ class RegistrationController(Controller):
                         role=link.role)
 
     @post("/registration-requests/{request_id:str}/reject", operation_id="RejectRegistrationRequest", opt=HANDLE,
-          status_code=200, responses=problems(400, 401, 403, 404, 409))
+          status_code=200, responses=problems(Common.NOT_FOUND, Common.CONFLICT, RegistrationCode.REGISTRATION_REQUEST_DECIDED))
     async def reject(self, actor: PartnerPrincipal, request_id: str, data: RejectRequest, db: AsyncSession,
                      runtime: Runtime) -> Decided:
         """STAFF-05: rejects a request with an optional reason; the resident sees it in My Premises."""
@@ -79,7 +83,7 @@ class RegistrationController(Controller):
         return Decided(id=str(request.id), status=request.status)
 
     @post("/leads", operation_id="CreateShowcaseLead", opt={"permission": "clients.edit"},
-          responses=problems(400, 401, 403))
+          responses=problems(PhoneCode.INVALID_PHONE))
     async def create_lead(self, actor: PartnerPrincipal, data: CreateLeadRequest, db: AsyncSession,
                           runtime: Runtime) -> LeadCreated:
         """STAFF-05: an unidentified showcase lead (phone only), listed apart from registration requests."""

@@ -12,6 +12,7 @@ import pytest
 import core.partners.service
 import core.security
 from core.errors import ServiceUnavailable
+from core.sms import SmsCode
 from tests.support import ADMIN, bearer, create_partner, device, expect, login_resident
 
 
@@ -245,7 +246,7 @@ async def test_a_code_that_could_not_be_sent_is_not_counted(http, runtime, limit
     limits(otp_per_phone_hour=1, sms_per_hour=1)
 
     async def failing(db, phone, text, **_):
-        raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code="sms_unavailable")
+        raise ServiceUnavailable("Не удалось отправить SMS, попробуйте позже", code=SmsCode.SMS_UNAVAILABLE)
 
     with monkeypatch.context() as patch:
         patch.setattr(runtime.sms, "send", failing)

@@ -85,7 +85,9 @@ def problem_json(ctx, response: Response, case) -> bool | None:
 
 def json_schema_conformance(ctx, response, case):
     """The body matches its schema — when the body is JSON. A file download (declared `*/*`)
-    carries the file's own bytes, which no JSON schema describes."""
+    carries the file's own bytes, which no JSON schema describes. A problem answer is held to its
+    operation's schema for that status, so a `code` outside the enum the operation declares is a
+    finding (and a status it does not declare is one for status_code_conformance)."""
     content_type = response.headers.get("content-type", [""])
     content_type = (content_type[0] if isinstance(content_type, list) else content_type) or ""
     if "json" not in content_type:

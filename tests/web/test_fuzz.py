@@ -1,5 +1,6 @@
 """Schema fuzzing (issue 8): every operation of the served OpenAPI document, with a valid token of
-each kind, never answers 5xx, always answers as documented, and every refusal is problem+json.
+each kind, never answers 5xx, always answers as documented, and every refusal is problem+json
+with a `code` its operation lists for that status (API.md "Conventions", Errors).
 
 `make test` runs a few examples per operation; `make fuzz` (FUZZ_EXAMPLES) runs many more."""
 

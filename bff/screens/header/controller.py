@@ -18,7 +18,7 @@ class HeaderController(Controller):
     dependencies = OPTIONAL_RESIDENT
     security = [{}, {"ResidentBearer": []}]
 
-    @get("/header", operation_id="GetHeaderScreen", responses=problems(401))
+    @get("/header", operation_id="GetHeaderScreen", responses=problems())
     async def header(self, db: AsyncSession, resident: ResidentPrincipal | None,
                      screen: Literal["main", "home", "services"] = "home") -> HeaderScreen:
         """The header of Main / Home / Services in every state of APP-PREM-04; the token is optional."""

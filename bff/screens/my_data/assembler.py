@@ -9,6 +9,7 @@ from bff.sql import fetch_view
 from core.errors import NotAuthenticated
 from core.models import Account
 from core.residents import rules
+from core.residents.rules import ResidentCode
 
 SQL = """SELECT json_build_object('type', a.type, 'last_name', a.last_name, 'first_name', a.first_name,
   'middle_name', a.middle_name, 'name', a.name, 'birth_date', a.birth_date, 'email', a.email, 'phone', a.phone,
@@ -18,7 +19,7 @@ SQL = """SELECT json_build_object('type', a.type, 'last_name', a.last_name, 'fir
 async def my_data_screen(db: AsyncSession, account_id: uuid.UUID) -> MyDataScreen:
     screen = await fetch_view(db, MyDataScreen, SQL, account_id)
     if screen is None:
-        raise NotAuthenticated("Аккаунт не найден", code="account_missing")
+        raise NotAuthenticated("Аккаунт не найден", code=ResidentCode.ACCOUNT_MISSING)
     screen.editable = rules.editable_fields(screen.type)
     return screen
 

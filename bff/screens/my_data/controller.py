@@ -14,12 +14,13 @@ from bff.screens.my_data.assembler import my_data_of, my_data_screen
 from bff.screens.my_data.schemas import MyDataScreen, UpdateMeRequest, UploadPhotoRequest
 from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
-from core.errors import NotFound
+from core.errors import Common, NotFound
 from core.residents import my_data
 from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import STORAGE, stored
 from web.ids import path_id
+from core.residents.rules import ResidentCode
 from web.problems import problems
 from web.schemas import changes_of
 
@@ -32,19 +33,19 @@ class MyDataController(Controller):
     dependencies = {**RESIDENT, **STORAGE}
     security = RESIDENT_SECURITY
 
-    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(401),
+    @get("/screens/my-data", operation_id="GetMyDataScreen", responses=problems(ResidentCode.ACCOUNT_MISSING),
          dependencies=SCREEN_RESIDENT)
     async def screen(self, request: Request, resident: ResidentPrincipal) -> Response[MyDataScreen]:
         """APP-DATA-01: the account's own data with which fields it may edit (phone and gender are not
         editable)."""
         return await screen_answer(request, resident, lambda db: my_data_screen(db, resident.account_id))
 
-    @patch("/me", operation_id="UpdateMe", responses=problems(401, 403))
+    @patch("/me", operation_id="UpdateMe", responses=problems(ResidentCode.ACCOUNT_MISSING, ResidentCode.FIELD_NOT_EDITABLE))
     async def update_me(self, resident: ResidentPrincipal, data: UpdateMeRequest, db: AsyncSession) -> MyDataScreen:
         """Edit type, names, birth date, email; phone and gender answer 403 `field_not_editable`."""
         return my_data_of(await my_data.update_my_data(db, resident.account_id, changes_of(data)))
 
-    @put("/me/photo", operation_id="UploadMyPhoto", responses=problems(401, 413))
+    @put("/me/photo", operation_id="UploadMyPhoto", responses=problems(Common.PAYLOAD_TOO_LARGE, ResidentCode.ACCOUNT_MISSING))
     async def upload_photo(self, resident: ResidentPrincipal, data: PhotoUpload, db: AsyncSession,
                            storage: Storage) -> MyDataScreen:
         """APP-DATA-01: uploads the account's photo (JPEG, PNG, WebP or HEIC, up to 10 MB); the answer is My
@@ -59,7 +60,7 @@ class MyDataController(Controller):
             await data.file.close()
         return my_data_of(account)
 
-    @get("/photos/{account_id:str}/{name:str}", operation_id="GetPhoto", responses=problems(401, 404))
+    @get("/photos/{account_id:str}/{name:str}", operation_id="GetPhoto", responses=problems(Common.NOT_FOUND))
     async def photo(self, resident: ResidentPrincipal, account_id: str, name: str, storage: Storage) -> Stream:
         """An account's photo, served only to residents who may see that account (itself or a co-resident)."""
         owner = path_id(account_id)

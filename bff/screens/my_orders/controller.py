@@ -11,6 +11,7 @@ from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.ids import parse_id
+from core.errors import Common
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Limit
 
@@ -21,7 +22,7 @@ class MyOrdersController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/my-orders", operation_id="GetMyOrdersScreen", responses=problems(401, 404),
+    @get("/my-orders", operation_id="GetMyOrdersScreen", responses=problems(Common.NOT_FOUND),
          dependencies=SCREEN_RESIDENT)
     async def my_orders(self, request: Request, resident: ResidentPrincipal,
                         tab: Literal["requests", "services", "events"] | None = None,

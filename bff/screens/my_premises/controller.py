@@ -16,7 +16,7 @@ class MyPremisesController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/my-premises", operation_id="GetMyPremisesScreen", responses=problems(401),
+    @get("/my-premises", operation_id="GetMyPremisesScreen", responses=problems(),
          dependencies=SCREEN_RESIDENT)
     async def my_premises(self, request: Request, resident: ResidentPrincipal) -> Response[MyPremisesScreen]:
         """APP-PREM-01/03/05: the account's premises in every partner (earliest linked first), its

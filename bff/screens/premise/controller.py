@@ -13,6 +13,7 @@ from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
+from core.errors import Common
 from web.problems import problems
 
 
@@ -22,7 +23,7 @@ class PremiseScreenController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(401, 404),
+    @get("/premises/{premise_id:str}", operation_id="GetPremiseScreen", responses=problems(Common.NOT_FOUND),
          dependencies=SCREEN_RESIDENT)
     async def premise(self, request: Request, resident: ResidentPrincipal, premise_id: str) -> Response[PremiseScreen]:
         """APP-PREM-06: address, technical data, insurance (from the API only) and public documents."""
@@ -37,7 +38,7 @@ class PremiseDocumentController(Controller):
     security = RESIDENT_SECURITY
 
     @get("/{document_id:str}/file", operation_id="DownloadPremiseDocument",
-         responses={**problems(401, 404), **FILE_RESPONSE})
+         responses={**problems(Common.NOT_FOUND), **FILE_RESPONSE})
     async def download(self, resident: ResidentPrincipal, document_id: str, db: AsyncSession,
                        storage: Storage) -> Stream:
         """APP-PREM-06: a public document of one of the account's premises (the `download_url` of

@@ -16,7 +16,7 @@ class ProfileController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/profile", operation_id="GetProfileScreen", responses=problems(401),
+    @get("/profile", operation_id="GetProfileScreen", responses=problems(),
          dependencies=SCREEN_RESIDENT)
     async def profile(self, request: Request, resident: ResidentPrincipal) -> Response[ProfileScreen]:
         """APP-PROFILE-01: entries by the brand's products, the selected premise, People and purchases."""

@@ -18,7 +18,7 @@ class PurchasesController(Controller):
     dependencies = RESIDENT
     security = RESIDENT_SECURITY
 
-    @get("/purchases", operation_id="GetPurchasesScreen", responses=problems(401),
+    @get("/purchases", operation_id="GetPurchasesScreen", responses=problems(),
          dependencies=SCREEN_RESIDENT)
     async def purchases(self, request: Request, resident: ResidentPrincipal,
                         tab: Literal["booking", "deal", "acceptance"] = "booking") -> Response[PurchasesScreen]:
