@@ -47,6 +47,7 @@ FIELD_ERRORS = {
     **{f"colors.{code}": f"Цвет «{name}» — в формате #RRGGBB или #RRGGBBAA"
        for code, name in labels.BRAND_COLORS.items()},
 }
+UNFILTERED_TABS = {"brands": Brand, "roles": Role}
 _AT = re.compile(r"at `\$\.?([\w.\[\]]*)`")
 _MISSING = re.compile(r"required field `(\w+)`")
 
@@ -214,18 +215,19 @@ def _brand_values(form: dict[str, Any]) -> dict[str, Any]:
 
 @get("/partners/{partner_id:str}/brands", name="console:admin-brands")
 async def brands_page(request: Request, console: AdminConsole, db: AsyncSession, partner_id: str) -> Template:
-    return await _brands_view(request, console, db, path_id(partner_id))
+    return await _tab_view(request, console, db, path_id(partner_id), "brands")
 
 
-async def _brands_view(request: Request, console: AdminConsole, db: AsyncSession, partner_id: uuid.UUID, *,
-                       error: str | None = None, values: dict | None = None, status_code: int = 200) -> Template:
+async def _tab_view(request: Request, console: AdminConsole, db: AsyncSession, partner_id: uuid.UUID, tab: str, *,
+                    error: str | None = None, values: dict | None = None, status_code: int = 200) -> Template:
+    """A partner's brands or roles (lists without filters), oldest first, over the form adding one."""
     partner = await service.get_partner(db, partner_id)
     pages = _pages(request)
-    rows, position = await service.list_of(db, Brand, partner_id, cursor=pages.open(
+    rows, position = await service.list_of(db, UNFILTERED_TABS[tab], partner_id, cursor=pages.open(
         request.query_params.get("cursor") or None), limit=PAGE_SIZE)
-    return console.page("admin_brands.html", status_code, nav="partners", tab="brands", partner=partner, items=rows,
+    return console.page(f"admin_{tab}.html", status_code, nav="partners", tab=tab, partner=partner, items=rows,
                         error=error, values=values or {"colors": {}}, done=request.query_params.get("done"),
-                        **_listing(request, pages, position, f"/console/admin/partners/{partner_id}/brands"))
+                        **_listing(request, pages, position, f"/console/admin/partners/{partner_id}/{tab}"))
 
 
 @post("/partners/{partner_id:str}/brands", name="console:admin-create-brand")
@@ -239,7 +241,8 @@ async def create_brand(request: Request, console: AdminConsole, db: AsyncSession
                                    logo_url=data.logo_url, app_url=data.app_url)
     except DomainError as exc:
         error, status = await _refused(db, exc)
-        return await _brands_view(request, console, db, partner_uuid, error=error, values=values, status_code=status)
+        return await _tab_view(request, console, db, partner_uuid, "brands", error=error, values=values,
+                               status_code=status)
     return _redirect(f"/console/admin/partners/{partner_uuid}/brands?done=created")
 
 
@@ -280,40 +283,27 @@ async def update_brand(request: Request, console: AdminConsole, db: AsyncSession
 
 # --- roles ---------------------------------------------------------------------------------
 
+def _role_values(form) -> dict[str, Any]:
+    return {"name": str(form.get("name") or "").strip(), "permissions": form.getall("permissions", [])}
+
+
 @get("/partners/{partner_id:str}/roles", name="console:admin-roles")
 async def roles_page(request: Request, console: AdminConsole, db: AsyncSession, partner_id: str) -> Template:
-    return await _roles_view(request, console, db, path_id(partner_id))
-
-
-async def _roles_view(request: Request, console: AdminConsole, db: AsyncSession, partner_id: uuid.UUID, *,
-                      error: str | None = None, values: dict | None = None, status_code: int = 200) -> Template:
-    partner = await service.get_partner(db, partner_id)
-    pages = _pages(request)
-    rows, position = await service.list_of(db, Role, partner_id, cursor=pages.open(
-        request.query_params.get("cursor") or None), limit=PAGE_SIZE)
-    return console.page("admin_roles.html", status_code, nav="partners", tab="roles", partner=partner, items=rows,
-                        error=error, values=values or {}, done=request.query_params.get("done"),
-                        **_listing(request, pages, position, f"/console/admin/partners/{partner_id}/roles"))
+    return await _tab_view(request, console, db, path_id(partner_id), "roles")
 
 
 @post("/partners/{partner_id:str}/roles", name="console:admin-create-role")
 async def create_role(request: Request, console: AdminConsole, db: AsyncSession, partner_id: str) -> Response:
     partner_uuid = path_id(partner_id)
-    form = await request.form()
-    values = {"name": str(form.get("name") or "").strip(), "permissions": form.getall("permissions", [])}
+    values = _role_values(await request.form())
     try:
         data = _convert(values, CreateRoleRequest)
         await service.create_role(db, partner_uuid, name=data.name, permissions=list(data.permissions))
     except DomainError as exc:
         error, status = await _refused(db, exc)
-        return await _roles_view(request, console, db, partner_uuid, error=error, values=values, status_code=status)
+        return await _tab_view(request, console, db, partner_uuid, "roles", error=error, values=values,
+                               status_code=status)
     return _redirect(f"/console/admin/partners/{partner_uuid}/roles?done=created")
-
-
-@get("/partners/{partner_id:str}/roles/{role_id:str}", name="console:admin-role")
-async def role_page(request: Request, console: AdminConsole, db: AsyncSession, partner_id: str,
-                    role_id: str) -> Template:
-    return await _role_view(request, console, db, path_id(partner_id), path_id(role_id))
 
 
 async def _role_view(request: Request, console: AdminConsole, db: AsyncSession, partner_id: uuid.UUID,
@@ -326,13 +316,18 @@ async def _role_view(request: Request, console: AdminConsole, db: AsyncSession, 
                         values=values, error=error, done=request.query_params.get("done"))
 
 
+@get("/partners/{partner_id:str}/roles/{role_id:str}", name="console:admin-role")
+async def role_page(request: Request, console: AdminConsole, db: AsyncSession, partner_id: str,
+                    role_id: str) -> Template:
+    return await _role_view(request, console, db, path_id(partner_id), path_id(role_id))
+
+
 @post("/partners/{partner_id:str}/roles/{role_id:str}", name="console:admin-update-role")
 async def update_role(request: Request, console: AdminConsole, db: AsyncSession, partner_id: str,
                       role_id: str) -> Response:
     """The new permissions count from the next page of every staff member with the role."""
     partner_uuid, role_uuid = path_id(partner_id), path_id(role_id)
-    form = await request.form()
-    values = {"name": str(form.get("name") or "").strip(), "permissions": form.getall("permissions", [])}
+    values = _role_values(await request.form())
     try:
         data = _convert(values, UpdateRoleRequest)
         await service.update_role(db, partner_uuid, role_uuid, changes_of(data))
