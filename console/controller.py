@@ -46,6 +46,7 @@ from core.imports.jobs import list_jobs
 from core.models import ObjectGroup, Quarter, Staff
 from core.orders import inbox as order_inbox
 from core.orders import service as order_service
+from core.partners import service as partner_service
 from core.partners.service import PartnerPrincipal, staff_login
 from core.registration import service as registration_service
 from core.runtime import Runtime
@@ -72,6 +73,7 @@ def template_config() -> TemplateConfig:
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
     environment.globals.update(labels=labels.ALL, csrf_field=CSRF_FIELD)
+    environment.filters["hex_color"] = labels.hex_color
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
 
 
@@ -93,10 +95,19 @@ class Console:
         return Template(template_name=name, context=context, status_code=status_code, headers=SECURITY_HEADERS)
 
 
+class AdminHome(Exception):
+    """The platform admin opened a partner's page: they have no partner, their pages are elsewhere."""
+
+
+ADMIN_HOME = "/console/admin/partners"
+
+
 async def provide_console(request: Request, runtime: Runtime, db: AsyncSession) -> Console:
     session = await load_session(runtime, request)
     if session is None:
         raise LoginRequired
+    if session.admin:
+        raise AdminHome
     try:
         actor = await actor_of(runtime, db, request, session)
     except NotAuthenticated:
@@ -113,12 +124,15 @@ def bare_page(name: str, status_code: int = 200, **context: Any) -> Template:
 
 # --- CSRF: every POST of the console, checked before any handler runs -------------------------
 
+LOGIN_PATHS = ("/console/login", "/console/admin/login")  # no session yet: a double-submit cookie
+
+
 async def check_csrf(request: Request) -> Response | None:
     if request.method != "POST":
         return None
     form = await request.form()
     given = form.get(CSRF_FIELD)
-    if request.url.path.rstrip("/") == "/console/login":
+    if request.url.path.rstrip("/") in LOGIN_PATHS:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     else:
         session = await load_session(request.app.state.runtime, request)
@@ -148,9 +162,14 @@ def error_message(exc: DomainError) -> str:
     return f"{detail}: {extra}" if extra and extra not in detail else detail
 
 
+def status_of(exc: DomainError) -> int:
+    """The API's status for the error (web/problems)."""
+    return next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+
+
 def _domain_error(request: Request, exc: DomainError) -> Response:
-    # The API's status for the error (web/problems), with a page instead of a problem document.
-    status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+    # The API's status, with a page instead of a problem document.
+    status = status_of(exc)
     return bare_page("error.html", status, title=TITLE_OF.get(status, "Ошибка"), message=error_message(exc))
 
 
@@ -158,6 +177,14 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     message = "Страница не найдена" if status == 404 else "Некорректный запрос"
     return bare_page("error.html", status, title=TITLE_OF.get(status, "Ошибка"), message=message)
+
+
+def _to_admin_home(request: Request, exc: AdminHome) -> Response:
+    return Redirect(ADMIN_HOME, status_code=303, headers=SECURITY_HEADERS)
+
+
+EXCEPTION_HANDLERS = {LoginRequired: _to_login, NotAuthenticated: _to_login, AdminHome: _to_admin_home,
+                      DomainError: _domain_error, HTTPException: _http_error}
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -203,6 +230,8 @@ async def _rollback(db: AsyncSession) -> None:
 @get("/", name="console:index")
 async def index(request: Request, runtime: Runtime, db: AsyncSession) -> Response:
     session = await load_session(runtime, request)
+    if session is not None and session.admin:
+        return Redirect(ADMIN_HOME, status_code=303, headers=SECURITY_HEADERS)
     if session is not None:
         try:
             await actor_of(runtime, db, request, session)
@@ -212,9 +241,10 @@ async def index(request: Request, runtime: Runtime, db: AsyncSession) -> Respons
     return _login_form(runtime)
 
 
-def _login_form(runtime: Runtime, *, status_code: int = 200, error: str | None = None, email: str = "") -> Response:
+def _login_form(runtime: Runtime, *, status_code: int = 200, error: str | None = None, email: str = "",
+                admin: bool = False) -> Response:
     token = new_secret(24)
-    page = bare_page("login.html", status_code, login_csrf=token, error=error, email=email)
+    page = bare_page("login.html", status_code, login_csrf=token, error=error, email=email, admin=admin)
     page.cookies.append(cookie(runtime, LOGIN_CSRF_COOKIE, token, max_age=3600))
     page.cookies.append(expired_cookie(runtime, SESSION_COOKIE))
     return page
@@ -671,16 +701,18 @@ async def _mailings_view(request: Request, console: Console, db: AsyncSession, *
     q = (qp.get("q") or "").strip()[:200]
     channel = _choice(qp.get("channel"), labels.CHANNELS)
     status = _choice(qp.get("status"), labels.MAILING_STATUSES)
+    sender_id = _opt_id(qp.get("sender_id"), "sender_id")
     cursor = qp.get("cursor") or None
     pages = _pages(request, console)
     rows, next_cursor = await mailings.list_mailings(db, console.actor, q=q or None, channel=channel, status=status,
-                                                     staff_id=None, cursor=pages.open(cursor), limit=PAGE_SIZE)
+                                                     staff_id=sender_id, cursor=pages.open(cursor), limit=PAGE_SIZE)
     next_cursor = pages.seal(next_cursor)
     counts = await mailings.recipient_counts(db, [r.id for r in rows])
     sent = [(r, mailings.summary(counts.get(r.id, {}))) for r in rows]
     return console.page("mailings.html", status_code, nav="mailings", objects=await _objects(db, console.actor),
                         error=error, values=values or {}, sent=sent, q=q, channel=channel or "",
-                        status=status or "", paged=bool(cursor),
+                        status=status or "", sender_id=str(sender_id or ""), senders=await _colleagues(db, console),
+                        paged=bool(cursor),
                         next_url=f"/console/mailings?{_query(request, cursor=next_cursor)}" if next_cursor else None,
                         first_url=f"/console/mailings?{_query(request, cursor=None)}")
 
@@ -730,6 +762,12 @@ async def mailing_progress(console: Console, db: AsyncSession, mailing_id: str) 
     return console.page("_mailing_progress.html", mailing=mailing, counts=counts)
 
 
+async def _colleagues(db: AsyncSession, console: Console) -> list[Staff]:
+    """The partner's staff members, who may have sent a mailing (the sender filter's choices)."""
+    rows, _ = await partner_service.list_staff(db, console.actor.partner_id, cursor=None, limit=200)
+    return rows
+
+
 # --- push monitor --------------------------------------------------------------------------
 
 def _date(value: str | None) -> date | None:
@@ -771,7 +809,6 @@ router = Router(
                     send_mailing, mailing_page, mailing_progress, monitor_page, not_found],
     dependencies={"console": Provide(provide_console)},
     before_request=check_csrf,
-    exception_handlers={LoginRequired: _to_login, NotAuthenticated: _to_login, DomainError: _domain_error,
-                        HTTPException: _http_error},
+    exception_handlers=EXCEPTION_HANDLERS,
     include_in_schema=False,
 )

@@ -7,7 +7,9 @@ SameSite=Lax), so logging out ends the session at once and a leaked page never c
 token. Each session has its own CSRF token, put in a hidden field of every form and checked on
 every POST; the login form, which has no session yet, uses a double-submit cookie. Every
 request authenticates the token again (`authenticate_partner`), so deactivated staff and a
-changed role take effect on the next page.
+changed role take effect on the next page. The platform admin logs in with the bootstrap token
+(PLATFORM_ADMIN_TOKEN), checked again on every page as the API checks it; that session opens the
+admin pages only.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class ConsoleSession:
     session_id: str
     token: str
     csrf: str
+    admin: bool = False  # the platform admin, logged in with the bootstrap token
 
 
 class LoginRequired(Exception):
@@ -69,9 +72,10 @@ def expired_cookie(runtime: Runtime, name: str) -> Cookie:
     return cookie(runtime, name, "", max_age=0)
 
 
-async def open_session(runtime: Runtime, token: str) -> ConsoleSession:
-    session = ConsoleSession(session_id=new_secret(32), token=token, csrf=new_secret(32))
-    await runtime.redis.set(_key(session.session_id), json.dumps({"token": token, "csrf": session.csrf}),
+async def open_session(runtime: Runtime, token: str, *, admin: bool = False) -> ConsoleSession:
+    session = ConsoleSession(session_id=new_secret(32), token=token, csrf=new_secret(32), admin=admin)
+    await runtime.redis.set(_key(session.session_id),
+                            json.dumps({"token": token, "csrf": session.csrf, "admin": admin}),
                             ex=runtime.settings.staff_token_ttl)
     return session
 
@@ -84,11 +88,26 @@ async def load_session(runtime: Runtime, request: Request) -> ConsoleSession | N
     if raw is None:
         return None
     data = json.loads(raw)
-    return ConsoleSession(session_id=session_id, token=data["token"], csrf=data["csrf"])
+    return ConsoleSession(session_id=session_id, token=data["token"], csrf=data["csrf"],
+                          admin=bool(data.get("admin")))
 
 
 async def close_session(runtime: Runtime, session: ConsoleSession) -> None:
-    await runtime.redis.delete(_key(session.session_id))
+    await runtime.redis.delete(_key(session.session_id), _flash_key(session))
+
+
+def _flash_key(session: ConsoleSession) -> str:
+    return f"console:flash:{sha256_hex(session.session_id)}"
+
+
+async def flash(runtime: Runtime, session: ConsoleSession, value: str) -> None:
+    """Keeps `value` for the session's next page only (a new API key, shown once after the
+    redirect that follows its creation; a reload of that page no longer has it)."""
+    await runtime.redis.set(_flash_key(session), value, ex=300)
+
+
+async def take_flash(runtime: Runtime, session: ConsoleSession) -> str | None:
+    return await runtime.redis.getdel(_flash_key(session))
 
 
 async def actor_of(runtime: Runtime, db: AsyncSession, request: Request, session: ConsoleSession) -> PartnerPrincipal:

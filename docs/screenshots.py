@@ -4,9 +4,9 @@ On loopback only: a fresh database on DATABASE_URL's server (the embedded Postgr
 dropped at the end), a redis-server of its own, the app served by uvicorn with the worker's jobs
 in-process. It loads `bff demo-data`, adds what the demo lacks through the API (residents in the
 app, a month of their visits, registration requests, an Excel import with a row error, a push
-mailing), then logs in as the demo staff member in headless Chromium (Debian's `chromium` and
-`chromium-driver`) at 1280 px and saves the pages into SCREENSHOTS_DIR (default
-`var/screenshots`).
+mailing, an API key), then logs in as the demo staff member in headless Chromium (Debian's
+`chromium` and `chromium-driver`) at 1280 px, then as the platform admin, and saves the pages
+into SCREENSHOTS_DIR (default `var/screenshots`).
 """
 
 from __future__ import annotations
@@ -54,6 +54,14 @@ PAGES = [
     ("mailing-new", "/console/mailings"),
     ("mailing", None),
     ("monitor", "/console/monitor"),
+]
+# The platform admin's pages, logged in with the admin token; {partner} is the demo partner.
+ADMIN_PAGES = [
+    ("admin-partners", "/console/admin/partners"),
+    ("admin-brands", "/console/admin/partners/{partner}/brands"),
+    ("admin-roles", "/console/admin/partners/{partner}/roles"),
+    ("admin-staff", "/console/admin/partners/{partner}/staff"),
+    ("admin-api-keys", "/console/admin/partners/{partner}/api-keys"),
 ]
 
 
@@ -109,8 +117,10 @@ def seed(api: httpx.Client, admin: dict) -> dict:
         "клиенты-декабрь.xlsx", buffer.getvalue(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}), 202)
     client = next(c for c in clients if c["premises"])
+    partner = ok(api.get("/crm/v1/me", headers=staff))["partner_id"]
+    ok(api.post(f"/crm/v1/partners/{partner}/api-keys", headers=admin, json={"name": "Интеграция 1С"}), 201)
     return {"premise": client["premises"][0]["premise_id"], "client": client["id"], "mailing": mailing["id"],
-            "job": job["id"], "phones": phones}
+            "job": job["id"], "phones": phones, "partner": partner}
 
 
 async def visit_history(settings, phones: list[str]) -> None:
@@ -129,7 +139,7 @@ async def visit_history(settings, phones: list[str]) -> None:
                 day = datetime.combine(today - timedelta(days=days_ago), clock_time(12), timezone.utc)
                 for account_id in accounts:
                     if rng.random() < 0.55:
-                        await record_visit(db, account_id, "4.8.0", day, push_enabled=rng.random() < 0.8)
+                        await record_visit(db, account_id, "komfort", "4.8.0", day, push_enabled=rng.random() < 0.8)
             await db.commit()
     finally:
         await rt.close()
@@ -145,6 +155,14 @@ def browser():
                      "--window-size=1280,900", "--hide-scrollbars", "--lang=ru-RU"):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
+
+
+def logged_in(driver, landing: str) -> None:
+    """Waits for the login form's redirect, so the next page is opened with the session."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(expected_conditions.url_contains(landing))
 
 
 def shoot(driver, url: str, path: Path) -> None:
@@ -207,10 +225,19 @@ def main() -> int:
         driver.find_element("id", "email").send_keys(DEMO_STAFF_EMAIL)
         driver.find_element("id", "password").send_keys(DEMO_STAFF_PASSWORD)
         driver.find_element("id", "login-submit").click()
+        logged_in(driver, "/console/premises")
         urls = {"premise": f"/console/premises/{world['premise']}", "client": f"/console/clients/{world['client']}",
                 "import": f"/console/import/jobs/{world['job']}", "mailing": f"/console/mailings/{world['mailing']}"}
         for name, url in PAGES:
             shoot(driver, base + (url or urls[name]), out / f"{name}.png")
+            print(out / f"{name}.png")
+        driver.delete_all_cookies()
+        driver.get(f"{base}/console/admin/login")
+        driver.find_element("id", "token").send_keys(admin_token)
+        driver.find_element("id", "login-submit").click()
+        logged_in(driver, "/console/admin/partners")
+        for name, url in ADMIN_PAGES:
+            shoot(driver, base + url.format(partner=world["partner"]), out / f"{name}.png")
             print(out / f"{name}.png")
         return 0
     finally:

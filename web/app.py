@@ -44,12 +44,13 @@ def route_handlers() -> list:
     from crm.premises.controller import PremiseController
     from crm.registration.controller import RegistrationController
     from bff.app_controllers import APP_SCREEN_CONTROLLERS
+    from console.admin import router as console_admin_router
     from console.controller import STATIC, router as console_router
 
     return [HealthController, MetricsController, AppAuthController, PlatformAdminController, AuditController, StaffAuthController, WhoAmIController,
             ObjectController, PremiseController, ClientController, ImportController, ExcelController, FeedController, OrderController, ActivityController,
             DocumentController, DeviceController, PushCrmController, RegistrationController, PeopleController,
-            *APP_SCREEN_CONTROLLERS, console_router, STATIC]
+            *APP_SCREEN_CONTROLLERS, console_admin_router, console_router, STATIC]
 
 
 def _bearer(description: str) -> SecurityScheme:

@@ -150,10 +150,14 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     return actor
 
 
-async def provide_admin(request: Request, runtime: Runtime) -> bool:
-    token = bearer_token(request)
+def is_platform_admin(runtime: Runtime, token: str | None) -> bool:
+    """The bootstrap token from config (PLATFORM_ADMIN_TOKEN), compared in constant time."""
     expected = runtime.settings.platform_admin_token
-    if token is None or not expected or not constant_time_equals(token, expected):
+    return token is not None and bool(expected) and constant_time_equals(token, expected)
+
+
+async def provide_admin(request: Request, runtime: Runtime) -> bool:
+    if not is_platform_admin(runtime, bearer_token(request)):
         raise NotAuthenticated("Требуется токен администратора платформы", code=Common.NOT_AUTHENTICATED)
     return True
 

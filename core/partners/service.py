@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import PERMISSIONS
+from core.estate.search import contains_pattern
 from core import ratelimit
 from core.errors import ErrorCode, Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
@@ -225,14 +226,23 @@ async def current_principal(db: AsyncSession, actor_type: str, actor_id: uuid.UU
 
 # --- what the platform admin sees and takes away ------------------------------------------------
 
-async def _owned_by(db: AsyncSession, model, partner_id: uuid.UUID, item_id: uuid.UUID, not_found: str):
+async def _owned_by(db: AsyncSession, model, partner_id: uuid.UUID, item_id: uuid.UUID, not_found: str, *,
+                    for_update: bool = True):
     """A row of the partner's, for update; another partner's answers as an unknown one (404)."""
     await get_partner(db, partner_id)
-    row = await db.scalar(select(model).where(model.id == item_id, model.partner_id == partner_id)
-                          .with_for_update())
+    stmt = select(model).where(model.id == item_id, model.partner_id == partner_id)
+    row = await db.scalar(stmt.with_for_update() if for_update else stmt)
     if row is None:
         raise NotFound(not_found)
     return row
+
+
+async def get_brand(db: AsyncSession, partner_id: uuid.UUID, brand_id: uuid.UUID) -> Brand:
+    return await _owned_by(db, Brand, partner_id, brand_id, "Бренд не найден", for_update=False)
+
+
+async def get_role(db: AsyncSession, partner_id: uuid.UUID, role_id: uuid.UUID) -> Role:
+    return await _owned_by(db, Role, partner_id, role_id, "Роль не найдена", for_update=False)
 
 
 def _audit(db: AsyncSession, partner_id: uuid.UUID, action: str, target, fields) -> None:
@@ -248,14 +258,52 @@ def _known_permissions(permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *, cursor: Position | None,
+async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *conditions, cursor: Position | None,
                   limit: int) -> tuple[list, Position | None]:
-    """The partner's API keys, staff or roles, oldest first (keyset pagination)."""
+    """The partner's API keys, staff, roles or brands meeting `conditions`, oldest first (keyset
+    pagination)."""
     await get_partner(db, partner_id)
+    return await _oldest_first(db, select(model).where(model.partner_id == partner_id, *conditions), model,
+                               cursor=cursor, limit=limit)
+
+
+async def _oldest_first(db: AsyncSession, stmt, model, *, cursor: Position | None,
+                        limit: int) -> tuple[list, Position | None]:
     keys = [model.created_at, model.id]
-    rows = (await db.scalars(keyset(select(model).where(model.partner_id == partner_id), keys,
-                                    cursor=cursor, limit=limit))).all()
+    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit))).all()
     return page(rows, limit, lambda r: (r.created_at, r.id))
+
+
+async def list_partners(db: AsyncSession, *, q: str | None, kind: str | None, cursor: Position | None,
+                        limit: int) -> tuple[list[Partner], Position | None]:
+    """Every partner of the platform, oldest first: search by a part of the name, filter by kind."""
+    stmt = select(Partner)
+    if q:
+        stmt = stmt.where(Partner.name.ilike(contains_pattern(q), escape="\\"))
+    if kind:
+        stmt = stmt.where(Partner.kind == kind)
+    return await _oldest_first(db, stmt, Partner, cursor=cursor, limit=limit)
+
+
+async def list_staff(db: AsyncSession, partner_id: uuid.UUID, *, q: str | None = None, active: bool | None = None,
+                     cursor: Position | None, limit: int) -> tuple[list[Staff], Position | None]:
+    """The partner's staff members: search by a part of the name or e-mail, active or not."""
+    conditions = []
+    if q:
+        pattern = contains_pattern(q)
+        conditions.append(Staff.name.ilike(pattern, escape="\\") | Staff.email.ilike(pattern, escape="\\"))
+    if active is not None:
+        conditions.append(Staff.is_active.is_(active))
+    return await list_of(db, Staff, partner_id, *conditions, cursor=cursor, limit=limit)
+
+
+async def list_api_keys(db: AsyncSession, partner_id: uuid.UUID, *, revoked: bool | None = None,
+                        cursor: Position | None, limit: int) -> tuple[list[ApiKey], Position | None]:
+    """The partner's API keys (never the keys themselves): all, the live ones or the revoked ones."""
+    conditions = []
+    if revoked is not None:
+        conditions.append(ApiKey.revoked_at.is_not(None) if revoked else ApiKey.revoked_at.is_(None))
+    return await list_of(db, ApiKey, partner_id, *conditions, cursor=cursor, limit=limit)
 
 
 async def revoke_api_key(rt: Runtime, db: AsyncSession, partner_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
@@ -286,6 +334,17 @@ async def update_staff(db: AsyncSession, partner_id: uuid.UUID, staff_id: uuid.U
     _audit(db, partner_id, "staff.update", staff, changes)
     await db.flush()
     return staff
+
+
+async def update_brand(db: AsyncSession, partner_id: uuid.UUID, brand_id: uuid.UUID, changes: dict) -> Brand:
+    """A brand's name, colours and links; its slug, which the app sends as its app_id, stays."""
+    brand = await _owned_by(db, Brand, partner_id, brand_id, "Бренд не найден")
+    for name in ("name", "colors", "icon_url", "logo_url", "app_url"):
+        if name in changes:
+            setattr(brand, name, changes[name])
+    _audit(db, partner_id, "brand.update", brand, changes)
+    await db.flush()
+    return brand
 
 
 async def update_role(db: AsyncSession, partner_id: uuid.UUID, role_id: uuid.UUID, changes: dict) -> Role:

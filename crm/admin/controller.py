@@ -103,7 +103,7 @@ class PlatformAdminController(Controller):
     async def list_api_keys(self, admin: bool, partner_id: uuid.UUID, db: AsyncSession, pages: Pages,
                             cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> ApiKeyList:
         """The partner's keys (never the keys themselves), revoked ones included."""
-        rows, next_cursor = await service.list_of(db, ApiKey, partner_id, cursor=pages.open(cursor), limit=limit)
+        rows, next_cursor = await service.list_api_keys(db, partner_id, cursor=pages.open(cursor), limit=limit)
         return ApiKeyList(items=[api_key_item(k) for k in rows], next_cursor=pages.seal(next_cursor))
 
     @delete("/{partner_id:uuid}/api-keys/{key_id:str}", operation_id="RevokeApiKey", responses=problems(Common.NOT_FOUND))
@@ -117,7 +117,7 @@ class PlatformAdminController(Controller):
                          cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> StaffList:
         """Platform admin: the partner's staff members with their roles and whether they are active, keyset-
         paginated."""
-        rows, next_cursor = await service.list_of(db, Staff, partner_id, cursor=pages.open(cursor), limit=limit)
+        rows, next_cursor = await service.list_staff(db, partner_id, cursor=pages.open(cursor), limit=limit)
         return StaffList(items=[staff_item(s) for s in rows], next_cursor=pages.seal(next_cursor))
 
     @patch("/{partner_id:uuid}/staff/{staff_id:str}", operation_id="UpdateStaff", responses=problems(Common.NOT_FOUND))

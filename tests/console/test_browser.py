@@ -1,14 +1,16 @@
 """The staff console in a real headless Chromium: a staff member's working day (find a client by
 a phone typed as `8 (9xx) …`, open the card, link them to a premise, import an Excel file and
 watch it finish with a row error, approve a registration request, send a push mailing and see
-its outcomes, read the monitor chart), and a staff member without personal-data rights who sees
-names and phones masked on every page."""
+its outcomes, read the monitor chart), a staff member without personal-data rights who sees
+names and phones masked on every page, and the platform admin adding a staff member and an API
+key and revoking it."""
 
 from __future__ import annotations
 
 import io
 import re
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,51 @@ def test_without_pii_rights_names_and_phones_are_masked_everywhere(live_server, 
     driver.get(f"{url}/console/clients/{world['client']}")
     assert set(driver.find_element(By.ID, "client-name").text) == {"*", " "}
     assert set(driver.find_element(By.ID, "client-phone").text) == {"*"}
+
+
+def test_the_platform_admin_adds_a_staff_member_and_an_api_key_and_revokes_it(live_server, browser):
+    """Rule: STAFF-04 — the admin pages in the browser: the key is shown once, and revoked it is refused."""
+    from tests.conftest import ADMIN_TOKEN
+
+    api, url, driver = live_server.api, live_server.url, browser
+    name = f"УК Браузер {uuid.uuid4().hex[:6]}"
+    partner = ok(api.post("/crm/v1/partners", headers=ADMIN, json={
+        "name": name, "kind": "management", "products": ["requests"]}), 201)["id"]
+    ok(api.post(f"/crm/v1/partners/{partner}/roles", headers=ADMIN, json={
+        "name": "Диспетчер", "permissions": ["premises.edit"]}), 201)
+    driver.delete_all_cookies()
+    driver.get(f"{url}/console/admin/login")
+    driver.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
+    driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 30).until(EC.url_contains("/console/admin/partners"))
+    driver.find_element(By.ID, "q").send_keys(name)
+    driver.find_element(By.ID, "partner-search").click()
+    WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.LINK_TEXT, name))).click()
+    wait_text(driver, (By.ID, "partner-name"), name)
+
+    # A staff member, who can then log in.
+    driver.find_element(By.LINK_TEXT, "Сотрудники").click()
+    email = f"new{uuid.uuid4().hex[:8]}@example.com"
+    driver.find_element(By.ID, "staff-name").send_keys("Пётр Новиков")
+    driver.find_element(By.ID, "staff-email").send_keys(email)
+    driver.find_element(By.ID, "staff-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "create-staff").click()
+    wait_text(driver, (By.CSS_SELECTOR, ".success"), "Сотрудник добавлен")
+    assert "Пётр Новиков" in driver.find_element(By.ID, "staff").text
+    token = ok(api.post("/crm/v1/auth/login", json={"email": email, "password": PASSWORD}))["access_token"]
+    assert ok(api.get("/crm/v1/me", headers={"Authorization": f"Bearer {token}"}))["permissions"] == ["premises.edit"]
+
+    # An API key: shown once, works, gone on reload; revoked, it is refused.
+    driver.find_element(By.LINK_TEXT, "Ключи API").click()
+    driver.find_element(By.ID, "key-name").send_keys("Интеграция 1С")
+    driver.find_element(By.ID, "create-api-key").click()
+    key = WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "new-api-key"))).get_attribute("value")
+    assert key.startswith("pk_")
+    assert ok(api.get("/crm/v1/me", headers={"Authorization": f"Bearer {key}"}))["actor_type"] == "api_key"
+    driver.refresh()
+    assert not driver.find_elements(By.ID, "new-api-key") and key not in driver.page_source
+    driver.find_element(By.CSS_SELECTOR, "button.revoke").click()
+    WebDriverWait(driver, 5).until(EC.alert_is_present()).accept()
+    wait_text(driver, (By.CSS_SELECTOR, ".success"), "Ключ отозван")
+    assert api.get("/crm/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"], "console errors (CSP?)"
