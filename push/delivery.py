@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
 from core.metrics import count_push_outcomes
+from core.notifications.rules import skip_reason
 from core.runtime import Runtime
 from core.scope import session_seen_sql
 from push import rules
@@ -165,7 +166,7 @@ async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: floa
     for row in rows:
         (delivery_id, was, message_id, session_id, attempts, created_at, token, app_id, platform, deactivated_at,
          os_enabled, types, kind, title, body, deep_link, data, premise_id, brand) = row
-        skip = rules.skip_reason(active=deactivated_at is None, os_enabled=os_enabled, reported=types, kind=kind)
+        skip = skip_reason(active=deactivated_at is None, os_enabled=os_enabled, reported=types, kind=kind)
         push = None
         if skip is None:
             push = OutgoingPush(delivery_id=delivery_id, message_id=message_id, token=token or "", app_id=app_id,
