@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients import rules
 from core.clients.pii import PiiPolicy
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
-from core.estate.premises import client_condition, prefix_pattern
+from core.estate.premises import client_condition, phone_contains, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.pagination import Position, keyset, page
@@ -289,12 +289,9 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
     if fragments:
         # A phone fragment matches few cards: find them by the phone index alone first. Left to
         # one query, the planner may walk the name order of a large partner looking for them.
-        # The pattern is rendered into the statement (digits only): with a bound pattern the cached
-        # generic plan reads every card of the partner instead of the trigram index.
-        patterns = [bindparam(f"fragment{i}", f"%{f}%", literal_execute=True) for i, f in enumerate(fragments)]
-        matched = (await db.scalars(select(Client.id).where(Client.partner_id == actor.partner_id,
-                                                            or_(*[Client.phone.like(p) for p in patterns]))
-                                    .limit(PHONE_MATCHES + 1))).all()
+        matched = (await db.scalars(select(Client.id).where(
+            Client.partner_id == actor.partner_id, or_(*[phone_contains(f) for f in fragments]))
+            .limit(PHONE_MATCHES + 1))).all()
         if len(matched) <= PHONE_MATCHES:
             # Joined to an unnest, not `id = ANY(...)`: a cached generic plan of the latter may walk
             # the name order filtering on the array; this one always looks the cards up by key.
