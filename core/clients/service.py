@@ -233,30 +233,49 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _name_values(actor: PartnerPrincipal, column, prefix: str):
+    """The distinct lowered values of a name column of the partner's cards that start with
+    `prefix`, one index probe each (a loose index scan, as a recursive CTE): a prefix of a first
+    or middle name stands for a few names ("сте": Степан, Стефания) of thousands of cards."""
+    lowered, upper_bound = func.lower(column), _next_prefix(prefix)
+    values = (select(func.min(lowered).label("value"))
+              .where(Client.partner_id == actor.partner_id, lowered >= prefix, lowered < upper_bound)
+              .cte(f"{column.key}_values", recursive=True))
+    following = (select(func.min(lowered)).where(Client.partner_id == actor.partner_id, lowered > values.c.value,
+                                                 lowered < upper_bound).scalar_subquery())
+    return values.union_all(select(following).where(values.c.value.is_not(None)))
+
+
 def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[str, ...], *, cursor: Position | None,
                      limit: int, descending: bool):
     """The page of a name search in name order, as a union of three index-ordered branches (the
     first word a prefix of the last, first or middle name), each cut at the page size. One OR
-    over the three names would sort every match of a common prefix (thousands) for one page."""
+    over the three names would sort every match of a common prefix (thousands) for one page.
+    The last name leads the name order, so its branch reads the prefix's range of that order. A
+    first or middle name does not: its branch takes each name the prefix stands for and reads that
+    name's cards in name order (ix_client_first_name_order, ix_client_middle_name_order), so a rare
+    name is not looked for by walking the whole order, nor a common one by sorting all its cards."""
     k0, k1, key_id = NAME_KEYS
     # Each branch is the first word's condition; the other words filter. (The first word in this
     # OR too would let the planner read every match of all three names by bitmap and sort them.)
     every_word = and_(true(), *[or_(func.lower(Client.last_name).like(prefix_pattern(t)), func.lower(Client.first_name).like(prefix_pattern(t)),
                                     func.lower(Client.middle_name).like(prefix_pattern(t))) for t in tokens[1:]])
     first = tokens[0]
-    branch_conditions = [
-        and_(Client.last_name.is_not(None), k0 >= first, k0 < _next_prefix(first), k0.like(prefix_pattern(first))),
-        func.lower(Client.first_name).like(prefix_pattern(first)),
-        func.lower(Client.middle_name).like(prefix_pattern(first)),
-    ]
     rest = ClientFilter(status=flt.status, type=flt.type, tag=flt.tag, premise_id=flt.premise_id,
                         object_id=flt.object_id, ids=flt.ids)
-    branches = []
-    for condition in branch_conditions:
+
+    def cut(condition):
         branch = select(key_id.label("id"), k0.label("k0"), k1.label("k1")).where(
             Client.partner_id == actor.partner_id, condition, every_word)
-        branch = apply_filter(branch, actor, rest)
-        branches.append(keyset(branch, NAME_KEYS, cursor=cursor, limit=limit, descending=descending).subquery().select())
+        return keyset(apply_filter(branch, actor, rest), NAME_KEYS, cursor=cursor, limit=limit, descending=descending)
+
+    branches = [cut(and_(Client.last_name.is_not(None), k0 >= first, k0 < _next_prefix(first),
+                         k0.like(prefix_pattern(first)))).subquery().select()]
+    for column in (Client.first_name, Client.middle_name):
+        values = _name_values(actor, column, first)
+        name_page = cut(func.lower(column) == values.c.value).lateral(f"{column.key}_page")
+        branches.append(select(name_page).select_from(values).join(name_page, true())
+                        .where(values.c.value.like(prefix_pattern(first))))
     found = union(*branches).subquery()
     order = [found.c.k0, found.c.k1, found.c.id]
     return select(found).order_by(*[c.desc() for c in order] if descending else order).limit(limit + 1).subquery()

@@ -27,11 +27,21 @@ async def _names(db, actor, q: str) -> list[str]:
     return [row.Client.last_name for row in rows]
 
 
+async def _pages(db, actor, q: str, sort: str) -> list[str]:
+    """Every page of one card, in order (the cursor through the name branches)."""
+    names, cursor = [], None
+    while True:
+        rows, cursor = await list_clients(db, actor, ClientFilter(q=q), sort=sort, cursor=cursor, limit=1)
+        names += [row.Client.last_name for row in rows]
+        if cursor is None:
+            return names
+
+
 async def test_crm_cli_01_search_finds_phone_fragments_names_and_addresses_without_pg_trgm(base_settings):
     """Rule: CRM-CLI-01, CRM-PREM-01 — with pg_trgm dropped from the database, a phone is found by
     digits in any position and any format, a client by a name prefix, a premise by "street house
-    number"; the phone search reads the n-gram index, and a changed phone is found by its new
-    digits only."""
+    number" (page by page in both name orders); the phone search reads the n-gram index, and a
+    changed phone is found by its new digits only."""
     async with scratch_database(base_settings, "no_trgm") as target:
         await upgrade_async(target)
         engine = create_engine(target, pool_size=1)
@@ -57,6 +67,9 @@ async def test_crm_cli_01_search_finds_phone_fragments_names_and_addresses_witho
                 assert await _names(db, actor, "+7 (903) 111-22-33") == ["Сидоров"]
                 assert await _names(db, actor, "ива") == ["Иванова", "Петров", "Сидоров"]
                 assert await _names(db, actor, "Петр") == ["Петров"]
+                for sort, expected in (("name", ["Иванова", "Петров", "Сидоров"]),
+                                       ("-name", ["Сидоров", "Петров", "Иванова"])):
+                    assert await _pages(db, actor, "ива", sort) == expected
 
                 sidorov = (await db.scalars(select(Client).where(Client.last_name == "Сидоров"))).one()
                 await update_client(db, actor, sidorov.id, {"phone": "+79037770000"}, today=TODAY)

@@ -1,4 +1,5 @@
-"""phone fragment search without an extension: an index of the phones' 3- and 4-digit n-grams
+"""phone fragment search without an extension: an index of the phones' 3- and 4-digit n-grams;
+the name order of the cards of each first and middle name
 
 Revision ID: 0004
 Revises: 0003g
@@ -9,6 +10,9 @@ CRM-CLI-01 finds a client by any part of the phone's digits. `search_grams(text)
 so every write path keeps it in step with the phone by construction) finds the cards holding the
 n-grams of a fragment, and `phone LIKE` checks them. It works on any PostgreSQL, pg_trgm or not,
 so the trigram index of the phones, which search no longer reads, is dropped.
+
+A name search's first- and middle-name branches read each name the prefix stands for in the
+name order of client lists (ix_client_name_sort's keys after the name).
 """
 from alembic import op
 
@@ -25,15 +29,24 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT coalesce(array_agg(DISTINCT substr(value, i, n)), '{}')
     FROM generate_series(3, 4) AS n, generate_series(1, length(value) - n + 1) AS i
 $$"""
+NAME_ORDER = "lower(COALESCE(last_name, organization_name, '')), lower(COALESCE(first_name, '')), id"
+NAME_ORDER_INDEXES = {
+    "ix_client_first_name_order": f"client (partner_id, lower(first_name), {NAME_ORDER})",
+    "ix_client_middle_name_order": f"client (partner_id, lower(middle_name), {NAME_ORDER})",
+}
 
 
 def upgrade() -> None:
     op.execute(SEARCH_GRAMS)
     op.execute("CREATE INDEX IF NOT EXISTS ix_client_phone_grams ON client USING gin (search_grams(phone))")
     op.execute("DROP INDEX IF EXISTS ix_client_phone_trgm")
+    for name, definition in NAME_ORDER_INDEXES.items():
+        op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
 
 
 def downgrade() -> None:
+    for name in NAME_ORDER_INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
     op.execute("DROP INDEX IF EXISTS ix_client_phone_grams")
     op.execute("DROP FUNCTION IF EXISTS search_grams(text)")
     op.execute("""
