@@ -301,9 +301,14 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
                 .order_by(*[c.desc() for c in order] if descending else order))
         rows = (await db.execute(stmt)).all()
         return page(rows, limit, lambda r: [r.k0, r.k1, r.k2])
-    stmt = (select(Client, use.c.last_visit_at, use.c.first_login_at, *[k.label(f"k{i}") for i, k in enumerate(keys)])
-            .outerjoin(use, on_card)
-            .where(Client.partner_id == actor.partner_id))
+    by_visit = sort.lstrip("-") == "last_visit"
+    # The page is chosen on the sort keys alone and only its cards are read whole and have their
+    # app use looked up: a search matching hundreds of cards sorts narrow rows, not whole cards.
+    # (Sorted by last visit the keys need every card's app use anyway.)
+    stmt = select(Client.id.label("id"), *[k.label(f"k{i}") for i, k in enumerate(keys)]).where(
+        Client.partner_id == actor.partner_id)
+    if by_visit:
+        stmt = stmt.add_columns(use.c.last_visit_at, use.c.first_login_at).outerjoin(use, on_card)
     fragments = [f for f in (person.phone_fragments if person else ()) if 4 <= len(f) < 11]
     if fragments:
         # A phone fragment matches few cards: find them by the phone index alone first. Left to
@@ -317,8 +322,14 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
             found = select(func.unnest(bindparam("phone_matches", list(matched), type_=ARRAY(UUID))).label("id")).subquery()
             stmt = stmt.join(found, found.c.id == Client.id)
             flt = dataclasses.replace(flt, q=None)
-    stmt = apply_filter(stmt, actor, flt)
-    rows = (await db.execute(keyset(stmt, keys, cursor=cursor, limit=limit, descending=descending))).all()
+    chosen = keyset(apply_filter(stmt, actor, flt), keys, cursor=cursor, limit=limit, descending=descending).subquery()
+    order = [chosen.c[f"k{i}"] for i in range(len(keys))]
+    visit = chosen if by_visit else use
+    stmt = (select(Client, visit.c.last_visit_at, visit.c.first_login_at, *order)
+            .join(chosen, chosen.c.id == Client.id))
+    if not by_visit:
+        stmt = stmt.outerjoin(use, true())
+    rows = (await db.execute(stmt.order_by(*[c.desc() for c in order] if descending else order))).all()
     return page(rows, limit, lambda r: [getattr(r, f"k{i}") for i in range(len(keys))])
 
 
