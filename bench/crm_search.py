@@ -259,7 +259,7 @@ def main(argv: list[str]) -> list[Figure]:
     for label, url in servers():
         print(f"crm_search: on the {label} server", flush=True)
         for r in asyncio.run(run(argv, url)):
-            spread = f"{r.round_p99s[0]:.0f}-{r.round_p99s[-1]:.0f}" if len(r.round_p99s) > 1 else ""
+            spread = f"{r.round_p99s[0]:.1f}-{r.round_p99s[-1]:.1f}" if len(r.round_p99s) > 1 else ""
             figures.append(Figure("crm_search", f"{label}: {r.kind} ({r.path})", f"p99 < {TARGET_P99_MS:.0f} ms",
                                   f"{r.p99:.1f} ms" + (f" ({spread})" if spread else ""), r.p99 < TARGET_P99_MS))
     return figures

@@ -256,7 +256,7 @@ async def build(database_url: str | None = None, *, clients: int = 500_000, prem
 
     started = time.perf_counter()
     log(f"dataset: building {database} ({clients:,} clients, {premises:,} premises and {small_partners} small "
-        f"partners) on {server.split('@')[-1]}; about a minute")
+        f"partners) on {server.split('@')[-1]}; a minute or two")
     admin = await connect(with_database(server, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
