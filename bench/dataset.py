@@ -288,6 +288,7 @@ async def build(database_url: str | None = None, *, clients: int = 500_000, prem
             f"({total_rows / load_seconds:,.0f} rows/s): "
             + ", ".join(f"{k} {v:,}" for k, v in dataset.rows.items()))
         index_started = time.perf_counter()
+        log(f"dataset: building {len(indexes)} indexes")
         await connection.execute("SET maintenance_work_mem = '256MB'")
         for row in indexes:
             await connection.execute(row["indexdef"])
