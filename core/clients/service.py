@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients import rules
 from core.clients.pii import PiiPolicy
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
-from core.estate.premises import client_condition, prefix_pattern
+from core.estate.premises import client_condition, phone_contains, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.pagination import Position, keyset, page
@@ -234,30 +234,49 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _name_values(actor: PartnerPrincipal, column, prefix: str):
+    """The distinct lowered values of a name column of the partner's cards that start with
+    `prefix`, one index probe each (a loose index scan, as a recursive CTE): a prefix of a first
+    or middle name stands for a few names ("сте": Степан, Стефания) of thousands of cards."""
+    lowered, upper_bound = func.lower(column), _next_prefix(prefix)
+    values = (select(func.min(lowered).label("value"))
+              .where(Client.partner_id == actor.partner_id, lowered >= prefix, lowered < upper_bound)
+              .cte(f"{column.key}_values", recursive=True))
+    following = (select(func.min(lowered)).where(Client.partner_id == actor.partner_id, lowered > values.c.value,
+                                                 lowered < upper_bound).scalar_subquery())
+    return values.union_all(select(following).where(values.c.value.is_not(None)))
+
+
 def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[str, ...], *, cursor: Position | None,
                      limit: int, descending: bool):
     """The page of a name search in name order, as a union of three index-ordered branches (the
     first word a prefix of the last, first or middle name), each cut at the page size. One OR
-    over the three names would sort every match of a common prefix (thousands) for one page."""
+    over the three names would sort every match of a common prefix (thousands) for one page.
+    The last name leads the name order, so its branch reads the prefix's range of that order. A
+    first or middle name does not: its branch takes each name the prefix stands for and reads that
+    name's cards in name order (ix_client_first_name_order, ix_client_middle_name_order), so a rare
+    name is not looked for by walking the whole order, nor a common one by sorting all its cards."""
     k0, k1, key_id = NAME_KEYS
     # Each branch is the first word's condition; the other words filter. (The first word in this
     # OR too would let the planner read every match of all three names by bitmap and sort them.)
     every_word = and_(true(), *[or_(func.lower(Client.last_name).like(prefix_pattern(t)), func.lower(Client.first_name).like(prefix_pattern(t)),
                                     func.lower(Client.middle_name).like(prefix_pattern(t))) for t in tokens[1:]])
     first = tokens[0]
-    branch_conditions = [
-        and_(Client.last_name.is_not(None), k0 >= first, k0 < _next_prefix(first), k0.like(prefix_pattern(first))),
-        func.lower(Client.first_name).like(prefix_pattern(first)),
-        func.lower(Client.middle_name).like(prefix_pattern(first)),
-    ]
     rest = ClientFilter(status=flt.status, type=flt.type, tag=flt.tag, premise_id=flt.premise_id,
                         object_id=flt.object_id, ids=flt.ids)
-    branches = []
-    for condition in branch_conditions:
+
+    def cut(condition):
         branch = select(key_id.label("id"), k0.label("k0"), k1.label("k1")).where(
             Client.partner_id == actor.partner_id, condition, every_word)
-        branch = apply_filter(branch, actor, rest)
-        branches.append(keyset(branch, NAME_KEYS, cursor=cursor, limit=limit, descending=descending).subquery().select())
+        return keyset(apply_filter(branch, actor, rest), NAME_KEYS, cursor=cursor, limit=limit, descending=descending)
+
+    branches = [cut(and_(Client.last_name.is_not(None), k0 >= first, k0 < _next_prefix(first),
+                         k0.like(prefix_pattern(first)))).subquery().select()]
+    for column in (Client.first_name, Client.middle_name):
+        values = _name_values(actor, column, first)
+        name_page = cut(func.lower(column) == values.c.value).lateral(f"{column.key}_page")
+        branches.append(select(name_page).select_from(values).join(name_page, true())
+                        .where(values.c.value.like(prefix_pattern(first))))
     found = union(*branches).subquery()
     order = [found.c.k0, found.c.k1, found.c.id]
     return select(found).order_by(*[c.desc() for c in order] if descending else order).limit(limit + 1).subquery()
@@ -283,27 +302,35 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
                 .order_by(*[c.desc() for c in order] if descending else order))
         rows = (await db.execute(stmt)).all()
         return page(rows, limit, lambda r: [r.k0, r.k1, r.k2])
-    stmt = (select(Client, use.c.last_visit_at, use.c.first_login_at, *[k.label(f"k{i}") for i, k in enumerate(keys)])
-            .outerjoin(use, on_card)
-            .where(Client.partner_id == actor.partner_id))
+    by_visit = sort.lstrip("-") == "last_visit"
+    # The page is chosen on the sort keys alone and only its cards are read whole and have their
+    # app use looked up: a search matching hundreds of cards sorts narrow rows, not whole cards.
+    # (Sorted by last visit the keys need every card's app use anyway.)
+    stmt = select(Client.id.label("id"), *[k.label(f"k{i}") for i, k in enumerate(keys)]).where(
+        Client.partner_id == actor.partner_id)
+    if by_visit:
+        stmt = stmt.add_columns(use.c.last_visit_at, use.c.first_login_at).outerjoin(use, on_card)
     fragments = [f for f in (person.phone_fragments if person else ()) if 4 <= len(f) < 11]
     if fragments:
         # A phone fragment matches few cards: find them by the phone index alone first. Left to
         # one query, the planner may walk the name order of a large partner looking for them.
-        # The pattern is rendered into the statement (digits only): with a bound pattern the cached
-        # generic plan reads every card of the partner instead of the trigram index.
-        patterns = [bindparam(f"fragment{i}", f"%{f}%", literal_execute=True) for i, f in enumerate(fragments)]
-        matched = (await db.scalars(select(Client.id).where(Client.partner_id == actor.partner_id,
-                                                            or_(*[Client.phone.like(p) for p in patterns]))
-                                    .limit(PHONE_MATCHES + 1))).all()
+        matched = (await db.scalars(select(Client.id).where(
+            Client.partner_id == actor.partner_id, or_(*[phone_contains(f) for f in fragments]))
+            .limit(PHONE_MATCHES + 1))).all()
         if len(matched) <= PHONE_MATCHES:
             # Joined to an unnest, not `id = ANY(...)`: a cached generic plan of the latter may walk
             # the name order filtering on the array; this one always looks the cards up by key.
             found = select(func.unnest(bindparam("phone_matches", list(matched), type_=ARRAY(UUID))).label("id")).subquery()
             stmt = stmt.join(found, found.c.id == Client.id)
             flt = dataclasses.replace(flt, q=None)
-    stmt = apply_filter(stmt, actor, flt)
-    rows = (await db.execute(keyset(stmt, keys, cursor=cursor, limit=limit, descending=descending))).all()
+    chosen = keyset(apply_filter(stmt, actor, flt), keys, cursor=cursor, limit=limit, descending=descending).subquery()
+    order = [chosen.c[f"k{i}"] for i in range(len(keys))]
+    visit = chosen if by_visit else use
+    stmt = (select(Client, visit.c.last_visit_at, visit.c.first_login_at, *order)
+            .join(chosen, chosen.c.id == Client.id))
+    if not by_visit:
+        stmt = stmt.outerjoin(use, true())
+    rows = (await db.execute(stmt.order_by(*[c.desc() for c in order] if descending else order))).all()
     return page(rows, limit, lambda r: [getattr(r, f"k{i}") for i in range(len(keys))])
 
 

@@ -6,13 +6,14 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, cast, exists, func, literal, or_, select, union
+from sqlalchemy import Integer, Text, and_, bindparam, cast, exists, func, literal, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules
 from core.errors import Conflict, InvalidInput
-from core.estate.search import escape_like, parse_address_query, parse_person_query
+from core.estate.search import escape_like, fragment_grams, parse_address_query, parse_person_query
 from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
 from core.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
@@ -162,10 +163,20 @@ def client_condition(actor: PartnerPrincipal, q: str):
         if len(fragment) == 11:
             conditions.append(Client.phone == "+" + fragment)
         else:
-            conditions.append(Client.phone.like(f"%{fragment}%"))
+            conditions.append(phone_contains(fragment))
     if not conditions:
         return None
     return and_(Client.partner_id == actor.partner_id, or_(*conditions))
+
+
+def phone_contains(digits: str):
+    """Cards whose phone contains `digits` (3 or more): the n-gram index (ix_client_phone_grams)
+    finds the candidates on any PostgreSQL, the LIKE keeps the answer exact. Both are rendered into
+    the statement (digits only): with bound values a cached generic plan may read every card of
+    the partner instead of the index."""
+    grams = bindparam("grams", fragment_grams(digits), type_=ARRAY(Text), literal_execute=True, unique=True)
+    pattern = bindparam("fragment", f"%{digits}%", literal_execute=True, unique=True)
+    return and_(func.search_grams(Client.phone).op("@>")(grams), Client.phone.like(pattern))
 
 
 async def list_premises(db: AsyncSession, actor: PartnerPrincipal, flt: PremiseFilter, *, sort: str,

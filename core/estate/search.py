@@ -71,6 +71,22 @@ class PersonQuery:
         return (self.phone_digits,)
 
 
+# The n-grams the index ix_client_phone_grams holds of every phone (search_grams() of migration
+# 0004): its 3- and 4-character substrings.
+GRAM_SIZES = (3, 4)
+
+
+def fragment_grams(fragment: str) -> list[str]:
+    """N-grams every phone containing `fragment` holds (3 or more characters): the longest ones
+    that cover it end to end. Any phone containing the fragment has them all, so the index finds a
+    superset of the matches, which the LIKE of the fragment then checks."""
+    size = min(len(fragment), max(GRAM_SIZES))
+    if size < min(GRAM_SIZES):
+        return []
+    starts = sorted({*range(0, len(fragment) - size + 1, size), len(fragment) - size})
+    return [fragment[i:i + size] for i in starts]
+
+
 def parse_person_query(query: str) -> PersonQuery:
     """A client is found by name (every word a prefix of one of the names) or by phone in any
     format, or any part of its digits (at least 3 digits). Digits are read as a phone only when

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.estate.search import AddressQuery, parse_address_query, parse_person_query
+from core.estate.search import AddressQuery, fragment_grams, parse_address_query, parse_person_query
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -32,3 +32,15 @@ def test_words_and_numbers_are_an_address_not_a_phone_fragment():
     """Rule: CRM-PREM-01 — "Лермонтова 7 97" must not also search phones containing 797."""
     query = parse_person_query("Лермонтова 7 97")
     assert query.phone_digits is None and query.name_tokens == ("лермонтова",)
+
+
+@pytest.mark.parametrize("fragment, grams", [
+    ("777", ["777"]),
+    ("9167", ["9167"]),
+    ("8916777", ["8916", "6777"]),
+    ("9161234567", ["9161", "2345", "4567"]),
+    ("12", []),
+])
+def test_crm_cli_01_a_phone_fragment_is_looked_up_by_the_n_grams_that_cover_it(fragment, grams):
+    """Rule: CRM-CLI-01 — every phone containing the fragment holds these 3- and 4-digit n-grams."""
+    assert fragment_grams(fragment) == grams
