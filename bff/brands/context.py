@@ -73,7 +73,3 @@ BRANDS_JSON = """COALESCE((SELECT json_agg(json_build_object('slug', b.slug, 'na
   'current', b.id = (SELECT id FROM br)) ORDER BY x.first_pos)
   FROM (SELECT brand_id, min(pos) AS first_pos FROM mine WHERE brand_id IS NOT NULL GROUP BY brand_id) x
   JOIN brand b ON b.id = x.brand_id), '[]'::json)"""
-
-
-def context_args(account_id, session_id, app_id: str) -> tuple:
-    return (account_id, session_id, app_id)

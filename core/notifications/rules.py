@@ -43,12 +43,6 @@ def type_enabled(reported: Mapping[str, bool] | None, kind: str) -> bool:
     return bool((reported or {}).get(kind, True))
 
 
-def receives(*, active: bool, os_enabled: bool | None, reported: Mapping[str, bool] | None, kind: str) -> bool:
-    """PUSH-04: an active session whose OS permission is on or not yet reported and whose switch
-    for the type is on."""
-    return active and os_enabled is not False and type_enabled(reported, kind)
-
-
 def skip_reason(*, active: bool, os_enabled: bool | None, reported: Mapping[str, bool] | None,
                 kind: str) -> str | None:
     if not active:
