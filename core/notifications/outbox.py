@@ -16,6 +16,7 @@ from core.enums import NOTIFICATION_TYPES
 from core.errors import InvalidInput
 from core.models import EstateObject, Partner, Premise, PushMessage
 from core.notifications import rules
+from core.estate.rules import premise_brand
 from core.notifications.rules import DEFAULT_THROTTLES, Throttle
 
 _SYSTEM_CLOCK = SystemClock()
@@ -72,7 +73,7 @@ async def _brand_of(db: AsyncSession, premise_id: uuid.UUID | None, partner_id: 
             .where(Premise.id == premise_id)
         )).first()
         if row is not None:
-            return row[0] or row[1]
+            return premise_brand(*row)
     if partner_id is not None:
         return await db.scalar(select(Partner.default_brand_id).where(Partner.id == partner_id))
     return None

@@ -40,11 +40,15 @@ def effective_types(reported: Mapping[str, bool] | None) -> dict[str, bool]:
 
 
 def type_enabled(reported: Mapping[str, bool] | None, kind: str) -> bool:
-    return bool((reported or {}).get(kind, True))
+    """A type never reported (or reported as null) counts as on."""
+    value = (reported or {}).get(kind)
+    return True if value is None else bool(value)
 
 
 def skip_reason(*, active: bool, os_enabled: bool | None, reported: Mapping[str, bool] | None,
                 kind: str) -> str | None:
+    """PUSH-04: why a session gets no push of `kind`, or None when it gets it. Its SQL twin is
+    `skip_reason_sql`."""
     if not active:
         return "session_inactive"
     if os_enabled is False:
@@ -52,6 +56,13 @@ def skip_reason(*, active: bool, os_enabled: bool | None, reported: Mapping[str,
     if not type_enabled(reported, kind):
         return "type_disabled"
     return None
+
+
+def skip_reason_sql(s: str, kind: str) -> str:
+    """`skip_reason` in SQL over the device_session row `s` and the push type expression `kind`."""
+    return (f"CASE WHEN {s}.deactivated_at IS NOT NULL THEN 'session_inactive' "
+            f"WHEN {s}.os_notifications_enabled IS FALSE THEN 'os_disabled' "
+            f"WHEN COALESCE(({s}.notification_types ->> {kind})::boolean, TRUE) IS FALSE THEN 'type_disabled' END")
 
 
 def deliverable(os_enabled: bool | None, reported: Mapping[str, bool] | None) -> bool:
