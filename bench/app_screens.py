@@ -53,7 +53,7 @@ def bench_app():
     from litestar import get
 
     from core.settings import load_settings
-    from web.app import create_app
+    from server.app import create_app
 
     settings = load_settings()
     pool: dict[str, asyncpg.Pool] = {}

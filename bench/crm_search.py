@@ -186,7 +186,7 @@ async def run_http(dataset: Dataset, batch: dict[str, list[str]]) -> list[Result
 
     from core.runtime import open_runtime
     from core.settings import load_settings
-    from web.app import create_app
+    from server.app import create_app
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = load_settings(database_url=dataset.database_url, worker_in_process=False, log_level="WARNING")

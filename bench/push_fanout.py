@@ -201,9 +201,8 @@ async def _pipeline(url: str, base_url: str, key: str, n: int, count: int) -> tu
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from core.db import create_engine
-
+    from core.notifications.mailings import RecipientFilter, create_mailing
     from core.partners.service import PartnerPrincipal
-    from push.mailings import RecipientFilter, create_mailing
 
     engine = create_engine(url, pool_size=2)
     async with engine.begin() as conn:

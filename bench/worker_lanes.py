@@ -148,10 +148,10 @@ async def _phase(url: str, env: dict, n: int, deadline: float, busy: tuple | Non
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
     from core.enums import PERMISSIONS
+    from core.notifications.mailings import RecipientFilter, create_mailing
     from core.partners.service import PartnerPrincipal
     from core.runtime import open_runtime
     from core.settings import load_settings
-    from push.mailings import RecipientFilter, create_mailing
 
     engine = create_async_engine(url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)

@@ -40,9 +40,3 @@ def utc(column: str) -> str:
 def money(expression: str) -> str:
     """A sum as a string with two decimals (API.md: money never as floats)."""
     return f"to_char(COALESCE({expression}, 0), 'FM999999999990.00')"
-
-
-def address(p: str) -> str:
-    """The premise address as core.estate.premises.full_address writes it."""
-    return (f"concat_ws(', ', 'ул. ' || {p}.street, 'д. ' || {p}.house, 'корп. ' || {p}.building, "
-            f"CASE WHEN {p}.type IN ('apartment', 'apartments', 'room') THEN 'кв. ' ELSE '№ ' END || {p}.number)")

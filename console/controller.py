@@ -29,21 +29,40 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from console import labels
 from console.charts import monitor_chart
-from console.security import (CSRF_FIELD, LOGIN_CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, ConsoleSession,
-                              LoginRequired, actor_of, close_session, cookie, csrf_matches, expired_cookie,
-                              load_session, open_session)
+from console.security import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    ConsoleSession,
+    LoginRequired,
+    actor_of,
+    close_session,
+    cookie,
+    csrf_matches,
+    expired_cookie,
+    load_session,
+    open_session,
+)
 from core.activity import service as activity_service
 from core.clients import links as link_service
 from core.clients import service as client_service
+from core.clients.pii import PiiPolicy
 from core.clients.service import ClientFilter
-from core.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied, RateLimited
+from core.errors import (
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    PermissionDenied,
+    RateLimited,
+)
 from core.estate import objects as object_service
 from core.estate import premises as premise_service
 from core.estate.premises import PremiseFilter
 from core.imports import export, formats
-from core.imports.jobs import create_job, get_job
-from core.imports.jobs import list_jobs
+from core.imports.jobs import create_job, get_job, list_jobs
 from core.models import ObjectGroup, Quarter, Staff
+from core.notifications import devices, mailings, monitor
 from core.orders import inbox as order_inbox
 from core.orders import service as order_service
 from core.partners import service as partner_service
@@ -53,13 +72,12 @@ from core.runtime import Runtime
 from core.security import new_secret
 from crm.activity.controller import feed_answer
 from crm.clients.controller import client_card, client_rows
-from crm.imports.controller import MAX_FILE, _need as need_import_permission, _stream, job_card
+from crm.imports.controller import MAX_FILE, _stream, job_card
+from crm.imports.controller import _need as need_import_permission
 from crm.orders.controller import order_card, order_rows
 from crm.premises.views import premise_card, premise_rows
+from crm.push.controller import EARLIEST
 from crm.registration.controller import request_item
-from core.clients.pii import PiiPolicy
-from push import devices, mailings, monitor
-from push.crm_controller import EARLIEST
 from web.deps import Pages, list_scope
 from web.ids import parse_id, path_id
 from web.problems import STATUS_OF

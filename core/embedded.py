@@ -11,7 +11,7 @@ Who uses them is a list of files, `var/users/<pid>`, changed only under a lock
 asks for a server and, at exit, takes itself off and stops both servers if no live process is
 left. A process that could not run its exit code (SIGKILL, a crash, power loss) stays listed
 until the next process that starts or leaves finds it dead: that one prunes it, and the last
-live user stops the servers. SIGTERM ends a `bff` process through SystemExit (web/cli.py), so
+live user stops the servers. SIGTERM ends a `bff` process through SystemExit (server/cli.py), so
 what runs at exit runs for it too."""
 
 from __future__ import annotations

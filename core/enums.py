@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 PARTNER_KINDS = ("management", "developer", "both")
-PRODUCTS = (
-    "requests", "marketplace", "events", "showcase", "insurance", "pets", "transport",
-    "subscription", "payments", "meters",
-)
 PREMISE_TYPES = (
     "apartment", "parking_space", "storage", "apartments", "non_residential", "house",
     "townhouse", "duplex", "room", "land",
@@ -20,8 +16,6 @@ ORDER_STATUSES = (
     "waiting", "in_progress", "paused", "approval", "needs_clarification", "done", "cancelled",
     "planned", "ongoing", "finished",
 )
-ACTIVE_ORDER_STATUSES = ("waiting", "in_progress", "paused", "approval", "needs_clarification",
-                         "planned", "ongoing")
 ACTIVITY_TYPES = (
     "request", "marketplace_order", "bill_payment", "meter_reading", "one_time_pass",
     "permanent_pass", "poll", "owners_meeting", "call",
@@ -38,7 +32,6 @@ NOTIFICATION_TYPES = (
     "requests", "bills", "news", "events", "marketplace", "people", "rent", "meters", "passes",
     "polls", "mailings", "chat",
 )
-PLATFORMS = ("ios", "android", "web")
 UNIFIED_APP_ID = "domiland"
 PUSH_STATUSES = ("pending", "sending", "sent", "failed", "skipped", "recorded")
 MAILING_CHANNELS = ("push", "sms")

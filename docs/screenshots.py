@@ -22,7 +22,8 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, time as clock_time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from datetime import time as clock_time
 from pathlib import Path
 
 import httpx
@@ -41,8 +42,8 @@ from core.demo import DEMO_PHONE, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, load_de
 from core.migrate import upgrade_async  # noqa: E402
 from core.runtime import database_url_of, open_runtime  # noqa: E402
 from core.settings import load_settings  # noqa: E402
+from server.app import create_app  # noqa: E402
 from tests.servers import free_port, start_redis  # noqa: E402
-from web.app import create_app  # noqa: E402
 
 PAGES = [
     ("premises", "/console/premises?q=Ленина"),
@@ -127,7 +128,7 @@ async def visit_history(settings, phones: list[str]) -> None:
     """A month of app visits of the residents (PUSH-07 counts them per day), written by the
     same function the app calls on each visit, with a fixed random pattern."""
     from core.models import Account
-    from push.devices import record_visit
+    from core.notifications.devices import record_visit
 
     rng = random.Random(7)
     rt = open_runtime(settings)

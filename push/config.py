@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.notifications.rules import DEFAULT_THROTTLES, Throttle
 from core.settings import Settings
-from push.rules import RetryPolicy, Throttle
-
-# Pushes a resident can set off in bursts are throttled per account and type; the rest (one
-# mailing, one bill a month) are rare by nature.
-DEFAULT_THROTTLES: dict[str, Throttle] = {
-    "chat": Throttle(limit=10, window_seconds=60),
-    "requests": Throttle(limit=10, window_seconds=60),
-    "people": Throttle(limit=10, window_seconds=60),
-    "passes": Throttle(limit=10, window_seconds=60),
-    "*": Throttle(limit=30, window_seconds=600),
-}
+from push.rules import RetryPolicy
 
 
 @dataclass(frozen=True, slots=True)

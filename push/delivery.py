@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import commit
 from core.metrics import count_push_outcomes
+from core.notifications.rules import skip_reason, skip_reason_sql
 from core.runtime import Runtime
 from core.scope import session_seen_sql
 from push import rules
@@ -52,16 +53,11 @@ _FAN_OUT_CLAIM = text("""
 # never another partner's white-label app.
 _FAN_OUT = text(f"""
     INSERT INTO push_delivery (id, message_id, session_id, status, error, next_attempt_at, created_at)
-    SELECT gen_random_uuid(), m.id, s.id,
-           CASE WHEN s.os_notifications_enabled IS FALSE
-                  OR COALESCE((s.notification_types ->> m.type)::boolean, TRUE) IS FALSE
-                THEN 'skipped' ELSE 'pending' END,
-           CASE WHEN s.os_notifications_enabled IS FALSE THEN 'os_disabled'
-                WHEN COALESCE((s.notification_types ->> m.type)::boolean, TRUE) IS FALSE THEN 'type_disabled'
-           END,
+    SELECT gen_random_uuid(), m.id, s.id, CASE WHEN r.reason IS NULL THEN 'pending' ELSE 'skipped' END, r.reason,
            :now, :now
     FROM push_message m
     JOIN device_session s ON s.account_id = m.account_id AND s.deactivated_at IS NULL
+    CROSS JOIN LATERAL (SELECT {skip_reason_sql("s", "m.type")} AS reason) r
     WHERE m.id = ANY(:ids)
       AND (m.partner_id IS NULL OR {session_seen_sql(app_id="s.app_id", account_id="s.account_id", partner_id="m.partner_id")})
     ON CONFLICT (message_id, session_id) DO NOTHING
@@ -165,7 +161,7 @@ async def claim(db: AsyncSession, now: datetime, limit: int, lease_seconds: floa
     for row in rows:
         (delivery_id, was, message_id, session_id, attempts, created_at, token, app_id, platform, deactivated_at,
          os_enabled, types, kind, title, body, deep_link, data, premise_id, brand) = row
-        skip = rules.skip_reason(active=deactivated_at is None, os_enabled=os_enabled, reported=types, kind=kind)
+        skip = skip_reason(active=deactivated_at is None, os_enabled=os_enabled, reported=types, kind=kind)
         push = None
         if skip is None:
             push = OutgoingPush(delivery_id=delivery_id, message_id=message_id, token=token or "", app_id=app_id,

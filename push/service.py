@@ -8,8 +8,8 @@ import contextlib
 import logging
 
 from core.lanes import priority_of
+from core.notifications import outbox
 from core.runtime import Runtime
-from push import api
 from push.config import PushConfig, push_config
 from push.delivery import Deliverer
 from push.transport import RecordingTransport, Transport
@@ -30,7 +30,7 @@ async def make_transport(rt: Runtime, config: PushConfig) -> Transport:
 
 async def open_push(rt: Runtime, config: PushConfig | None = None) -> Deliverer:
     config = config or rt.extras.get("push_config") or push_config(rt.settings)
-    api.use_throttles(config.throttles)
+    outbox.use_throttles(config.throttles)
     transport = rt.extras.get("push_transport") or await make_transport(rt, config)
     return Deliverer(rt, transport, config)
 

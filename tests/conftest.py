@@ -26,7 +26,7 @@ from core.runtime import Runtime, database_url_of, redis_url_of
 from core.security import TokenCodec
 from core.settings import Settings
 from core.sms import DebugSmsProvider
-from web.app import create_app
+from server.app import create_app
 from web.problems import UNDECLARED
 
 ADMIN_TOKEN = "test-platform-admin-token-0123456789abcdef"

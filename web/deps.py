@@ -24,10 +24,6 @@ from core.security import TokenCode, constant_time_equals
 from web import idempotency, logs
 
 
-def runtime_of(state: State) -> Runtime:
-    return state.runtime
-
-
 async def provide_runtime(state: State) -> Runtime:
     return state.runtime
 

@@ -78,8 +78,3 @@ class HealthController(Controller):
         else:
             status, code = "ok", 200
         return Response(HealthAnswer(status=status, database=db_state, redis=redis_state), status_code=code)
-
-    @get("/live", operation_id="GetLiveness", cache=False)
-    async def live(self) -> LiveAnswer:
-        """200 while the process can answer at all; never asks PostgreSQL or Redis."""
-        return LiveAnswer(status="ok")

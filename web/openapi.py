@@ -8,18 +8,35 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 from litestar import Litestar
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIResponse, Reference, RequestBody, Schema
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 
 from core.errors import Common
 from web.deps import GUARD_CODES, IDEMPOTENT_GUARDS, PAGES
 from web.idempotency import IdempotencyCode
-from web.problems import DECLARED, PROBLEM_JSON, TITLES, HttpCode, Problem, ProblemSpec, status_of_code
+from web.problems import (
+    DECLARED,
+    PROBLEM_JSON,
+    TITLES,
+    HttpCode,
+    Problem,
+    ProblemSpec,
+    status_of_code,
+)
 
 # JSON Schema keywords (what msgspec writes) → the fields of Litestar's Schema.
 _PLAIN = {"title": "title", "description": "description", "enum": "enum", "const": "const", "format": "format",
@@ -82,11 +99,9 @@ def unique_titles(app: Litestar) -> None:
             schema.title = key
 
 
-def add_examples(app: Litestar) -> None:
-    """Request and answer examples of the screens and imports (web/examples.py)."""
-    from web.examples import EXAMPLES, as_json
-
-    for (path, method), (request, answer) in EXAMPLES.items():
+def add_examples(app: Litestar, examples: dict, as_json: Callable[[Any], Any]) -> None:
+    """Request and answer examples, by (path, method): (request or None, answer)."""
+    for (path, method), (request, answer) in examples.items():
         operation = getattr(app.openapi_schema.paths[path], method)
         if request is not None:
             operation.request_body.content["application/json"].examples = {

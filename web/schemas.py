@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated
 
 import msgspec
@@ -55,3 +56,10 @@ def changes_of(struct: msgspec.Struct, *, ids: tuple[str, ...] = ()) -> dict:
             value = parse_id(value, name)
         changes[name] = value
     return changes
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 UTC to the second (`2026-12-02T08:30:00Z`)."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

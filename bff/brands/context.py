@@ -19,6 +19,7 @@ account's client cards in every partner), `products` (list: the enabled products
 from __future__ import annotations
 
 from core.enums import UNIFIED_APP_ID
+from core.estate.rules import premise_brand_sql
 
 # The account's client cards in every partner: those with its phone. The screen cache looks them up
 # the same way (bff/cache.py).
@@ -30,7 +31,7 @@ WITH s AS (
   SELECT current_premise_id, current_brand_id FROM device_session WHERE id = $2::uuid AND account_id = $1::uuid
 ), mine AS (
   SELECT pl.premise_id, pl.client_id, pl.role, c.status AS client_status, p.partner_id, p.object_id,
-         COALESCE(o.brand_id, pa.default_brand_id) AS brand_id,
+         {premise_brand_sql('o', 'pa')} AS brand_id,
          row_number() OVER (ORDER BY pl.linked_at, pl.id) AS pos
   FROM account a
   JOIN client c ON c.phone = a.phone
@@ -73,7 +74,3 @@ BRANDS_JSON = """COALESCE((SELECT json_agg(json_build_object('slug', b.slug, 'na
   'current', b.id = (SELECT id FROM br)) ORDER BY x.first_pos)
   FROM (SELECT brand_id, min(pos) AS first_pos FROM mine WHERE brand_id IS NOT NULL GROUP BY brand_id) x
   JOIN brand b ON b.id = x.brand_id), '[]'::json)"""
-
-
-def context_args(account_id, session_id, app_id: str) -> tuple:
-    return (account_id, session_id, app_id)

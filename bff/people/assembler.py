@@ -14,7 +14,8 @@ from bff.brands.context import CONTEXT
 from bff.people.schemas import (AccessesScreen, AccessItem, AllPeopleItem, AllPeopleScreen, PeopleGroup, PeopleRow,
                                 PeopleScreen, PeopleScreenPerson, PersonCard, PersonPremise, PersonPremises,
                                 SavedPeople, SavedPerson)
-from bff.sql import address, fetch_view
+from core.estate.rules import address_sql
+from bff.sql import fetch_view
 from core.enums import UNIFIED_APP_ID
 from core.errors import NotFound
 from core.models import Brand
@@ -58,7 +59,7 @@ PEOPLE_SQL = CONTEXT + f""", target AS (
   WHERE m.premise_id = COALESCE($4::uuid, (SELECT premise_id FROM cur)) ORDER BY m.pos LIMIT 1
 )
 SELECT json_build_object(
-  'premise', (SELECT json_build_object('id', t.premise_id, 'role', t.role, 'address', {address('p')},
+  'premise', (SELECT json_build_object('id', t.premise_id, 'role', t.role, 'address', {address_sql('p')},
                  'events', COALESCE('events' = ANY(pa.products), false))
               FROM target t JOIN premise p ON p.id = t.premise_id JOIN partner pa ON pa.id = t.partner_id),
   'members', (SELECT COALESCE(json_agg(json_build_object(

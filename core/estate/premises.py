@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules
 from core.errors import Conflict, InvalidInput
+from core.estate.rules import address_text
 from core.estate.search import escape_like, fragment_grams, parse_address_query, parse_person_query
 from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
 from core.pagination import Position, keyset, page
@@ -205,8 +206,5 @@ async def list_premises(db: AsyncSession, actor: PartnerPrincipal, flt: PremiseF
 
 
 def full_address(premise: Premise) -> str:
-    parts = [f"ул. {premise.street}", f"д. {premise.house}"]
-    if premise.building:
-        parts.append(f"корп. {premise.building}")
-    parts.append(f"{'кв.' if premise.type in ('apartment', 'apartments', 'room') else '№'} {premise.number}")
-    return ", ".join(parts)
+    return address_text(type=premise.type, street=premise.street, house=premise.house, building=premise.building,
+                        number=premise.number)

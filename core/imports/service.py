@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
-from sqlalchemy import delete, exists, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -196,65 +196,6 @@ def _overwrite(client: Client, passed: dict[str, Any]) -> None:
             setattr(client, name, value)
 
 
-async def _card(db: AsyncSession, partner_id: uuid.UUID, client: Client | None) -> Card | None:
-    if client is None:
-        return None
-    logged_in = bool(client.phone) and bool(await db.scalar(select(exists().where(
-        Account.phone == client.phone, Account.first_login_at.is_not(None)))))
-    elsewhere = bool(client.phone) and bool(await db.scalar(select(exists().where(
-        Client.phone == client.phone, Client.partner_id != partner_id))))
-    return Card(id=client.id, phone=client.phone, logged_in=logged_in, in_other_partners=elsewhere)
-
-
-async def match_client(db: AsyncSession, actor: PartnerPrincipal, item: ClientItem, *, today: date) -> tuple[str, Client]:
-    """Apply the matching rules to one incoming client; returns the result status and the card."""
-    partner_id = actor.partner_id
-    phone = normalize_phone(item.phone)
-    passed = _fields(item, today)
-    by_external = (await db.scalars(select(Client).join(ClientExternalId, ClientExternalId.client_id == Client.id)
-                                    .where(ClientExternalId.partner_id == partner_id,
-                                           ClientExternalId.value == item.external_id))).first()
-    by_phone = (await db.scalars(select(Client).where(Client.partner_id == partner_id, Client.phone == phone))).first()
-    held_before = False
-    if by_external is not None and by_external.phone != phone:
-        held_before = bool(await db.scalar(select(exists().where(
-            ClientPhoneHistory.partner_id == partner_id, ClientPhoneHistory.phone == phone,
-            ClientPhoneHistory.client_id != by_external.id))))
-    decision = decide(Facts(await _card(db, partner_id, by_external), await _card(db, partner_id, by_phone),
-                            held_before))
-    if decision.action is Action.REFUSE:
-        raise _Refused(decision.code, decision.message)
-    if decision.action is Action.CREATE:
-        client = Client(partner_id=partner_id, phone=phone, status="active", type="individual", tags=[])
-        _overwrite(client, passed)
-        db.add(client)
-        await db.flush()
-        db.add(ClientExternalId(partner_id=partner_id, client_id=client.id, value=item.external_id,
-                                note=item.external_id_note))
-    elif decision.action is Action.ADD_EXTERNAL_ID:
-        client = by_phone
-        _overwrite(client, passed)
-        db.add(ClientExternalId(partner_id=partner_id, client_id=client.id, value=item.external_id,
-                                note=item.external_id_note))
-    elif decision.action is Action.MERGE:
-        client = await merge_clients(db, actor, absorbed=by_external, survivor=by_phone, reason="import")
-        _overwrite(client, passed)
-    else:
-        client = by_external
-        if decision.action is Action.UPDATE_WITH_PHONE:
-            db.add(ClientPhoneHistory(partner_id=partner_id, client_id=client.id, phone=client.phone))
-            client.phone = phone
-        _overwrite(client, passed)
-        if item.external_id_note is not None:
-            await db.execute(update(ClientExternalId).where(
-                ClientExternalId.partner_id == partner_id, ClientExternalId.value == item.external_id,
-                ClientExternalId.note.is_distinct_from(item.external_id_note)).values(note=item.external_id_note))
-    if not client.last_name and not client.first_name and not client.organization_name:
-        raise InvalidInput.field("first_name", "Укажите имя или фамилию")
-    await db.flush()
-    return STATUS[decision.action], client
-
-
 class _Refused(DomainError):
     """An item refused by an import rule: its code goes to the item's result, never to a problem answer."""
 
@@ -289,10 +230,10 @@ async def import_clients(rt: Runtime, actor: PartnerPrincipal, raw_items: list[A
     async def work(db: AsyncSession) -> list[ItemResult]:
         try:
             async with db.begin_nested():
-                return await _batch_fast(db, actor, parsed, today)
+                return await _whole_batch(db, actor, parsed, today)
         except (IntegrityError, _NeedsItemPath):
             log.info("client import batch falls back to item by item")
-        return await _batch_items(db, actor, parsed, today)
+        return await _item_by_item(db, actor, parsed, today)
 
     return await _run(rt, actor.partner_id, keys, work)
 
@@ -301,33 +242,51 @@ class _NeedsItemPath(Exception):
     """The fast path met a case it leaves to the item-by-item path."""
 
 
-async def _batch_items(db: AsyncSession, actor: PartnerPrincipal, parsed, today: date) -> list[ItemResult]:
+def _result(index: int, outcome: tuple[str, Client] | Exception) -> ItemResult:
+    if isinstance(outcome, Exception):
+        return _error(index, outcome)
+    status, client = outcome
+    return ItemResult(index, status, client_id=client.id)
+
+
+async def _whole_batch(db: AsyncSession, actor: PartnerPrincipal, parsed, today: date) -> list[ItemResult]:
+    """The fast path: every item of the batch through the applier at once."""
+    outcomes = await apply_clients(db, actor, parsed, today)
+    return [_result(index, outcomes[index]) for index, _ in parsed]
+
+
+async def _item_by_item(db: AsyncSession, actor: PartnerPrincipal, parsed, today: date) -> list[ItemResult]:
+    """The careful path: each item through the same applier in a savepoint of its own."""
     results = []
     for index, item in parsed:
-        if not isinstance(item, ClientItem):
-            results.append(_error(index, item))
-            continue
         try:
             async with db.begin_nested():
-                status, client = await match_client(db, actor, item, today=today)
-            results.append(ItemResult(index, status, client_id=client.id))
+                outcome = (await apply_clients(db, actor, [(index, item)], today))[index]
+            results.append(_result(index, outcome))  # a refused item wrote nothing
         except (DomainError, IntegrityError) as exc:
             results.append(_error(index, exc))
     return results
 
 
-async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: date) -> list[ItemResult]:
+async def apply_clients(db: AsyncSession, actor: PartnerPrincipal, parsed: list[tuple[int, Any]],
+                        today: date) -> dict[int, tuple[str, Client] | Exception]:
+    """IMPORT-01..05, the one applier of client items (batches, files and a premise's clients): the
+    facts of every item fetched in a handful of queries, each decision made by
+    `core.imports.rules.decide` in item order (later items see the cards earlier ones made), the
+    writes flushed together. Each item's outcome is its (status, card), or the error that refused
+    it. Raises _NeedsItemPath for a merge or phone change of a card made earlier in the same
+    call, which the caller redoes item by item."""
     partner_id = actor.partner_id
-    results: dict[int, ItemResult] = {}
+    results: dict[int, tuple[str, Client] | Exception] = {}
     prepared = []
     for index, item in parsed:
         if not isinstance(item, ClientItem):
-            results[index] = _error(index, item)
+            results[index] = item
             continue
         try:
             prepared.append((index, item, normalize_phone(item.phone), _fields(item, today)))
         except DomainError as exc:
-            results[index] = _error(index, exc)
+            results[index] = exc
     values = [item.external_id for _, item, _, _ in prepared]
     phones = {phone for _, _, phone, _ in prepared}
     external = {row.value: (row.client_id, row.note) for row in (await db.execute(
@@ -375,13 +334,13 @@ async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: 
         held_before = bool(c is not None and c.phone != phone and history.get(phone, set()) - {c.id})
         decision = decide(Facts(card(c), card(d), held_before))
         if decision.action is Action.REFUSE:
-            results[index] = _error(index, _Refused(decision.code, decision.message))
+            results[index] = _Refused(decision.code, decision.message)
             continue
         target = {Action.CREATE: None, Action.ADD_EXTERNAL_ID: d, Action.MERGE: d}.get(decision.action, c)
         named = any(passed.get(n) or (target is not None and getattr(target, n))
                     for n in ("last_name", "first_name", "organization_name"))
         if not named:
-            results[index] = _error(index, InvalidInput.field("first_name", "Укажите имя или фамилию"))
+            results[index] = InvalidInput.field("first_name", "Укажите имя или фамилию")
             continue
         if decision.action is Action.CREATE:
             client = Client(id=uuid.uuid4(), partner_id=partner_id, phone=phone, status="active", type="individual",
@@ -424,10 +383,10 @@ async def _batch_fast(db: AsyncSession, actor: PartnerPrincipal, parsed, today: 
                 await db.execute(update(ClientExternalId).where(
                     ClientExternalId.partner_id == partner_id, ClientExternalId.value == item.external_id)
                     .values(note=item.external_id_note))
-        results[index] = ItemResult(index, STATUS[decision.action], client_id=client.id)
+        results[index] = (STATUS[decision.action], client)
     await write_new()
     await db.flush()
-    return [results[index] for index, _ in parsed]
+    return results
 
 
 NEW_CLIENT_COLUMNS = ("id", "partner_id", "phone", "status", "type", "tags", "is_tester", *CLIENT_FIELDS)
@@ -572,10 +531,10 @@ async def import_premises(rt: Runtime, actor: PartnerPrincipal, raw_items: list[
                     passed, client_results = [], []
                     if item.clients is not None and may_edit_clients:
                         for client_index, client_item in enumerate(item.clients):
-                            try:
-                                client_status, client = await match_client(db, actor, client_item, today=today)
-                            except DomainError as exc:
-                                raise _ClientFailed(client_index, exc) from exc
+                            outcome = (await apply_clients(db, actor, [(client_index, client_item)], today))[client_index]
+                            if isinstance(outcome, Exception):
+                                raise _ClientFailed(client_index, outcome)
+                            client_status, client = outcome
                             passed.append((client_item, client))
                             client_results.append(ItemResult(client_index, client_status, client_id=client.id))
                         await _replace_links(db, actor, premise, passed)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.errors import InvalidInput
 from core.models import Account, Client, Notification, Premise
+from core.notifications.outbox import enqueue_push
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
@@ -47,10 +48,6 @@ async def push_to_client(db: AsyncSession, *, phone: str | None, partner_id: uui
     account_id = await logged_in_account(db, phone)
     if account_id is None:
         return False
-    # push/api.py is the one door to the push outbox. Imported here rather than at the top because
-    # push depends on core, not the other way round: core modules import without push loaded.
-    from push.api import enqueue_push
-
     await enqueue_push(db, account_id=account_id, type=type, title=title, body=body, deep_link=deep_link,
                        partner_id=partner_id, premise_id=premise_id, dedup_key=dedup_key)
     return True

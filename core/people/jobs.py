@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from core.estate.premises import full_address
 from core.models import Client, Premise, PremiseLink
+from core.notifications.rules import people_link
 from core.notifications.service import push_to_client
 from core.people import rules
 from core.runtime import Runtime
@@ -58,7 +59,6 @@ async def send_rent_reminders(rt: Runtime, db: AsyncSession) -> int:
         period = rules.owner_reminder_due(today, link.rent_day)
         if period is None:
             continue
-        from push.api import people_link
 
         sent += await push_to_client(
             db, phone=owner_phone, partner_id=premise.partner_id, type="rent", title="День оплаты аренды",

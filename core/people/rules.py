@@ -7,7 +7,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from core.enums import LINK_ROLES
@@ -36,53 +35,29 @@ NAME_CLASH = ("Номер уже зарегистрирован с другим�
               "еще раз или создайте заявку в управляющую компанию")
 
 
-class Capability(StrEnum):
-    """What a role on a premise lets its holder do in the app."""
-
-    USE_APP = "use_app"                    # requests, services, bills, passes, events...
-    VIEW_PEOPLE = "view_people"            # the People screen and people's cards
-    ADD_GUESTS = "add_guests"              # where the brand has events
-    GIVE_ACCESS = "give_access"            # add people to the premise
-    MEETINGS = "meetings"                  # owners' meetings (ОСС) in their own right
-    MEETINGS_BY_PROXY = "meetings_by_proxy"
-
-
-@dataclass(frozen=True, slots=True)
-class RoleCapabilities:
-    can: frozenset[Capability]
-    # The roles a holder may give to others on the premise from the app (PEOPLE-ADD-02).
-    grants: frozenset[str] = frozenset()
-
-
-_BASE = frozenset({Capability.USE_APP, Capability.VIEW_PEOPLE, Capability.ADD_GUESTS})
-
-# PEOPLE-ROLE-01: the one table the endpoints consult. Owner — everything; representative —
-# everything but giving access, meetings by proxy; resident and tenant — everything but meetings
-# and giving access; unconfirmed owner — everything but meetings, may add residents and tenants.
-ROLE_CAPABILITIES: dict[str, RoleCapabilities] = {
-    "owner": RoleCapabilities(_BASE | {Capability.GIVE_ACCESS, Capability.MEETINGS},
-                              frozenset({"resident", "representative", "tenant"})),
-    "representative": RoleCapabilities(_BASE | {Capability.MEETINGS_BY_PROXY}),
-    "resident": RoleCapabilities(_BASE),
-    "tenant": RoleCapabilities(_BASE),
-    "unconfirmed_owner": RoleCapabilities(_BASE | {Capability.GIVE_ACCESS}, frozenset({"resident", "tenant"})),
+# PEOPLE-ROLE-01, the part the app acts on: the roles a holder may give to others on the premise
+# (PEOPLE-ADD-01/02). Owners give residents, representatives and tenants; unconfirmed owners
+# residents and tenants; representatives, residents and tenants give none. Meetings (ОСС) and
+# meetings by proxy are not in the product, so no check needs them.
+GRANTS: dict[str, frozenset[str]] = {
+    "owner": frozenset({"resident", "representative", "tenant"}),
+    "unconfirmed_owner": frozenset({"resident", "tenant"}),
+    "representative": frozenset(),
+    "resident": frozenset(),
+    "tenant": frozenset(),
 }
 
 
-def capabilities(role: str) -> RoleCapabilities:
+def grants(role: str) -> frozenset[str]:
     try:
-        return ROLE_CAPABILITIES[role]
+        return GRANTS[role]
     except KeyError:
         raise InvalidInput.field("role", f"Неизвестная роль: {role}") from None
 
 
-def can(role: str, capability: Capability) -> bool:
-    return capability in capabilities(role).can
-
-
 def can_add_people(role: str) -> bool:
     """PEOPLE-ADD-01: only owners and unconfirmed owners add people to a premise."""
-    return can(role, Capability.GIVE_ACCESS)
+    return bool(grants(role))
 
 
 def check_role_known(role: str) -> str:
@@ -102,7 +77,7 @@ def check_may_give(adder_role: str, role: str) -> None:
     if not can_add_people(adder_role):
         raise PermissionDenied("Добавлять людей в помещение могут только собственники и неподтвержденные "
                                "собственники", code=PeopleCode.CANNOT_ADD_PEOPLE)
-    if role not in capabilities(adder_role).grants:
+    if role not in grants(adder_role):
         raise PermissionDenied("Представителя может добавить только собственник", code=PeopleCode.OWNER_ONLY_ROLE)
 
 

@@ -11,16 +11,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules as client_rules
+from core.clients.rules import ClientCode
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.estate.premises import full_address
 from core.models import Client, Guest, Premise, PremiseLink
+from core.notifications.rules import people_link
 from core.notifications.service import notify_phone
 from core.people import queries, rules
 from core.people.queries import Person
+from core.people.rules import PeopleCode
 from core.phones import normalize_phone
 from core.residents.access import PremiseAccess, premise_access
-from core.clients.rules import ClientCode
-from core.people.rules import PeopleCode
 
 ROLE_LABELS = {
     "owner": "собственник", "resident": "житель / член семьи", "tenant": "арендатор",
@@ -166,7 +167,6 @@ async def _link(db: AsyncSession, now: datetime, viewer: Viewer, access: Premise
 async def notify_people_added(db: AsyncSession, now: datetime, phone: str, premise: Premise, role: str) -> None:
     """PEOPLE-ADD-07: the added person's inbox and, if they are logged in, a push opening the People
     screen of the premise."""
-    from push.api import people_link
 
     await notify_phone(db, phone=phone, partner_id=premise.partner_id, type="people",
                        title="Вам открыли доступ к помещению",

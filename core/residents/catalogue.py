@@ -14,6 +14,7 @@ from core.enums import UNIFIED_APP_ID
 from core.estate.search import contains_pattern
 from core.models import Brand, EstateObject, Partner
 from core.pagination import Position, keyset, page
+from core.residents.context import premise_brand
 
 # One expression for the search and its trigram index (migration 0003g); written with an SQL
 # literal, since an index expression would not match a bound parameter.
@@ -36,7 +37,7 @@ async def object_catalogue(db: AsyncSession, app_id: str, *, q: str | None, curs
     stmt = (select(EstateObject.id, EstateObject.name, EstateObject.address, Brand.slug.label("brand_slug"),
                    Partner.name.label("partner_name"), keys[0].label("k0"))
             .join(Partner, Partner.id == EstateObject.partner_id)
-            .outerjoin(Brand, Brand.id == func.coalesce(EstateObject.brand_id, Partner.default_brand_id)))
+            .outerjoin(Brand, Brand.id == premise_brand()))
     if app_id != UNIFIED_APP_ID:
         # A branded app's requests go to its partner: only that partner's objects are offered.
         stmt = stmt.where(EstateObject.partner_id == select(Brand.partner_id).where(Brand.slug == app_id)

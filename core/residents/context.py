@@ -22,7 +22,7 @@ BRAND_NOT_FOUND = "Бренд не найден"
 
 
 def premise_brand():
-    """The brand of a premise: its object's brand, else its partner's default brand."""
+    """core.estate.rules.premise_brand as an expression over EstateObject and Partner."""
     return func.coalesce(EstateObject.brand_id, Partner.default_brand_id)
 
 

@@ -43,9 +43,7 @@ def premise_title(premise_type: str) -> str:
 # APP-ORD-01: one tab per product, in this order; the order kind each tab lists.
 ORDER_TABS = (("requests", "requests", "Заявки в УК"), ("services", "marketplace", "Услуги"),
               ("events", "events", "Мероприятия"))
-TAB_KIND = {tab: tab for tab, _, _ in ORDER_TABS}  # the tab keys are the order kinds
 ORDER_SORTS = ("default", "newest", "oldest")
-ORDER_PRODUCTS = frozenset(product for _, product, _ in ORDER_TABS)
 
 
 def order_tabs(products: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
@@ -56,15 +54,6 @@ def order_tabs(products: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
 def has_my_orders(products: list[str] | tuple[str, ...]) -> bool:
     """APP-PROFILE-01: the My Orders entry is hidden when the brand has none of its products."""
     return bool(order_tabs(products))
-
-
-def pick_tab(requested: str | None, products: list[str] | tuple[str, ...]) -> str | None:
-    tabs = [key for key, _ in order_tabs(products)]
-    if requested is None:
-        return tabs[0] if tabs else None
-    if requested not in tabs:
-        raise InvalidInput.field("tab", "Такой вкладки нет: доступны " + (", ".join(tabs) or "никакие"))
-    return requested
 
 
 # APP-ORD-02: on requests and services the default sort lifts orders with unseen changes.
@@ -104,7 +93,6 @@ OTHER_BRAND_PREMISE = "Это помещение обслуживает друг
 
 
 # APP-PREM-04: the header of Home / Main / Services.
-HEADER_SCREENS = ("main", "home", "services")
 MY_PREMISES = "Мои помещения"
 REGION_TITLE = "Регион"
 

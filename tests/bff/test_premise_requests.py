@@ -4,7 +4,7 @@ request without one is refused."""
 
 from __future__ import annotations
 
-from tests.bff.screens.world import app_login, give_premise, make_partner, next_phone
+from tests.bff.screens.world import app_login, make_partner, next_phone
 from tests.crm.estate import make_object
 from tests.support import expect
 

@@ -19,8 +19,8 @@ import pytest
 import uvicorn
 
 from core.settings import Settings
+from server.app import create_app
 from tests.servers import free_port
-from web.app import create_app
 
 # Selenium is handed the driver by path below; offline, its Manager never looks anything up.
 os.environ.setdefault("SE_OFFLINE", "true")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from core.settings import _ENV_NAMES, load_settings
-from web.cli import build_parser
+from server.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -43,7 +43,7 @@ def test_a_missing_embedded_server_stops_the_start_with_what_to_do(module, unset
 
 
 def test_the_cli_says_so_and_exits_2(monkeypatch, tmp_path, capsys):
-    from web.cli import main
+    from server.cli import main
 
     monkeypatch.setitem(sys.modules, "pgserver", None)
     monkeypatch.delenv("DATABASE_URL", raising=False)

@@ -11,27 +11,19 @@ from hypothesis import strategies as st
 
 from core.errors import InvalidInput, PermissionDenied, RuleViolation
 from core.people import rules
-from core.people.rules import Capability as C
 
 pytestmark = pytest.mark.no_db
 
 APP_ROLES = ("resident", "representative", "tenant")
 
 
-def test_people_role_01_the_capability_table():
-    """Rule: PEOPLE-ROLE-01"""
-    everything = set(C)
-    table = {role: set(caps.can) for role, caps in rules.ROLE_CAPABILITIES.items()}
-    assert table == {
-        "owner": everything - {C.MEETINGS_BY_PROXY},
-        "representative": everything - {C.GIVE_ACCESS, C.MEETINGS},
-        "resident": everything - {C.GIVE_ACCESS, C.MEETINGS, C.MEETINGS_BY_PROXY},
-        "tenant": everything - {C.GIVE_ACCESS, C.MEETINGS, C.MEETINGS_BY_PROXY},
-        "unconfirmed_owner": everything - {C.MEETINGS, C.MEETINGS_BY_PROXY},
-    }
-    assert {role: set(caps.grants) for role, caps in rules.ROLE_CAPABILITIES.items()} == {
-        "owner": {"resident", "representative", "tenant"}, "unconfirmed_owner": {"resident", "tenant"},
-        "representative": set(), "resident": set(), "tenant": set()}
+def test_people_role_01_only_owners_and_unconfirmed_owners_give_access():
+    """Rule: PEOPLE-ROLE-01 — giving access is the owner's and the unconfirmed owner's; every
+    other role, and an unknown one, is refused."""
+    assert {role: rules.can_add_people(role) for role in rules.PERSON_ROLES if role != rules.GUEST} == {
+        "owner": True, "unconfirmed_owner": True, "representative": False, "resident": False, "tenant": False}
+    with pytest.raises(InvalidInput):
+        rules.can_add_people("landlord")
 
 
 # adder role -> role given -> expected error code (None: allowed)

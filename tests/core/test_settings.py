@@ -91,7 +91,7 @@ def test_invalid_values_are_reported():
 
 
 def test_cli_refuses_to_start_in_production_with_debug_sms(monkeypatch, capsys):
-    from web.cli import main
+    from server.cli import main
 
     for name, value in {**PRODUCTION, "SMS_PROVIDER": "debug"}.items():
         monkeypatch.setenv(name, value)

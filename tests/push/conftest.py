@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from core.models import Client, EstateObject, Premise
-from push import api
-from push.config import DEFAULT_THROTTLES, PushConfig
+from core.notifications import outbox
+from core.notifications.rules import DEFAULT_THROTTLES
+from push.config import PushConfig
 from push.delivery import Deliverer
 from push.fcm import FcmTransport
 from push.transport import RecordingTransport
@@ -23,7 +24,7 @@ _phones = iter(range(1000, 9999))
 
 @pytest.fixture(autouse=True)
 def outbox_throttles():
-    api.use_throttles(DEFAULT_THROTTLES)
+    outbox.use_throttles(DEFAULT_THROTTLES)
     yield
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Account, PushDelivery
-from push import api
+from core.notifications import outbox
 from push.config import PushConfig
 from push.delivery import Deliverer
 from push.transport import SendResult
@@ -25,7 +25,7 @@ async def _one_push(world, db, token: str) -> None:
     await world.client(phone)
     await world.device(await world.resident(phone), fcm_token=token, os_notifications_enabled=True)
     account_id = await db.scalar(select(Account.id).where(Account.phone == phone))
-    await api.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
+    await outbox.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
                            partner_id=world.partner_id)
     await db.commit()
 

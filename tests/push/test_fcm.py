@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import Account, DeviceSession, PushDelivery
-from push import api
+from core.notifications import outbox
+from core.notifications.rules import order_link
 from tests.push.conftest import new_phone
 from tests.push.fake_fcm import Reply
 
@@ -24,7 +25,7 @@ async def _resident_with_token(world, db, token: str, **device):
 
 
 async def _push(db, world, account_id, **extra):
-    message_id = await api.enqueue_push(db, account_id=account_id, type=extra.pop("type", "requests"),
+    message_id = await outbox.enqueue_push(db, account_id=account_id, type=extra.pop("type", "requests"),
                                         title="Заявка выполнена", body="Ваша заявка №12 выполнена",
                                         partner_id=world.partner_id, premise_id=world.premise_id, **extra)
     await db.commit()
@@ -39,7 +40,7 @@ async def _delivery(db, message_id) -> PushDelivery:
 async def test_push_05_sent_through_the_sdk_with_tag_collapse_id_and_payload(world, db, fcm, fake_fcm):
     """Rule: PUSH-05, PUSH-04"""
     _, account_id = await _resident_with_token(world, db, "tok-ok")
-    message_id = await _push(db, world, account_id, deep_link=api.order_link("o-12"))
+    message_id = await _push(db, world, account_id, deep_link=order_link("o-12"))
     await fcm.drain()
     [got] = fake_fcm.delivered("tok-ok")
     assert got.tag == str(message_id) and got.collapse_id == str(message_id)

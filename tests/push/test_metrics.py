@@ -3,8 +3,7 @@ the database when scraped, on the API's /metrics and the worker's), and the outc
 
 from __future__ import annotations
 
-
-from push import api
+from core.notifications.outbox import enqueue_push
 from tests.push.conftest import new_phone
 from tests.push.test_outbox import _account_id
 from tests.web.test_metrics import samples
@@ -25,7 +24,7 @@ async def test_push_05_outbox_depth_age_and_outcomes(world, db, recorded, http, 
     before = samples((await http.get("/metrics")).text)
     assert outbox((await http.get("/metrics")).text) == {"fan_out": (0, 0), "delivery": (0, 0)}
 
-    await api.enqueue_push(db, account_id=await _account_id(db, phone), type="bills", title="Счёт", body="1520.00 ₽",
+    await enqueue_push(db, account_id=await _account_id(db, phone), type="bills", title="Счёт", body="1520.00 ₽",
                            partner_id=world.partner_id, premise_id=world.premise_id)
     await db.commit()
     clock.advance(seconds=90)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from push.rules import is_opt_out
+from core.notifications.rules import is_opt_out
 from tests.push.conftest import new_phone
 
 ALL_OFF = {t: False for t in ("requests", "bills", "news", "events", "marketplace", "people", "rent", "meters",

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from core.models import Account, PushDelivery, PushMessage
-from push import api, rules
+from core.notifications import outbox, rules
 from push.transport import RecordingTransport
 from tests.push.conftest import new_phone
 
@@ -34,7 +34,7 @@ async def test_push_04_goes_to_every_active_session_with_permission_and_type_on(
     assert (await http.post("/app/v1/auth/logout", headers=gone["headers"])).status_code == 204
 
     account_id = await _account_id(db, phone)
-    message_id = await api.enqueue_push(db, account_id=account_id, type="bills", title="Новый счёт",
+    message_id = await outbox.enqueue_push(db, account_id=account_id, type="bills", title="Новый счёт",
                                         body="Счёт за ноябрь: 1520.00 ₽", partner_id=world.partner_id,
                                         premise_id=world.premise_id)
     await db.commit()
@@ -67,7 +67,7 @@ async def test_push_08_without_credentials_pushes_are_recorded_and_visible(world
     client = await world.client(phone)
     resident = await world.resident(phone)
     await world.device(resident, fcm_token="t-08", os_notifications_enabled=True)
-    await api.enqueue_push(db, account_id=await _account_id(db, phone), type="people", title="Новый житель",
+    await outbox.enqueue_push(db, account_id=await _account_id(db, phone), type="people", title="Новый житель",
                            body="Вас добавили в помещение", partner_id=world.partner_id,
                            deep_link=rules.people_link(world.premise_id), data={"person_id": "p1"})
     await db.commit()
@@ -85,9 +85,9 @@ async def test_dedup_key_writes_a_notification_once(world, db):
     phone = new_phone()
     await world.resident(phone)
     account_id = await _account_id(db, phone)
-    first = await api.enqueue_push(db, account_id=account_id, type="news", title="Новость", body="Текст",
+    first = await outbox.enqueue_push(db, account_id=account_id, type="news", title="Новость", body="Текст",
                                    dedup_key="news:1")
-    again = await api.enqueue_push(db, account_id=account_id, type="news", title="Новость", body="Текст",
+    again = await outbox.enqueue_push(db, account_id=account_id, type="news", title="Новость", body="Текст",
                                    dedup_key="news:1")
     assert first is not None and again is None
     assert await db.scalar(select(PushMessage.id).where(PushMessage.dedup_key == "news:1")) == first
@@ -98,7 +98,7 @@ async def test_outbox_rolls_back_with_the_change_that_caused_it(world, db, runti
     await world.resident(phone)
     account_id = await _account_id(db, phone)
     async with runtime.sessionmaker() as other:
-        await api.enqueue_push(other, account_id=account_id, type="news", title="x", body="y", dedup_key="rb")
+        await outbox.enqueue_push(other, account_id=account_id, type="news", title="x", body="y", dedup_key="rb")
         await other.rollback()
     assert await db.scalar(select(PushMessage.id).where(PushMessage.dedup_key == "rb")) is None
 
@@ -108,8 +108,8 @@ async def test_throttle_per_account_and_type_defers_instead_of_dropping(world, d
     resident = await world.resident(phone)
     await world.device(resident, fcm_token="t-thr")
     account_id = await _account_id(db, phone)
-    api.use_throttles({"chat": rules.Throttle(limit=3, window_seconds=60)})
-    ids = [await api.enqueue_push(db, account_id=account_id, type="chat", title=f"m{i}", body="b") for i in range(5)]
+    outbox.use_throttles({"chat": rules.Throttle(limit=3, window_seconds=60)})
+    ids = [await outbox.enqueue_push(db, account_id=account_id, type="chat", title=f"m{i}", body="b") for i in range(5)]
     await db.commit()
     await recorded.drain()
     done = lambda: db.scalars(select(PushDelivery.message_id).where(PushDelivery.status == "recorded"))  # noqa: E731
@@ -126,7 +126,7 @@ async def test_deliveries_are_scoped_to_the_partner(world, db, http, recorded):
     phone = new_phone()
     client = await world.client(phone)
     await world.resident(phone)
-    await api.enqueue_push(db, account_id=await _account_id(db, phone), type="news", title="x", body="y",
+    await outbox.enqueue_push(db, account_id=await _account_id(db, phone), type="news", title="x", body="y",
                            partner_id=world.partner_id)
     await db.commit()
     await recorded.drain()

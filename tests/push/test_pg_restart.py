@@ -17,9 +17,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.db import async_url
 from core.migrate import upgrade_async
 from core.runtime import open_runtime
-from tests.push.outage_support import (all_sent, enqueue, fake_accepted, seed_devices, shown_once_each,
-                                       start_worker, wait_until)
-from web.app import create_app
+from server.app import create_app
+from tests.push.outage_support import (
+    all_sent,
+    enqueue,
+    fake_accepted,
+    seed_devices,
+    shown_once_each,
+    start_worker,
+    wait_until,
+)
 
 N = 300
 

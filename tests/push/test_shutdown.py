@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Account, PushDelivery
-from push import api
+from core.notifications import outbox
 from push.config import PushConfig
 from push.delivery import Deliverer
 from push.service import run_push
@@ -64,7 +64,7 @@ async def test_push_05_stopping_worker_finishes_its_batch_and_returns_what_it_cl
         await world.device(await world.resident(phone), fcm_token=f"tok-stop-{i}", os_notifications_enabled=True)
         tokens.append(f"tok-stop-{i}")
         account_id = await db.scalar(select(Account.id).where(Account.phone == phone))
-        await api.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
+        await outbox.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
                                partner_id=world.partner_id)
     await db.commit()
 

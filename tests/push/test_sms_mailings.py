@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from core.models import Account, MailingRecipient
-from push import api
+from core.notifications import outbox
 from push.mailings import SMS_RETRY, claim_sms, send_sms_mailings
 from tests.push.conftest import new_phone, use_sms_gateway
 
@@ -91,7 +91,7 @@ async def test_push_06_dead_sms_gateway_does_not_hold_pushes(world, db, http, ru
     sms_gateway = use_sms_gateway(runtime, fake_sms_gateway, monkeypatch, "hang")
     mailing_id = await _sms_mailing(world, http, [await world.client(new_phone())])
     account_id = await db.scalar(select(Account.id).where(Account.phone == phone))
-    await api.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
+    await outbox.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
                            partner_id=world.partner_id)
     await db.commit()
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.imports import jobs
 from core.imports.formats import CLIENT_COLUMNS
 from core.models import Account, ImportJob
-from push import api
+from core.notifications import outbox
 from push import worker as worker_module
 from push.worker import PeriodicJob, run_worker
 from tests.push.conftest import new_phone, use_sms_gateway
@@ -92,7 +92,7 @@ async def test_push_05_pushes_leave_while_an_import_and_a_dead_sms_gateway_are_a
         assert mailing.status_code == 201, mailing.text
         assert await asyncio.to_thread(gateway.arrived.wait, 60)
 
-        await api.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
+        await outbox.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
                                partner_id=world.partner_id)
         await db.commit()
         await asyncio.wait_for(transport.pushed.wait(), timeout=60)

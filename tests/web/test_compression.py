@@ -1,4 +1,4 @@
-"""Answers compressed on the wire (web/app.py `compression_config`)."""
+"""Answers compressed on the wire (server/app.py `compression_config`)."""
 
 from __future__ import annotations
 

@@ -16,10 +16,10 @@ import redis as sync_redis
 import redis.asyncio as aioredis
 
 from core.runtime import open_runtime
+from server.app import create_app
 from tests.bff.screens.world import app_login, give_premise, make_partner, next_phone
 from tests.servers import free_port, start_redis
 from tests.support import bearer, expect, login_resident
-from web.app import create_app
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 DEAD_DATABASE = "postgresql://postgres@127.0.0.1:1/nothing"

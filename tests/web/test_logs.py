@@ -17,7 +17,7 @@ import core.partners.service
 from core.redaction import API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, redact
 from core.settings import Settings
 from tests.support import api_key_headers, create_partner, login_resident
-from web import cli
+from server import cli
 from web.logs import FORMAT, MESSAGE_LIMIT, install_redaction, uninstall_redaction
 
 PHONE = "+79161234567"

@@ -39,9 +39,9 @@ from cryptography.x509.oid import NameOID
 from core.migrate import upgrade_async
 from core.reads import connect_args
 from core.runtime import open_runtime
+from server.app import create_app
 from tests.bff.screens.test_statement_count import SCREENS, _world
 from tests.support import expect
-from web.app import create_app
 
 
 @dataclass(frozen=True)

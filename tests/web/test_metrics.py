@@ -82,7 +82,7 @@ _PROCESSES = textwrap.dedent("""
     import httpx
     from core.runtime import open_runtime
     from core.settings import load_settings
-    from web.app import create_app
+    from server.app import create_app
 
     settings = load_settings()
     rt = open_runtime(settings, pool_size=1)  # connects on first use, after the fork

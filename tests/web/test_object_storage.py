@@ -23,12 +23,12 @@ import pytest
 
 from core import storage as storage_module
 from core.storage import RANGE_SIZE, S3Storage, storage_from
+from server.app import create_app
 from tests.bff.screens.world import app_login, next_phone
 from tests.crm import factories as f
 from tests.crm.estate import make_object, partner_with_staff
 from tests.crm.test_excel import _run_jobs, _upload
 from tests.support import create_partner, expect, staff_headers
-from web.app import create_app
 
 BUCKET = "resident-files"
 PDF = b"%PDF-1.7\n" + os.urandom(2048)

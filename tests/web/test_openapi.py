@@ -38,8 +38,8 @@ async def test_the_push_payload_is_documented_as_the_app_receives_it(http):
 
     import msgspec
 
+    from core.notifications.payload import PushPayload
     from push.fcm import build_message
-    from push.schemas import PushPayload
     from push.transport import OutgoingPush
 
     push = OutgoingPush(delivery_id=uuid.uuid4(), message_id=uuid.uuid4(), token="t", app_id="domiland",

@@ -15,7 +15,7 @@ from core.reads import ReadPool
 from core.runtime import Runtime
 from core.security import TokenCodec
 from core.sms import DebugSmsProvider
-from web.app import create_app
+from server.app import create_app
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 DEAD_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"

@@ -8,10 +8,25 @@ import httpx
 import pytest
 from litestar import Litestar, get
 
-from core.errors import Common, Conflict, ErrorCode, NotFound, PermissionDenied, RuleViolation, error_codes
-from web.app import route_handlers
+from core.errors import (
+    Common,
+    Conflict,
+    ErrorCode,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    error_codes,
+)
+from server.routes import route_handlers
 from web.openapi import declare_problems
-from web.problems import DECLARED, EXCEPTION_HANDLERS, UNDECLARED, HttpCode, problems, status_of_code
+from web.problems import (
+    DECLARED,
+    EXCEPTION_HANDLERS,
+    UNDECLARED,
+    HttpCode,
+    problems,
+    status_of_code,
+)
 
 route_handlers()  # every area's table is imported with its routes
 

@@ -4,7 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import CONTEXT
 from bff.screens.header.schemas import HeaderRow, HeaderScreen
-from bff.sql import address, fetch_view
+from core.estate.rules import address_sql
+from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
 from core.residents import rules
 
@@ -12,7 +13,7 @@ SQL = CONTEXT + f"""
 SELECT json_build_object(
   'has_premises', EXISTS (SELECT 1 FROM mine),
   'current_premise_id', (SELECT premise_id FROM cur),
-  'address', (SELECT {address('p')} FROM cur JOIN premise p ON p.id = cur.premise_id))::text"""
+  'address', (SELECT {address_sql('p')} FROM cur JOIN premise p ON p.id = cur.premise_id))::text"""
 
 
 async def header_screen(db: AsyncSession, resident: ResidentPrincipal | None, screen: str) -> HeaderScreen:

@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bff.brands.context import BRAND_JSON, CONTEXT
 from bff.screens.my_orders.schemas import (MyOrdersRow, MyOrdersScreen, OrderGroup, OrdersEmptyState, OrderTab,
                                            PremiseChoice)
-from bff.sql import address, fetch_view, utc
+from core.estate.rules import address_sql
+from bff.sql import fetch_view, utc
 from core.auth.service import ResidentPrincipal
 from core.errors import InvalidInput, NotFound
 from core.residents import rules
@@ -48,7 +49,7 @@ SELECT json_build_object(
   'products', (SELECT list FROM products),
   'tab', (SELECT kind FROM tab),
   'premise_id', (SELECT premise_id FROM target),
-  'premises', COALESCE((SELECT json_agg(json_build_object('id', p.id, 'address', {address('p')}) ORDER BY m.pos)
+  'premises', COALESCE((SELECT json_agg(json_build_object('id', p.id, 'address', {address_sql('p')}) ORDER BY m.pos)
       FROM mine m JOIN premise p ON p.id = m.premise_id), '[]'::json),
   'partner_products', (SELECT pa.products FROM target JOIN partner pa ON pa.id = target.partner_id),
   'events_on', EXISTS (SELECT 1 FROM client_order e JOIN target ON e.partner_id = target.partner_id

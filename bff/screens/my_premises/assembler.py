@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import BRAND_JSON, BRANDS_JSON, CONTEXT
 from bff.screens.my_premises.schemas import (EmptyState, MyPremisesRow, MyPremisesScreen, PremiseItem, QuickPay)
-from bff.sql import address, fetch_view, money, utc
+from core.estate.rules import address_sql
+from bff.sql import fetch_view, money, utc
 from core.auth.service import ResidentPrincipal
 from core.residents import rules
 
@@ -37,7 +38,7 @@ SELECT json_build_object(
   'total_due', {money(DUE_WHERE.format('pay.online'))},
   'not_payable_due', {money(DUE_WHERE.format('NOT pay.online'))},
   'items', COALESCE((SELECT json_agg(json_build_object(
-      'id', p.id, 'address', {address('p')}, 'object_name', o.name, 'object_image_url', o.image_url,
+      'id', p.id, 'address', {address_sql('p')}, 'object_name', o.name, 'object_image_url', o.image_url,
       'type', p.type, 'brand_slug', b.slug, 'brand_icon_url', b.icon_url,
       'unread_notifications', COALESCE(u.n, 0), 'bills_due', {money('d.amount')},
       'online_payment', pay.online,

@@ -5,7 +5,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.screens.premise.schemas import PremiseRow, PremiseScreen
-from bff.sql import address, fetch_view
+from core.estate.rules import address_sql
+from bff.sql import fetch_view
 from core.errors import NotFound
 from core.residents import rules
 
@@ -13,7 +14,7 @@ from core.residents import rules
 SQL = f"""
 SELECT json_build_object(
   'id', p.id, 'type', p.type,
-  'address', json_build_object('full', {address('p')}, 'postal_code', o.postal_code),
+  'address', json_build_object('full', {address_sql('p')}, 'postal_code', o.postal_code),
   'tech', json_build_object(
     'personal_accounts', COALESCE((SELECT json_agg(json_build_object('number', acc.number, 'els', acc.els,
         'legal_entity', acc.legal_entity) ORDER BY acc.created_at, acc.id)

@@ -6,7 +6,8 @@ from bff.brands.context import BRAND_JSON, CONTEXT
 from bff.screens.profile.schemas import (AccountBlock, CurrentPremise, Entries, PeopleBlock, ProfileRow,
                                          ProfileScreen, PurchasesBlock)
 from bff.screens.purchases.lots import BRAND_LOTS, LOT_JSON
-from bff.sql import address, fetch_view
+from core.estate.rules import address_sql
+from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
 from core.people.queries import PEOPLE_COUNT_SQL as PEOPLE_COUNT
 from core.residents import rules
@@ -20,7 +21,7 @@ SELECT json_build_object(
   'products', (SELECT list FROM products),
   -- premises the app can switch to: all of them in the unified app, the app's brand's in a branded one
   'premises', (SELECT count(*) FROM mine m, pick WHERE pick.unified OR m.brand_id = pick.brand_id),
-  'current', (SELECT json_build_object('id', p.id, 'address', {address('p')}, 'type', p.type, 'object_name', o.name)
+  'current', (SELECT json_build_object('id', p.id, 'address', {address_sql('p')}, 'type', p.type, 'object_name', o.name)
       FROM cur JOIN premise p ON p.id = cur.premise_id JOIN estate_object o ON o.id = p.object_id),
   'lots', COALESCE((SELECT json_agg({LOT_JSON} ORDER BY x.updated_at DESC, x.id)
       FROM (SELECT * FROM ({BRAND_LOTS}) l ORDER BY l.updated_at DESC, l.id LIMIT {rules.PROFILE_LOTS}) x), '[]'::json),

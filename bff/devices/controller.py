@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from litestar import Controller, put
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bff.devices.schemas import DeviceSettings, UpdateDeviceRequest
 from core.auth.service import ResidentPrincipal
-from core.runtime import Runtime
-from push import rules
-from push.devices import DeviceUpdate, update_device
-from push.schemas import DeviceSettings, UpdateDeviceRequest
-from web.deps import RESIDENT, RESIDENT_SECURITY
 from core.errors import Common
+from core.notifications import rules
+from core.notifications.devices import DeviceUpdate, update_device
+from core.runtime import Runtime
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.problems import problems
-
-
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+from web.schemas import iso
 
 
 class DeviceController(Controller):

@@ -14,12 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.service import deactivate_session
 from core.enums import NOTIFICATION_TYPES
 from core.errors import NotFound
-from core.models import Account, AppVisit, Client, DeviceSession, NotificationSettingsEvent
+from core.models import (
+    Account,
+    AppVisit,
+    Client,
+    DeviceSession,
+    NotificationSettingsEvent,
+)
+from core.notifications import rules
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
 from core.scope import partner_sees_session, partner_sessions
 from core.screen_cache import UNAFFECTED
-from push import rules
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,19 +11,30 @@ from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Common, FieldError, InvalidInput
+from core.notifications import devices, history, mailings, monitor
+from core.notifications.rules import MIN_MONITOR_VERSION
 from core.partners.service import PartnerPrincipal
 from core.runtime import Runtime
-from push import devices, history, mailings, monitor
-from core.errors import Common, FieldError, InvalidInput
-from push.controller import iso
-from push.rules import MIN_MONITOR_VERSION
-from push.schemas import (ClientMailingItem, ClientMailingList, CreateMailingRequest, DeliveryItem, DeliveryList,
-                          MailingCard, MailingCreated, MailingItem, MailingList, MonitorBucket, PushMonitor,
-                          SessionItem, SessionList)
+from crm.push.schemas import (
+    ClientMailingItem,
+    ClientMailingList,
+    CreateMailingRequest,
+    DeliveryItem,
+    DeliveryList,
+    MailingCard,
+    MailingCreated,
+    MailingItem,
+    MailingList,
+    MonitorBucket,
+    PushMonitor,
+    SessionItem,
+    SessionList,
+)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.ids import parse_id, path_id
 from web.problems import problems
-from web.schemas import DEFAULT_LIMIT, Cursor, Limit
+from web.schemas import DEFAULT_LIMIT, Cursor, Limit, iso
 
 SESSIONS = {"permission": "sessions.manage"}
 MAILINGS = {"permission": "mailings.send"}

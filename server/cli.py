@@ -63,7 +63,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from web.app import create_app
+    from server.app import create_app
 
     settings = _settings()
     _logging(settings)

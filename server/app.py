@@ -1,4 +1,5 @@
-"""The application factory: the BFF, CRM and push routes on one Litestar app."""
+"""The application factory: every surface's routes on one Litestar app, with its lifespan, middleware
+and OpenAPI document."""
 
 from __future__ import annotations
 
@@ -16,41 +17,21 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from core.runtime import Runtime, open_runtime
 from core.settings import Settings
+from server.routes import route_handlers
 from web.deps import COMMON, commit_request_session, session_middleware
 from web.forwarded import forwarded_client_middleware
-from web.health import HealthController
-from web.metrics import MetricsController, metrics_middleware
-from web.openapi import add_examples, add_schemas, declare_problems, type_batch_items, unique_titles
+from web.metrics import metrics_middleware
+from web.openapi import (
+    add_examples,
+    add_schemas,
+    declare_problems,
+    type_batch_items,
+    unique_titles,
+)
 from web.problems import DECLARED, EXCEPTION_HANDLERS, add_request_id_header
 
 log = logging.getLogger(__name__)
 WORKER_STOP_SECONDS = 15.0
-
-
-def route_handlers() -> list:
-    from bff.auth.controller import AppAuthController
-    from bff.people.controller import PeopleController
-    from crm.admin.controller import AuditController, PlatformAdminController
-    from crm.auth.controller import StaffAuthController, WhoAmIController
-    from crm.clients.controller import ClientController
-    from crm.imports.controller import ExcelController, ImportController
-    from crm.objects.controller import ObjectController
-    from push.controller import DeviceController
-    from push.crm_controller import PushCrmController
-    from crm.activity.controller import ActivityController
-    from crm.documents.controller import DocumentController
-    from crm.feeds.controller import FeedController
-    from crm.orders.controller import OrderController
-    from crm.premises.controller import PremiseController
-    from crm.registration.controller import RegistrationController
-    from bff.app_controllers import APP_SCREEN_CONTROLLERS
-    from console.admin import router as console_admin_router
-    from console.controller import STATIC, router as console_router
-
-    return [HealthController, MetricsController, AppAuthController, PlatformAdminController, AuditController, StaffAuthController, WhoAmIController,
-            ObjectController, PremiseController, ClientController, ImportController, ExcelController, FeedController, OrderController, ActivityController,
-            DocumentController, DeviceController, PushCrmController, RegistrationController, PeopleController,
-            *APP_SCREEN_CONTROLLERS, console_admin_router, console_router, STATIC]
 
 
 def _bearer(description: str) -> SecurityScheme:
@@ -149,9 +130,10 @@ def _document_messages(app: Litestar) -> None:
     """What the generated document lacks: the push payload, the typed items of import batches, and
     each operation's problem codes."""
     from core.imports.service import ClientItem, PremiseItem
+    from core.notifications.payload import PushPayload
     from crm.feeds.schemas import MAX_BILLS, BillItem, UpsertBillRequest
     from crm.imports.controller import MAX_BATCH
-    from push.schemas import PushPayload
+    from server.examples import EXAMPLES, as_json
 
     add_schemas(app, PushPayload)
     clients, premises = add_schemas(app, ClientItem, PremiseItem, prefix="Import")
@@ -161,4 +143,4 @@ def _document_messages(app: Litestar) -> None:
     type_batch_items(app, "/crm/v1/bills", bill_item, max_items=MAX_BILLS, single=bill)
     declare_problems(app)
     unique_titles(app)
-    add_examples(app)
+    add_examples(app, EXAMPLES, as_json)

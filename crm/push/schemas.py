@@ -1,49 +1,13 @@
-"""Request and answer Structs of the push endpoints (API.md)."""
+"""Request and answer Structs of the staff's push, mailing and monitor endpoints (API.md)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 import msgspec
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import Meta
 
-from core.enums import NOTIFICATION_TYPES
-from web.schemas import Input, LenientInput, Output
-
-Token = Annotated[str, Meta(max_length=4096)]
-
-
-class PushPayload(msgspec.Struct, kw_only=True):
-    """The `data` of every push the app receives (FCM data values are strings), beside the
-    notification's `title` and `body`. The Android notification tag and the APNs collapse id are
-    `notification_id`: a push sent again after an ambiguous FCM failure replaces the first on the
-    phone instead of showing twice. Keys not listed here may be added; the app ignores them."""
-
-    notification_id: Annotated[str, Meta(description="Our notification id (UUID): the inbox item's id, the "
-                                                     "Android tag and the APNs collapse id")]
-    type: Annotated[Literal[NOTIFICATION_TYPES], Meta(  # type: ignore[valid-type]
-        description="The notification type (PUSH-02); the settings switch that allowed this push")]
-    deep_link: Annotated[str, Meta(
-        description="Where a tap leads (PUSH-04): app://people?premise_id=…, app://orders/{id}, "
-                    "app://notifications/{id}, app://premises/{id}",
-        examples=["app://orders/6f1c2a9e-8d43-4f0e-9b1a-2c3d4e5f6a7b"])] | UnsetType = UNSET
-    brand: Annotated[str, Meta(description="The slug of the premise's brand: the unified app switches to it "
-                                           "before opening the link", examples=["komfort"])] | UnsetType = UNSET
-    premise_id: Annotated[str, Meta(description="The premise the push is about (UUID)")] | UnsetType = UNSET
-
-
-class UpdateDeviceRequest(LenientInput, kw_only=True):
-    fcm_token: Token | None | UnsetType = UNSET
-    os_notifications_enabled: bool | UnsetType = UNSET
-    notification_types: dict[str, bool] | UnsetType = UNSET
-
-
-class DeviceSettings(Output, kw_only=True):
-    session_id: str
-    push_token_registered: bool
-    os_notifications_enabled: bool | None
-    notification_types: dict[str, bool]
-    settings_changed_at: str | None
+from web.schemas import Input, Output
 
 
 class SessionItem(Output, kw_only=True):

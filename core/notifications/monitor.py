@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.notifications.rules import MIN_MONITOR_VERSION_NUM
 from core.scope import session_seen_sql
-from push.rules import MIN_MONITOR_VERSION_NUM
 
 Granularity = Literal["day", "week"]
 MAX_DAYS = 732

@@ -11,8 +11,15 @@ import msgspec
 
 from bff.brands.schemas import BrandColors, BrandItem, BrandView
 from bff.screens.my_premises.schemas import MyPremisesScreen, PremiseItem, QuickPay
-from bff.screens.profile.schemas import AccountBlock, CurrentPremise, Entries, PeopleBlock, ProfileScreen
-from core.imports.service import AccountItem, ClientItem, PremiseClientItem, PremiseItem as ImportPremiseItem
+from bff.screens.profile.schemas import (
+    AccountBlock,
+    CurrentPremise,
+    Entries,
+    PeopleBlock,
+    ProfileScreen,
+)
+from core.imports.service import AccountItem, ClientItem, PremiseClientItem
+from core.imports.service import PremiseItem as ImportPremiseItem
 
 PREMISE = "0b6a1d3e-5c7f-4e2a-9d41-3f8e2a6c9b10"
 OTHER_PREMISE = "7d2c9e14-0a6b-4f3d-8e25-1c9b4a7f6e02"

@@ -1,7 +1,6 @@
-"""The push service's door for the rest of the code base: write a notification to the durable
-outbox inside the caller's transaction. Workers pick it up only once that transaction commits,
-so a push never goes out for a change that was rolled back, and is never lost for one that was
-committed."""
+"""The push outbox: a notification written inside the caller's transaction (PUSH-04). Workers
+pick it up only once that transaction commits: no push for a change rolled back, none lost for
+one committed."""
 
 from __future__ import annotations
 
@@ -16,16 +15,9 @@ from core.clock import Clock, SystemClock
 from core.enums import NOTIFICATION_TYPES
 from core.errors import InvalidInput
 from core.models import EstateObject, Partner, Premise, PushMessage
-from push import rules
-from push.config import DEFAULT_THROTTLES
-from push.rules import Throttle
-
-__all__ = ["enqueue_push", "notification_link", "order_link", "people_link", "premise_link"]
-
-people_link = rules.people_link
-order_link = rules.order_link
-notification_link = rules.notification_link
-premise_link = rules.premise_link
+from core.notifications import rules
+from core.estate.rules import premise_brand
+from core.notifications.rules import DEFAULT_THROTTLES, Throttle
 
 _SYSTEM_CLOCK = SystemClock()
 _throttles: dict[str, Throttle] = dict(DEFAULT_THROTTLES)
@@ -81,7 +73,7 @@ async def _brand_of(db: AsyncSession, premise_id: uuid.UUID | None, partner_id: 
             .where(Premise.id == premise_id)
         )).first()
         if row is not None:
-            return row[0] or row[1]
+            return premise_brand(*row)
     if partner_id is not None:
         return await db.scalar(select(Partner.default_brand_id).where(Partner.id == partner_id))
     return None

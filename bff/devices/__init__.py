@@ -1,0 +1,1 @@
+"""The resident app's device endpoint (PUSH-02)."""
