@@ -1,6 +1,8 @@
 """The push monitor's chart (PUSH-07) as an inline SVG built on the server: grouped bars of active
-users, users with push enabled and opt-outs per bucket. No script and no chart library; each
-bar carries a <title> with its figure, which browsers show on hover."""
+users, users with push enabled and opt-outs per bucket.
+
+No script and no chart library; each bar carries a <title> with its figure, which browsers show on
+hover."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Demo data for a local run (`bff demo-data`): two partners, brands, objects, a few hundred
-premises, clients in several roles, personal accounts with bills, and a demo resident who logs
-in with a known phone through the debug SMS provider. Loading twice changes nothing."""
+"""A small, repeatable data set for trying the API on a local run (`bff demo-data`).
+
+Demo data for a local run (`bff demo-data`): two partners, brands, objects, a few hundred premises,
+clients in several roles, personal accounts with bills, and a demo resident who logs in with a known
+phone through the debug SMS provider. Loading twice changes nothing."""
 
 from __future__ import annotations
 

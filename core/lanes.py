@@ -1,7 +1,8 @@
-"""Foreground and background work in one worker process. Push delivery is foreground; a file
-import is background: between two of its chunks it waits until the pushes in flight are out
-(and the pipeline has rested a moment), at most a bound, so a fan-out keeps the process to
-itself and an import under steady push traffic still moves on."""
+"""Foreground and background work in one worker process.
+
+Push delivery is foreground; a file import is background: between two of its chunks it waits until
+the pushes in flight are out (and the pipeline has rested a moment), at most a bound, so a fan-out
+keeps the process to itself and an import under steady push traffic still moves on."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Abuse limits counted in Redis: fixed windows keyed by the injected clock, so tests move time
-instead of waiting, and every process shares the counts. While Redis is away (its breaker open,
-core/breaker.py) the same windows are counted in the process (core/local_counts.py): the limits
-still hold, per process."""
+instead of waiting, and every process shares the counts.
+
+While Redis is away (its breaker open, core/breaker.py) the same windows are counted in the process
+(core/local_counts.py): the limits still hold, per process."""
 
 from __future__ import annotations
 

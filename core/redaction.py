@@ -1,7 +1,9 @@
-"""Personal data and secrets taken out of text that leaves the process as logs: phone numbers,
-e-mail addresses, bearer/JWT/refresh tokens, partner API keys, push tokens, and secret values
-written as key=value or JSON. Query strings are read too, so percent-encoded values
-(`q=%2B7916…`, `ivan%40mail.ru`) are caught as well.
+"""Redacts personal data and secrets from text before it is logged.
+
+Personal data and secrets taken out of text that leaves the process as logs: phone numbers, e-mail
+addresses, bearer/JWT/refresh tokens, partner API keys, push tokens, and secret values written as
+key=value or JSON. Query strings are read too, so percent-encoded values (`q=%2B7916…`,
+`ivan%40mail.ru`) are caught as well.
 
 Over-redacting a log line is cheap; leaking one phone is not, so the patterns lean wide (an
 11-digit number starting with 7 or 8 is taken for a phone).

@@ -1,6 +1,7 @@
-"""Partner isolation (STAFF-04): every lookup by id is scoped to the actor's partner. An id in a
-path that is unknown or another partner's answers 404; an id in a body answers 400 naming the
-field. Both read the same, so another partner's ids reveal nothing. Residents' device sessions,
+"""Partner isolation (STAFF-04): every lookup by id is scoped to the actor's partner.
+
+An id in a path that is unknown or another partner's answers 404; an id in a body answers 400 naming
+the field. Both read the same, so another partner's ids reveal nothing. Residents' device sessions,
 shared by every partner whose card holds the phone, are scoped by the app they were opened in."""
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""SMS providers. `debug` records messages (and lets the OTP answer carry the code);
-`webhook` posts them to an SMS gateway; `disabled` refuses to send. The journal (`sms_message`)
-never holds a secret a message carries (a login code): it keeps the text with the secret masked."""
+"""SMS providers (debug, webhook, disabled) and the journal of sent messages, secrets masked.
+
+`debug` records messages (and lets the OTP answer carry the code); `webhook` posts them to an SMS
+gateway; `disabled` refuses to send. The journal (`sms_message`) never holds a secret a message
+carries (a login code): it keeps the text with the secret masked."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Stored files (premise documents, residents' photos, import files) behind a small interface:
-a local folder (development, tests, or a shared mount named on purpose) or S3-compatible object
-storage, which every API and worker machine reads alike. `STORAGE_URL` chooses:
+"""Where files are kept and how they stream in and out: a local folder or S3-compatible storage.
+
+Stored files (premise documents, residents' photos, import files) behind a small interface: a local
+folder (development, tests, or a shared mount named on purpose) or S3-compatible object storage,
+which every API and worker machine reads alike. `STORAGE_URL` chooses:
 
 - unset: `./var/files` under VAR_DIR, this machine's disk only;
 - `file:///srv/files`: that folder (a mount the machines share, named on purpose);

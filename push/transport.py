@@ -1,6 +1,7 @@
-"""What a worker hands to a transport, and what it gets back. Two transports: FCM through
-firebase-admin (push/fcm.py), and the recorder used when no credentials are configured
-(PUSH-08)."""
+"""What a worker hands to a transport, and what it gets back.
+
+Two transports: FCM through firebase-admin (push/fcm.py), and the recorder used when no credentials
+are configured (PUSH-08)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """`bff worker`: push delivery plus the periodic jobs (reminders, housekeeping) until stopped.
+
 Every job is idempotent and the push outbox is claimed with FOR UPDATE SKIP LOCKED, so several
 workers on several machines may run side by side.
 

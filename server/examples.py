@@ -1,7 +1,8 @@
 """Examples in the OpenAPI document for what app developers and 1C integrators start from: the
-Profile and My Premises screens, and the import batches with their answers. Built from the
-answers' own Structs, so an example that no longer fits its schema fails at start (and in the
-tests) instead of misleading a reader."""
+Profile and My Premises screens, and the import batches with their answers.
+
+Built from the answers' own Structs, so an example that no longer fits its schema fails at start
+(and in the tests) instead of misleading a reader."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Request-scoped dependencies: one database session per request (committed when the handler
-succeeds), the runtime, the principals behind the bearer token, and the sealing of a list's
-pagination cursors."""
+"""Request-scoped dependencies: one database session per request (committed when the handler succeeds), the runtime,
+the principals behind the bearer token, and the sealing of a list's pagination cursors."""
 
 from __future__ import annotations
 

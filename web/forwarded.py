@@ -1,7 +1,8 @@
-"""The client's address: the peer of the connection, or, when the peer is one of the proxies
-named by TRUSTED_PROXIES, the address those proxies wrote into X-Forwarded-For. Every per-IP
-limit and every audit record reads it from the ASGI scope, which a middleware rewrites once per
-request.
+"""The client's address: the peer of the connection, or, when the peer is one of the proxies named
+by TRUSTED_PROXIES, the address those proxies wrote into X-Forwarded-For.
+
+Every per-IP limit and every audit record reads it from the ASGI scope, which a middleware rewrites
+once per request.
 
 X-Forwarded-For is read from the right: each proxy appends the address it received the request
 from, so the rightmost entries are written by our proxies and the leftmost by whoever sent the

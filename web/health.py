@@ -1,7 +1,9 @@
-"""Readiness and liveness. Readiness tells which dependency is away and whether the process serves
-without it: Redis away still answers 200 ("degraded": sessions, screens and limits fall back to
-PostgreSQL and the process, core/breaker.py), so a load balancer does not pull every API process
-during a Redis blip; PostgreSQL away is 503. Liveness never asks a dependency."""
+"""Readiness and liveness probes: which dependency is away, and whether the process still serves.
+
+Readiness tells which dependency is away and whether the process serves without it: Redis away still
+answers 200 ("degraded": sessions, screens and limits fall back to PostgreSQL and the process,
+core/breaker.py), so a load balancer does not pull every API process during a Redis blip; PostgreSQL
+away is 503. Liveness never asks a dependency."""
 
 from __future__ import annotations
 

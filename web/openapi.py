@@ -1,7 +1,9 @@
-"""Schemas the generated OpenAPI document lacks, added from msgspec Structs: messages no route
-answers with (the push payload), request bodies parsed in two steps (an import batch's items
-are validated one by one, so the route takes them as plain objects), and each operation's
-problem answers with the codes it may give."""
+"""Fills in what the generated OpenAPI document lacks, from msgspec Structs.
+
+Schemas the generated OpenAPI document lacks, added from msgspec Structs: messages no route answers
+with (the push payload), request bodies parsed in two steps (an import batch's items are validated
+one by one, so the route takes them as plain objects), and each operation's problem answers with the
+codes it may give."""
 
 from __future__ import annotations
 

@@ -1,3 +1,6 @@
+"""Request and answer bodies of the app's SMS login: the code request, login with the device
+description a session is created from (PUSH-01), token refresh and the issued tokens."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

@@ -1,5 +1,8 @@
-"""The app context of a request, as SQL common table expressions every screen query starts with:
-the account's premises in list order with their brands, the brand of the context and the current
+"""Where every screen's SQL starts: common table expressions resolving the request's premises, brand
+and current premise.
+
+The app context of a request, as SQL common table expressions every screen query starts with: the
+account's premises in list order with their brands, the brand of the context and the current
 premise. Resolved in the database, in the screen's one round trip.
 
 - The brand of a premise is its object's brand, else its partner's default brand.

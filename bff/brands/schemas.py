@@ -1,3 +1,5 @@
+"""The brand the app paints itself with (colours, icons, products) and the items of the brand list (APP-PREM-03)."""
+
 from __future__ import annotations
 
 from web.schemas import Output

@@ -1,3 +1,5 @@
+"""Answers of the notifications inbox: its items, the keyset cursor, the unread count and how many were marked read."""
+
 from __future__ import annotations
 
 from datetime import datetime

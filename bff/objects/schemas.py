@@ -1,3 +1,5 @@
+"""The object catalogue's answer: objects a premise request may name, in keyset pages (STAFF-05)."""
+
 from __future__ import annotations
 
 from web.schemas import Output

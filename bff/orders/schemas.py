@@ -1,3 +1,5 @@
+"""Request and answer bodies of the app's orders: a new request, a rating and the order card (APP-ORD-02)."""
+
 from __future__ import annotations
 
 from datetime import datetime

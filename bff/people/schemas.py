@@ -1,3 +1,6 @@
+"""Bodies of the People area (PEOPLE-VIEW-01..03, PEOPLE-ADD-01..07, PEOPLE-CARD-01..02): requests to add
+and change people, the screens and cards, and the rows of the People screen's one statement."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

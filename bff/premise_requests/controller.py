@@ -1,3 +1,6 @@
+"""The app's endpoint to request a premise (STAFF-05): it waits in My Premises and in the partner's
+registration requests."""
+
 from __future__ import annotations
 
 from litestar import Controller, post

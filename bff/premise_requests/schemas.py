@@ -1,3 +1,5 @@
+"""The body of a premise request from the app (object, address, number, role) and its created answer (STAFF-05)."""
+
 from __future__ import annotations
 
 from typing import Literal

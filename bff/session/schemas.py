@@ -1,3 +1,6 @@
+"""Bodies of the session switches (APP-PREM-02/03): the premise or brand to switch to and the resulting
+context."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,0 +1,1 @@
+"""Activity feeds of premises and clients (CRM-ACT-01)."""

@@ -1,3 +1,5 @@
+"""Upkeep of resident authentication: purging refresh tokens a week after they expire."""
+
 from __future__ import annotations
 
 from datetime import timedelta

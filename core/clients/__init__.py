@@ -1,0 +1,1 @@
+"""Client cards of a partner: validation, search, links to premises, merging and personal data masking."""

@@ -1,6 +1,8 @@
-"""Personal data masking (STAFF-02): without `clients.pii.name` full names (and organisation
-names, birth dates and identity documents) leave the server as asterisks, without
-`clients.pii.contacts` phones and emails do — everywhere."""
+"""Hides personal data from staff without the permission to see it (STAFF-02), in every answer.
+
+Personal data masking (STAFF-02): without `clients.pii.name` full names (and organisation names,
+birth dates and identity documents) leave the server as asterisks, without `clients.pii.contacts`
+phones and emails do — everywhere."""
 
 from __future__ import annotations
 

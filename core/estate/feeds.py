@@ -1,7 +1,9 @@
 """Data feeds from the partner's other products (API.md): bills, insurance policies, meters, meter
-readings and developer lots. Each write is an upsert, so an integration can resend the same item
-safely. A payment (a bill's `paid` grows) and a new reading are what the client and the premise
-took part in: they go into the activity feed (CRM-ACT-01) once, however often they are resent."""
+readings and developer lots.
+
+Each write is an upsert, so an integration can resend the same item safely. A payment (a bill's
+`paid` grows) and a new reading are what the client and the premise took part in: they go into the
+activity feed (CRM-ACT-01) once, however often they are resent."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Estate rules needed both in Python and inside screen SQL, each written once as a pair: the
-Python function and its SQL fragment side by side (tests/core/test_estate_twins.py holds them to
-the same answers on every case)."""
+"""The premise address and the brand of a premise, each as a Python function beside its SQL twin.
+
+Estate rules needed both in Python and inside screen SQL, each written once as a pair: the Python
+function and its SQL fragment side by side (tests/core/test_estate_twins.py holds them to the same
+answers on every case)."""
 
 from __future__ import annotations
 

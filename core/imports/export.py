@@ -1,6 +1,8 @@
 """Excel exports of premises and clients in the import template's columns (IMPORT-08), with the
-CRM's filters and the actor's masking. Rows are fetched a page at a time and written by
-openpyxl's write-only mode, so memory stays flat however many rows there are."""
+CRM's filters and the actor's masking.
+
+Rows are fetched a page at a time and written by openpyxl's write-only mode, so memory stays flat
+however many rows there are."""
 
 from __future__ import annotations
 

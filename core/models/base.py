@@ -1,3 +1,6 @@
+"""The declarative base of every model (constraint naming, eager server defaults, timezone-aware times)
+and the shared id and timestamp columns."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""The model of stored first answers to requests sent with an `Idempotency-Key`."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,6 +1,8 @@
-"""Mailings (PUSH-06): a push or SMS to a filtered list of a partner's clients. Creating one
-writes the mailing and its recipients in the staff request's transaction; the worker fans it out
-(push/mailings.py). Staff read mailings, their recipients' outcomes and a client's mailings here."""
+"""Mailings (PUSH-06): a push or SMS to a filtered list of a partner's clients.
+
+Creating one writes the mailing and its recipients in the staff request's transaction; the worker
+fans it out (push/mailings.py). Staff read mailings, their recipients' outcomes and a client's
+mailings here."""
 
 from __future__ import annotations
 

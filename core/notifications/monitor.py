@@ -1,7 +1,8 @@
 """The push monitor (PUSH-07): per day or week, the partner's app users who opened the app, those
-with push enabled, and opt-outs; only app versions 4.7 and newer count. Computed from the
-recorded visits and settings events through indexes made for it (app_visit by day and version,
-opt-out events by time)."""
+with push enabled, and opt-outs; only app versions 4.7 and newer count.
+
+Computed from the recorded visits and settings events through indexes made for it (app_visit by day
+and version, opt-out events by time)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The push outbox: a notification written inside the caller's transaction (PUSH-04). Workers
-pick it up only once that transaction commits: no push for a change rolled back, none lost for
-one committed."""
+"""The push outbox: a notification written inside the caller's transaction (PUSH-04).
+
+Workers pick it up only once that transaction commits: no push for a change rolled back, none lost
+for one committed."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Orders (requests, paid services, event registrations): the feeds, the app's side and the staff inbox."""

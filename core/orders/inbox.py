@@ -1,6 +1,8 @@
-"""The staff's orders inbox (GET /crm/v1/orders): the partner's orders with their premise and
-client, filters, a search, keyset pages, and the unseen-by-staff marker — a new order from the app
-or a resident's change that no staff member has opened yet."""
+"""Reads behind the CRM's list of orders, one keyset page at a time.
+
+The staff's orders inbox (GET /crm/v1/orders): the partner's orders with their premise and client,
+filters, a search, keyset pages, and the unseen-by-staff marker — a new order from the app or a
+resident's change that no staff member has opened yet."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Orders from the partner's other products (requests, paid services, event registrations):
-numbered per partner, mirrored in the activity feed, and every change the client should see
-is flagged and pushed."""
+"""Orders from the partner's other products (requests, paid services, event registrations): numbered per partner,
+mirrored in the activity feed, and every change the client should see is flagged and pushed."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Rent reminders (PEOPLE-ADD-06): three days before a tenant's rent date the tenant is reminded
-to pay; on the day the owner the tenant depends on is asked to check the payment. Each reminder
-has a dedup key per link and period, so running the job twice, or in two workers at once, sends
-it once: the outbox's unique key lets the second insert do nothing."""
+"""Rent reminders (PEOPLE-ADD-06): three days before a tenant's rent date the tenant is reminded to
+pay; on the day the owner the tenant depends on is asked to check the payment.
+
+Each reminder has a dedup key per link and period, so running the job twice, or in two workers at
+once, sends it once: the outbox's unique key lets the second insert do nothing."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Read queries of the People area: who is on a premise, who shares premises with an account,
-whom it saved, one person and their shared premises. A person is a client card (or, across
-partners, every card of one phone) or one of the account's guests; their id on the wire is the id
-of one of their cards or of the guest."""
+"""Read queries of the People area: who is on a premise, who shares premises with an account, whom
+it saved, one person and their shared premises.
+
+A person is a client card (or, across partners, every card of one phone) or one of the account's
+guests; their id on the wire is the id of one of their cards or of the guest."""
 
 from __future__ import annotations
 

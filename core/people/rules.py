@@ -1,4 +1,6 @@
-"""The People rules (SPEC section 6) as plain functions: who may add whom, what each role may do
+"""Who may do what in the People area, decided by plain functions without the database.
+
+The People rules (SPEC section 6) as plain functions: who may add whom, what each role may do
 (PEOPLE-ROLE-01, one table), the child rules, the name clash of PEOPLE-ADD-03, who may manage a
 person or a link (PEOPLE-CARD-01), and the rent-day calendar (PEOPLE-ADD-06)."""
 

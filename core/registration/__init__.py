@@ -1,0 +1,1 @@
+"""Registration requests from the app and unidentified showcase leads (STAFF-05)."""

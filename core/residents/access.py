@@ -1,5 +1,6 @@
-"""What a resident's account reaches: the account is linked, by its phone, to a client card in
-every partner that knows the phone; the premises of those cards are the account's premises.
+"""What a resident's account reaches: the account is linked, by its phone, to a client card in every
+partner that knows the phone; the premises of those cards are the account's premises.
+
 Shared by the app screens and the People rules."""
 
 from __future__ import annotations

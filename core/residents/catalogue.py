@@ -1,5 +1,7 @@
-"""The object catalogue the app picks a premise request's object from (STAFF-05): in the unified
-app every partner's objects, in a branded app its partner's; searched by any part of the name or
+"""Which objects the app offers for a premise request (STAFF-05), searched and paged.
+
+The object catalogue the app picks a premise request's object from (STAFF-05): in the unified app
+every partner's objects, in a branded app its partner's; searched by any part of the name or
 address, in keyset pages by name."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The app context of a device session: which premise (and, in the unified app, which brand) the
-resident is switched to (APP-PREM-02/03). Reads of the context happen in the screens' SQL
-(bff/brands/context.py); these are the writes."""
+resident is switched to (APP-PREM-02/03).
+
+Reads of the context happen in the screens' SQL (bff/brands/context.py); these are the writes."""
 
 from __future__ import annotations
 

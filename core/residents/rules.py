@@ -1,6 +1,7 @@
-"""What the resident app shows, as data: the My Premise titles per premise type, the My Orders
-tabs per product, the sorts, which personal data the resident may edit. The screens' SQL and
-assemblers read these tables; nothing here touches the database."""
+"""What the resident app shows, as data: the My Premise titles per premise type, the My Orders tabs
+per product, the sorts, which personal data the resident may edit.
+
+The screens' SQL and assemblers read these tables; nothing here touches the database."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Activity tabs of the CRM's premise and client cards (CRM-ACT-01)."""

@@ -1,3 +1,6 @@
+"""The activity feed's answer (CRM-ACT-01): items with their premise and client (masked per STAFF-02),
+counters and the cursor."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,3 +1,6 @@
+"""Bodies of the platform admin: partners and their products, brands, roles and permissions (SPEC
+section 7), staff and API keys."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,0 +1,1 @@
+"""Staff login and the signed-in staff member's own view."""

@@ -1,3 +1,6 @@
+"""Bodies of client cards (CRM-CLI-01..04, CRM-VAL-01): create and change requests, the list rows and
+the card, personal data masked per STAFF-02."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

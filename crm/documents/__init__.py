@@ -1,0 +1,1 @@
+"""Documents of a premise in the CRM (CRM-DOC-01)."""

@@ -1,3 +1,5 @@
+"""Bodies of premise documents (CRM-DOC-01): the upload and edit requests, the card and the list."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Data feed endpoints for the partner's other products: bills, notifications, insurance, meters and lots."""

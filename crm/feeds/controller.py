@@ -1,6 +1,7 @@
-"""Data feeds from the partner's other products (API.md): bills, notifications, insurance,
-meters and developer lots. Integrations hold every permission; staff need the one SPEC section 7
-ties to the data."""
+"""Data feeds from the partner's other products (API.md): bills, notifications, insurance, meters
+and developer lots.
+
+Integrations hold every permission; staff need the one SPEC section 7 ties to the data."""
 
 from __future__ import annotations
 

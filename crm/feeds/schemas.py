@@ -1,3 +1,6 @@
+"""Bodies of the data feeds (API.md): bills and bill batches, notifications with their deep links
+(PUSH-04), insurance, meters and readings, developer lots."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,0 +1,1 @@
+"""Objects (ЖК/buildings), object groups and quarters in the CRM."""

@@ -1,3 +1,5 @@
+"""Bodies of objects, object groups and quarters: create and change requests, the card and the lists."""
+
 from __future__ import annotations
 
 from typing import Annotated

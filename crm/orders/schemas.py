@@ -1,3 +1,6 @@
+"""Bodies of orders: create and change requests from the feeds, the card, and the rows of the staff's
+inbox (client data masked per STAFF-02)."""
+
 from __future__ import annotations
 
 from datetime import datetime

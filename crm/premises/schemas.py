@@ -1,3 +1,6 @@
+"""Bodies of premises (CRM-PREM-01..03), their client links (CRM-LINK-01) and personal accounts: requests,
+cards and list rows."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

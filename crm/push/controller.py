@@ -1,6 +1,7 @@
-"""Staff endpoints of the push service: a client's sessions and their deactivation (PUSH-03),
-the push log (PUSH-08), mailings (PUSH-06) and the monitor (PUSH-07). Always scoped to the
-actor's partner: another partner's client or session answers 404."""
+"""Staff endpoints of the push service: a client's sessions and their deactivation (PUSH-03), the
+push log (PUSH-08), mailings (PUSH-06) and the monitor (PUSH-07).
+
+Always scoped to the actor's partner: another partner's client or session answers 404."""
 
 from __future__ import annotations
 

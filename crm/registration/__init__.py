@@ -1,0 +1,1 @@
+"""Registration requests from the app and showcase leads in the CRM (STAFF-05)."""

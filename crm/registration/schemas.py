@@ -1,3 +1,6 @@
+"""Bodies of registration requests and showcase leads (STAFF-05): the list (masked per STAFF-02),
+approve and reject, a new lead."""
+
 from __future__ import annotations
 
 from datetime import datetime

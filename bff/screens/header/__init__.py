@@ -1,0 +1,1 @@
+"""The header line of Main / Home / Services (APP-PREM-04): its route, its one SQL statement and its answer."""

@@ -1,3 +1,6 @@
+"""Builds the Main / Home / Services header (APP-PREM-04) from one SQL statement, or without one when
+not logged in."""
+
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -1,3 +1,5 @@
+"""The header screen's route (APP-PREM-04); the resident token is optional."""
+
 from __future__ import annotations
 
 from typing import Literal

@@ -1,3 +1,5 @@
+"""The header screen's answer (APP-PREM-04) and the row of its SQL statement."""
+
 from __future__ import annotations
 
 from typing import Literal

@@ -1,3 +1,6 @@
+"""Builds the My Data screen (APP-DATA-01) from one SQL statement or from a loaded account, with the
+fields the resident may edit."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Bodies of My Data (APP-DATA-01): the screen, the partial account update and the photo upload."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,6 @@
+"""Builds My Orders (APP-ORD-01..03) from one SQL statement per sort: tabs by product, active/archive
+groups, unseen changes first, the empty tab's buttons."""
+
 from __future__ import annotations
 
 import uuid

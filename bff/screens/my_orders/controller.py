@@ -1,3 +1,5 @@
+"""The My Orders screen's route (APP-ORD-01..03): tab, sort, premise and page size."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

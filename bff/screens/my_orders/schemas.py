@@ -1,3 +1,6 @@
+"""The My Orders answer (APP-ORD-01..03): tabs, premises to pick, order groups, the empty state; and the
+row of its SQL statement."""
+
 from __future__ import annotations
 
 from datetime import datetime

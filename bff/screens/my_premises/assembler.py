@@ -1,3 +1,6 @@
+"""Builds My Premises (APP-PREM-01/02/03/05) from one SQL statement: the premises with bills due and
+unread counts, pending premise requests, brands to switch to and quick pay."""
+
 from __future__ import annotations
 
 from decimal import Decimal

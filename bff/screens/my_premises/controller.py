@@ -1,3 +1,5 @@
+"""The My Premises screen's route (APP-PREM-01/03/05)."""
+
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get

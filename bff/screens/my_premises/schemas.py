@@ -1,3 +1,6 @@
+"""The My Premises answer (APP-PREM-01/02/03/05): premise items, pending requests, quick pay, the empty
+state; and the rows of its SQL statement."""
+
 from __future__ import annotations
 
 from datetime import datetime

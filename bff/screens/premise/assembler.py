@@ -1,3 +1,6 @@
+"""Builds My Premise (APP-PREM-06) from one SQL statement: address, personal accounts and areas,
+insurance and public documents; 404 unless the account is linked to the premise."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Routes of My Premise (APP-PREM-06): the screen and the download of its public documents."""
+
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get

@@ -1,3 +1,6 @@
+"""The My Premise answer (APP-PREM-06): address, technical data, insurance and documents; and the row
+of its SQL statement."""
+
 from __future__ import annotations
 
 import datetime as dt

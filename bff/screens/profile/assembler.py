@@ -1,3 +1,6 @@
+"""Builds the Profile (APP-PROFILE-01) from one SQL statement: the account, unread counter, entries by
+the brand's products, the current premise, People and recent purchases."""
+
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession

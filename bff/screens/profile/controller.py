@@ -1,3 +1,5 @@
+"""The Profile screen's route (APP-PROFILE-01)."""
+
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get

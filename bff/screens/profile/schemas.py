@@ -1,3 +1,6 @@
+"""The Profile answer (APP-PROFILE-01) in blocks: account, current premise, entries, People, purchases;
+and the rows of its SQL statement."""
+
 from __future__ import annotations
 
 from bff.brands.schemas import BrandView

@@ -1,3 +1,6 @@
+"""Builds Purchases (APP-PURCH-01) from one SQL statement: the current brand's lots of one stage, the
+count per stage tab and the showcase brands to switch to."""
+
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession

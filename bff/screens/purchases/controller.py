@@ -1,3 +1,5 @@
+"""The Purchases screen's route (APP-PURCH-01): one stage tab at a time."""
+
 from __future__ import annotations
 
 from typing import Literal

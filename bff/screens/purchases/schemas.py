@@ -1,3 +1,6 @@
+"""The Purchases answer (APP-PURCH-01): lots, stage tabs, brands to switch to, the empty state; and the
+row of its SQL statement."""
+
 from __future__ import annotations
 
 from datetime import datetime
