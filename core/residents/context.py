@@ -13,11 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.service import ResidentPrincipal
 from core.enums import UNIFIED_APP_ID
 from core.errors import NotFound, PermissionDenied, RuleViolation
-from core.models import Account, Brand, Client, DeviceSession, EstateObject, Partner, Premise, PremiseLink
+from core.models import (
+    Account,
+    Brand,
+    Client,
+    DeviceSession,
+    EstateObject,
+    Partner,
+    Premise,
+    PremiseLink,
+)
 from core.residents import rules
 from core.residents.access import premise_access
-from core.screen_cache import scoped
 from core.residents.rules import ResidentCode
+from core.screen_cache import scoped
 
 BRAND_NOT_FOUND = "Бренд не найден"
 

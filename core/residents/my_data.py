@@ -12,8 +12,8 @@ from core.clients import rules as client_rules
 from core.errors import InvalidInput, NotAuthenticated
 from core.models import Account
 from core.residents import rules
-from core.storage import Storage
 from core.residents.rules import ResidentCode
+from core.storage import Storage
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 MAX_PHOTO = 10 * 1024 * 1024

@@ -10,17 +10,21 @@ from litestar.params import Body
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bff.screens.my_data.assembler import my_data_of, my_data_screen
-from bff.screens.my_data.schemas import MyDataScreen, UpdateMeRequest, UploadPhotoRequest
 from bff.cache import screen_answer
+from bff.screens.my_data.assembler import my_data_of, my_data_screen
+from bff.screens.my_data.schemas import (
+    MyDataScreen,
+    UpdateMeRequest,
+    UploadPhotoRequest,
+)
 from core.auth.service import ResidentPrincipal
 from core.errors import Common, NotFound
 from core.residents import my_data
+from core.residents.rules import ResidentCode
 from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import STORAGE, stored
 from web.ids import path_id
-from core.residents.rules import ResidentCode
 from web.problems import problems
 from web.schemas import changes_of
 

@@ -8,18 +8,24 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import BRAND_JSON, CONTEXT
-from bff.screens.my_orders.schemas import (MyOrdersRow, MyOrdersScreen, OrderGroup, OrdersEmptyState, OrderTab,
-                                           PremiseChoice)
-from core.estate.rules import address_sql
+from bff.screens import wording
+from bff.screens.my_orders.schemas import (
+    MyOrdersRow,
+    MyOrdersScreen,
+    OrderGroup,
+    OrdersEmptyState,
+    OrderTab,
+    PremiseChoice,
+)
 from bff.sql import fetch_view, utc
 from core.auth.service import ResidentPrincipal
 from core.errors import InvalidInput, NotFound
-from core.residents import rules
+from core.estate.rules import address_sql
 
-_TAB_KEYS = "ARRAY[" + ", ".join(f"'{t}'" for t, _, _ in rules.ORDER_TABS) + "]"
-_TAB_PRODUCTS = "ARRAY[" + ", ".join(f"'{p}'" for _, p, _ in rules.ORDER_TABS) + "]"
-_ACTIVE = "ARRAY[" + ", ".join(f"'{s}'" for s in rules.ACTIVE_STATUSES) + "]::text[]"
-_UNSEEN_TABS = "ARRAY[" + ", ".join(f"'{t}'" for t in sorted(rules.UNSEEN_FIRST_TABS)) + "]::text[]"
+_TAB_KEYS = "ARRAY[" + ", ".join(f"'{t}'" for t, _, _ in wording.ORDER_TABS) + "]"
+_TAB_PRODUCTS = "ARRAY[" + ", ".join(f"'{p}'" for _, p, _ in wording.ORDER_TABS) + "]"
+_ACTIVE = "ARRAY[" + ", ".join(f"'{s}'" for s in wording.ACTIVE_STATUSES) + "]::text[]"
+_UNSEEN_TABS = "ARRAY[" + ", ".join(f"'{t}'" for t in sorted(wording.UNSEEN_FIRST_TABS)) + "]::text[]"
 
 # APP-ORD-02: the default sort groups active and archive orders and, on requests and services, lifts
 # the orders with changes the client has not seen; newest and oldest drop the grouping.
@@ -66,14 +72,14 @@ SELECT json_build_object(
         FROM ranked GROUP BY grp) g), '[]'::json))::text"""
 
 
-SQL = {sort: _sql(sort) for sort in rules.ORDER_SORTS}
+SQL = {sort: _sql(sort) for sort in wording.ORDER_SORTS}
 
 
 async def my_orders_screen(db: AsyncSession, resident: ResidentPrincipal, *, tab: str | None, sort: str,
                            premise_id: uuid.UUID | None, limit: int) -> MyOrdersScreen:
     row = await fetch_view(db, MyOrdersRow, SQL[sort], resident.account_id, resident.session_id, resident.app_id,
                            premise_id, tab, limit)
-    tabs = [OrderTab(key=key, title=title) for key, title in rules.order_tabs(row.products)]
+    tabs = [OrderTab(key=key, title=title) for key, title in wording.order_tabs(row.products)]
     if tab is not None and tab not in {t.key for t in tabs}:
         raise InvalidInput.field("tab", "Такой вкладки нет в приложении этого бренда")
     if premise_id is not None and row.premise_id is None:
@@ -83,14 +89,14 @@ async def my_orders_screen(db: AsyncSession, resident: ResidentPrincipal, *, tab
     groups = [found.get(name) or OrderGroup(name=name, total=0, items=[]) for name in names]
     for group in groups:
         for item in group.items:
-            item.status_label = rules.STATUS_LABELS.get(item.status, item.status)
+            item.status_label = wording.STATUS_LABELS.get(item.status, item.status)
     empty = None
     if row.tab is not None and not any(g.total for g in groups):
         partner_products = row.partner_products or []
         # APP-ORD-03: buttons to services and events, each hidden when the partner has none to offer.
         buttons = [b for b, on in (("services", "marketplace" in partner_products),
                                    ("events", "events" in partner_products and row.events_on)) if on]
-        empty = OrdersEmptyState(title=rules.EMPTY_ORDERS_TITLE, buttons=buttons)
+        empty = OrdersEmptyState(title=wording.EMPTY_ORDERS_TITLE, buttons=buttons)
     return MyOrdersScreen(
         brand=row.brand, tabs=tabs, tab=row.tab if tabs else None, sort=sort, premise_id=row.premise_id,
         premises=[PremiseChoice(id=p.id, address=p.address, selected=p.id == row.premise_id) for p in row.premises],

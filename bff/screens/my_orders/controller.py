@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
+from bff.cache import screen_answer
 from bff.screens.my_orders.assembler import my_orders_screen
 from bff.screens.my_orders.schemas import MyOrdersScreen
-from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
+from core.errors import Common
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.ids import parse_id
-from core.errors import Common
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Limit
 

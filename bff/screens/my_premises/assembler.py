@@ -8,11 +8,17 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import BRAND_JSON, BRANDS_JSON, CONTEXT
-from bff.screens.my_premises.schemas import (EmptyState, MyPremisesRow, MyPremisesScreen, PremiseItem, QuickPay)
-from core.estate.rules import address_sql
+from bff.screens import wording
+from bff.screens.my_premises.schemas import (
+    EmptyState,
+    MyPremisesRow,
+    MyPremisesScreen,
+    PremiseItem,
+    QuickPay,
+)
 from bff.sql import fetch_view, money, utc
 from core.auth.service import ResidentPrincipal
-from core.residents import rules
+from core.estate.rules import address_sql
 
 # What is due over the premises whose `pay` row passes a condition (APP-PREM-05).
 DUE_WHERE = "(SELECT sum(d.amount) FROM due d JOIN pay ON pay.premise_id = d.premise_id WHERE {})"
@@ -60,13 +66,13 @@ SELECT json_build_object(
 async def my_premises_screen(db: AsyncSession, resident: ResidentPrincipal) -> MyPremisesScreen:
     row = await fetch_view(db, MyPremisesRow, SQL, resident.account_id, resident.session_id, resident.app_id)
     items = [PremiseItem(id=p.id, address=p.address, object_name=p.object_name, object_image_url=p.object_image_url,
-                         type=p.type, type_label=rules.PREMISE_TYPE_LABELS.get(p.type, p.type),
+                         type=p.type, type_label=wording.PREMISE_TYPE_LABELS.get(p.type, p.type),
                          brand_slug=p.brand_slug, brand_icon_url=p.brand_icon_url,
                          unread_notifications=p.unread_notifications, bills_due=p.bills_due,
                          online_payment=p.online_payment, current=p.id == row.current_premise_id,
                          switchable=bool(p.switchable))
              for p in row.items]
-    empty = EmptyState(title=rules.EMPTY_PREMISES_TITLE) if not items and not row.requests else None
+    empty = EmptyState(title=wording.EMPTY_PREMISES_TITLE) if not items and not row.requests else None
     return MyPremisesScreen(
         brand=row.brand, can_switch_brand=row.unified, brands=row.brands if row.unified else [], items=items,
         requests=row.requests, quick_pay=QuickPay(total_due=row.total_due, payable=Decimal(row.total_due) > 0,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
 
+from bff.cache import screen_answer
 from bff.screens.my_premises.assembler import my_premises_screen
 from bff.screens.my_premises.schemas import MyPremisesScreen
-from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.problems import problems

@@ -7,11 +7,11 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bff.screens import wording
 from bff.screens.premise.schemas import PremiseRow, PremiseScreen
-from core.estate.rules import address_sql
 from bff.sql import fetch_view
 from core.errors import NotFound
-from core.residents import rules
+from core.estate.rules import address_sql
 
 # The premise if the account is linked to it (else no row: 404, whoever owns it).
 SQL = f"""
@@ -41,5 +41,5 @@ async def premise_screen(db: AsyncSession, account_id: uuid.UUID, premise_id: uu
     row = await fetch_view(db, PremiseRow, SQL, account_id, premise_id)
     if row is None:
         raise NotFound("Помещение не найдено")
-    return PremiseScreen(id=row.id, title=rules.premise_title(row.type), type=row.type, address=row.address,
+    return PremiseScreen(id=row.id, title=wording.premise_title(row.type), type=row.type, address=row.address,
                          tech=row.tech, insurance=row.insurance or None, documents=row.documents)

@@ -6,16 +6,16 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bff.cache import screen_answer
 from bff.screens.premise.assembler import premise_screen
 from bff.screens.premise.schemas import PremiseScreen
-from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
+from core.errors import Common
 from core.estate.documents import resident_document
 from core.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
-from core.errors import Common
 from web.problems import problems
 
 

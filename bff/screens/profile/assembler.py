@@ -6,12 +6,20 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import BRAND_JSON, CONTEXT
-from bff.screens.profile.schemas import (AccountBlock, CurrentPremise, Entries, PeopleBlock, ProfileRow,
-                                         ProfileScreen, PurchasesBlock)
+from bff.screens import wording
+from bff.screens.profile.schemas import (
+    AccountBlock,
+    CurrentPremise,
+    Entries,
+    PeopleBlock,
+    ProfileRow,
+    ProfileScreen,
+    PurchasesBlock,
+)
 from bff.screens.purchases.lots import BRAND_LOTS, LOT_JSON
-from core.estate.rules import address_sql
 from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
+from core.estate.rules import address_sql
 from core.people.queries import PEOPLE_COUNT_SQL as PEOPLE_COUNT
 from core.residents import rules
 
@@ -27,7 +35,7 @@ SELECT json_build_object(
   'current', (SELECT json_build_object('id', p.id, 'address', {address_sql('p')}, 'type', p.type, 'object_name', o.name)
       FROM cur JOIN premise p ON p.id = cur.premise_id JOIN estate_object o ON o.id = p.object_id),
   'lots', COALESCE((SELECT json_agg({LOT_JSON} ORDER BY x.updated_at DESC, x.id)
-      FROM (SELECT * FROM ({BRAND_LOTS}) l ORDER BY l.updated_at DESC, l.id LIMIT {rules.PROFILE_LOTS}) x), '[]'::json),
+      FROM (SELECT * FROM ({BRAND_LOTS}) l ORDER BY l.updated_at DESC, l.id LIMIT {wording.PROFILE_LOTS}) x), '[]'::json),
   'lots_total', (SELECT count(*) FROM ({BRAND_LOTS}) l),
   'people', {PEOPLE_COUNT})::text"""
 
@@ -38,16 +46,16 @@ async def profile_screen(db: AsyncSession, resident: ResidentPrincipal) -> Profi
     current = row.current
     a = row.account
     for lot in row.lots:
-        lot.stage_label = rules.LOT_STAGE_LABELS.get(lot.stage, lot.stage)
+        lot.stage_label = wording.LOT_STAGE_LABELS.get(lot.stage, lot.stage)
     return ProfileScreen(
         account=AccountBlock(name=rules.account_name(a.type, a.last_name, a.first_name, a.middle_name, a.name),
                              photo_url=a.photo_url),
         unread_notifications=row.unread,
         brand=row.brand,
         current_premise=None if current is None else CurrentPremise(
-            id=current.id, address=current.address, type=current.type, title=rules.premise_title(current.type),
+            id=current.id, address=current.address, type=current.type, title=wording.premise_title(current.type),
             object_name=current.object_name, can_switch=row.premises > 1),
-        entries=Entries(my_orders=rules.has_my_orders(products), subscription="subscription" in products,
+        entries=Entries(my_orders=wording.has_my_orders(products), subscription="subscription" in products,
                         premise_info=current is not None, insurance="insurance" in products,
                         pets="pets" in products, transport="transport" in products),
         people=PeopleBlock(count=row.people, premise_id=current.id if current else None),

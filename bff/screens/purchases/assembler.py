@@ -6,11 +6,16 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import BRAND_JSON, CONTEXT
+from bff.screens import wording
 from bff.screens.purchases.lots import BRAND_LOTS, LOT_JSON
-from bff.screens.purchases.schemas import PurchasesEmptyState, PurchasesRow, PurchasesScreen, Tab
+from bff.screens.purchases.schemas import (
+    PurchasesEmptyState,
+    PurchasesRow,
+    PurchasesScreen,
+    Tab,
+)
 from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
-from core.residents import rules
 
 SQL = CONTEXT + f"""
 SELECT json_build_object(
@@ -29,12 +34,12 @@ SELECT json_build_object(
 async def purchases_screen(db: AsyncSession, resident: ResidentPrincipal, tab: str) -> PurchasesScreen:
     row = await fetch_view(db, PurchasesRow, SQL, resident.account_id, resident.session_id, resident.app_id, tab)
     for lot in row.items:
-        lot.stage_label = rules.LOT_STAGE_LABELS.get(lot.stage, lot.stage)
+        lot.stage_label = wording.LOT_STAGE_LABELS.get(lot.stage, lot.stage)
     products = row.brand.products if row.brand else []
     empty = None
     if not row.items:
-        empty = PurchasesEmptyState(title=rules.EMPTY_LOTS_TITLE, showcase_button="showcase" in products)
+        empty = PurchasesEmptyState(title=wording.EMPTY_LOTS_TITLE, showcase_button="showcase" in products)
     return PurchasesScreen(
         brand=row.brand, can_switch_brand=row.unified, brands=row.brands if row.unified else [],
-        tabs=[Tab(key=key, title=title, count=row.counts.get(key, 0)) for key, title in rules.LOT_TABS],
+        tabs=[Tab(key=key, title=title, count=row.counts.get(key, 0)) for key, title in wording.LOT_TABS],
         tab=tab, items=row.items, empty_state=empty)

@@ -6,9 +6,9 @@ from typing import Literal
 
 from litestar import Controller, Request, Response, get
 
+from bff.cache import screen_answer
 from bff.screens.purchases.assembler import purchases_screen
 from bff.screens.purchases.schemas import PurchasesScreen
-from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.problems import problems
