@@ -15,17 +15,49 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console import labels
-from console.controller import (ADMIN_HOME, EXCEPTION_HANDLERS, PAGE_SIZE, _choice, _form, _login_form, _query,
-                                _rollback, check_csrf, error_message, status_of)
-from console.security import (LOGIN_CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, ConsoleSession, LoginRequired,
-                              close_session, cookie, expired_cookie, flash, load_session, open_session, take_flash)
-from core.errors import DomainError, InvalidInput, PermissionDenied
+from console.controller import (
+    ADMIN_HOME,
+    EXCEPTION_HANDLERS,
+    PAGE_SIZE,
+    _choice,
+    _form,
+    _login_form,
+    _query,
+    _rollback,
+    check_csrf,
+    error_message,
+    status_of,
+)
+from console.security import (
+    LOGIN_CSRF_COOKIE,
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    ConsoleSession,
+    LoginRequired,
+    close_session,
+    cookie,
+    expired_cookie,
+    flash,
+    load_session,
+    open_session,
+    take_flash,
+)
+from core.errors import DomainError, InvalidInput, PermissionDenied, RateLimited
 from core.models import Brand, Role
 from core.partners import service
+from core.partners.service import admin_sign_in, is_platform_admin
 from core.runtime import Runtime
-from crm.admin.schemas import (CreateApiKeyRequest, CreateBrandRequest, CreatePartnerRequest, CreateRoleRequest,
-                               CreateStaffRequest, UpdatePartnerRequest, UpdateRoleRequest, UpdateStaffRequest)
-from web.deps import Pages, is_platform_admin, list_scope
+from crm.admin.schemas import (
+    CreateApiKeyRequest,
+    CreateBrandRequest,
+    CreatePartnerRequest,
+    CreateRoleRequest,
+    CreateStaffRequest,
+    UpdatePartnerRequest,
+    UpdateRoleRequest,
+    UpdateStaffRequest,
+)
+from web.deps import Pages, client_ip, list_scope
 from web.ids import path_id
 from web.schemas import changes_of
 
@@ -133,7 +165,11 @@ async def admin_login(request: Request, runtime: Runtime) -> Response:
     a staff token and checked again on every page."""
     form = await _form(request)
     token = str(form.get("token") or "")
-    if len(token) > 500 or not is_platform_admin(runtime, token):
+    try:
+        signed_in = len(token) <= 500 and await admin_sign_in(runtime, token, client_ip(request))
+    except RateLimited as exc:
+        return _login_form(runtime, status_code=429, error=str(exc.detail), admin=True)
+    if not signed_in:
         return _login_form(runtime, status_code=401, error="Неверный токен администратора", admin=True)
     session = await open_session(runtime, token, admin=True)
     return Redirect(ADMIN_HOME, status_code=303, headers=SECURITY_HEADERS, cookies=[

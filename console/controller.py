@@ -78,7 +78,7 @@ from crm.orders.controller import order_card, order_rows
 from crm.premises.views import premise_card, premise_rows
 from crm.push.controller import EARLIEST
 from crm.registration.controller import request_item
-from web.deps import Pages, list_scope
+from web.deps import Pages, client_ip, list_scope
 from web.ids import parse_id, path_id
 from web.problems import STATUS_OF
 
@@ -275,7 +275,7 @@ async def login(request: Request, runtime: Runtime, db: AsyncSession) -> Respons
     if not email or not password or len(email) > 320 or len(password) > 200:
         return _login_form(runtime, status_code=400, error="Введите e-mail и пароль", email=email[:320])
     try:
-        token = await staff_login(runtime, db, email=email, password=password)
+        token = await staff_login(runtime, db, email=email, password=password, ip=client_ip(request))
     except RateLimited as exc:
         return _login_form(runtime, status_code=429, error=str(exc.detail), email=email)
     except NotAuthenticated:

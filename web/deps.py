@@ -16,10 +16,15 @@ from core.auth.service import AuthCode, ResidentPrincipal, authenticate
 from core.db import commit
 from core.errors import Common, NotAuthenticated, PermissionDenied
 from core.pagination import CursorCodec, Position
-from core.partners.service import PartnerCode, PartnerPrincipal, authenticate_partner
+from core.partners.service import (
+    PartnerCode,
+    PartnerPrincipal,
+    admin_sign_in,
+    authenticate_partner,
+)
 from core.runtime import Runtime
 from core.screen_cache import ScreenCache
-from core.security import TokenCode, constant_time_equals
+from core.security import TokenCode
 from web import idempotency, logs
 
 
@@ -145,14 +150,8 @@ async def provide_partner(request: Request, runtime: Runtime, db: AsyncSession) 
     return actor
 
 
-def is_platform_admin(runtime: Runtime, token: str | None) -> bool:
-    """The bootstrap token from config (PLATFORM_ADMIN_TOKEN), compared in constant time."""
-    expected = runtime.settings.platform_admin_token
-    return token is not None and bool(expected) and constant_time_equals(token, expected)
-
-
 async def provide_admin(request: Request, runtime: Runtime) -> bool:
-    if not is_platform_admin(runtime, bearer_token(request)):
+    if not await admin_sign_in(runtime, bearer_token(request), client_ip(request)):
         raise NotAuthenticated("Требуется токен администратора платформы", code=Common.NOT_AUTHENTICATED)
     return True
 
@@ -212,7 +211,7 @@ GUARD_CODES = {
     provide_optional_resident: _RESIDENT_CODES,
     provide_partner: (Common.NOT_AUTHENTICATED, TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED,
                       PartnerCode.INVALID_API_KEY, PartnerCode.STAFF_INACTIVE),
-    provide_admin: (Common.NOT_AUTHENTICATED,),
+    provide_admin: (Common.NOT_AUTHENTICATED, PartnerCode.ADMIN_TOKEN_IP_LIMITED),
 }
 # The guards that claim an `Idempotency-Key` of a JSON POST, and the dependencies that open a cursor.
 IDEMPOTENT_GUARDS = frozenset({provide_resident, provide_partner})

@@ -11,21 +11,34 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.enums import PERMISSIONS
-from core.estate.search import contains_pattern
 from core import ratelimit
-from core.errors import ErrorCode, Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
+from core.enums import PERMISSIONS
+from core.errors import (
+    Conflict,
+    ErrorCode,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+)
+from core.estate.search import contains_pattern
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
 from core.pagination import Position, keyset, page
 from core.runtime import Runtime
-from core.security import TokenCode, hash_password_off_loop, new_secret, sha256_hex, verify_password_off_loop
-
+from core.security import (
+    TokenCode,
+    constant_time_equals,
+    hash_password_off_loop,
+    new_secret,
+    sha256_hex,
+    verify_password_off_loop,
+)
 
 # The problem codes of partners, their staff and API keys.
 PartnerCode = ErrorCode.table("PartnerCode", __name__, {
     NotAuthenticated: "invalid_credentials invalid_api_key staff_inactive",
     Conflict: "brand_slug_taken staff_email_taken",
-    RateLimited: "staff_login_locked staff_login_ip_limited",
+    RateLimited: "staff_login_locked staff_login_ip_limited admin_token_ip_limited",
 })
 
 
@@ -130,6 +143,31 @@ async def create_api_key(db: AsyncSession, partner_id: uuid.UUID, *, name: str) 
     db.add(key)
     await db.flush()
     return key, plain
+
+
+def is_platform_admin(rt: Runtime, token: str | None) -> bool:
+    """The bootstrap token from config (PLATFORM_ADMIN_TOKEN), compared in constant time."""
+    expected = rt.settings.platform_admin_token
+    return token is not None and bool(expected) and constant_time_equals(token, expected)
+
+
+def _admin_per_ip(rt: Runtime) -> ratelimit.Limit:
+    return ratelimit.Limit("admin_token_ip", rt.settings.staff_login_per_ip_hour, 3600,
+                           "Слишком много неудачных попыток входа с этого адреса. Повторите позже",
+                           code=PartnerCode.ADMIN_TOKEN_IP_LIMITED)
+
+
+async def admin_sign_in(rt: Runtime, token: str | None, ip: str | None) -> bool:
+    """A platform admin token presented from outside (the API's bearer, the console's login form),
+    limited per address like staff logins: every attempt counts before the comparison and a match
+    gives its count back, so a guesser is stopped however many attempts it sends at once."""
+    if ip:
+        await ratelimit.hit(rt, _admin_per_ip(rt), ip)
+    if not is_platform_admin(rt, token):
+        return False
+    if ip:
+        await ratelimit.refund(rt, _admin_per_ip(rt), ip)
+    return True
 
 
 def _lockout(rt: Runtime) -> ratelimit.Limit:

@@ -389,3 +389,20 @@ async def test_the_mailings_page_filters_by_sender_and_keeps_it_in_the_url(http,
     assert "Рассылки не найдены" in nobody.text
     bad = await console.get("/console/mailings", params={"sender_id": "not-an-id"})
     assert bad.status_code == 400 and "Некорректный идентификатор" in bad.text
+
+
+async def test_console_logins_are_limited_per_address_like_the_api(http, console, limits):
+    """The console's two logins carry the API login's limits: guesses of the admin token and of staff
+    passwords from one address are stopped there (429 on the page), not at another address."""
+    limits(staff_login_per_ip_hour=2, trusted_proxies=("127.0.0.1",))
+    guesser = {"X-Forwarded-For": "198.51.100.9"}
+    for form, path, data in (("/console/admin/login", "/console/admin/login", {"token": "guess"}),
+                             ("/console/", "/console/login", {"email": "nobody@example.com", "password": "guess"})):
+        console.cookies.clear()
+        page = await console.get(form)
+        for _ in range(2):  # each answer is a fresh form with a fresh CSRF token
+            page = await console.post(path, headers=guesser, data={**data, "csrf_token": csrf_of(page.text)})
+            assert page.status_code == 401, path
+        stopped = await console.post(path, headers=guesser, data={**data, "csrf_token": csrf_of(page.text)})
+        assert stopped.status_code == 429 and "Повторите позже" in stopped.text, path
+    await admin_login(console)  # the admin, from the office, still gets in

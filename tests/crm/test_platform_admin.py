@@ -235,3 +235,17 @@ async def test_admin_lists_page_with_a_cursor(http):
     assert rest["next_cursor"] is None
     missing = "00000000-0000-0000-0000-000000000000"
     assert (await http.get(f"/crm/v1/partners/{missing}/staff", headers=ADMIN)).status_code == 404
+
+
+async def test_admin_token_guesses_are_limited_per_address(http, limits):
+    """STAFF-02's lockout for the platform admin's token: guesses from one address are counted like
+    staff logins; past the limit even the right token is refused there, while another address
+    (and the admin's own) still gets in."""
+    limits(staff_login_per_ip_hour=3, trusted_proxies=("127.0.0.1",))
+    guesser, admin_office = {"X-Forwarded-For": "198.51.100.7"}, {"X-Forwarded-For": "198.51.100.8"}
+    for _ in range(3):
+        expect(await http.get("/crm/v1/audit", headers={**bearer("guess"), **guesser}), 401)
+    refused = expect(await http.get("/crm/v1/audit", headers={**ADMIN, **guesser}), 429)
+    assert refused["code"] == "admin_token_ip_limited"
+    for _ in range(5):  # the right token gives its count back: the admin is never locked out by using it
+        expect(await http.get("/crm/v1/audit", headers={**ADMIN, **admin_office}), 200)
