@@ -144,15 +144,23 @@ async def runtime(base_settings: Settings, database: str, clock: ManualClock) ->
     await rt.close()
 
 
-@pytest.fixture(scope="session")
-async def app(runtime: Runtime):
-    return serving(runtime)
+def app_fixtures():
+    """The `app` and `http` fixtures on the `runtime` fixture of the conftest that defines them
+    (session-scoped fixtures are kept per definition: a directory with a runtime of its own
+    needs its own)."""
+    @pytest.fixture(scope="session")
+    async def app(runtime: Runtime):
+        return serving(runtime)
+
+    @pytest.fixture(scope="session")
+    async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+        async with client_of(app) as client:
+            yield client
+
+    return app, http
 
 
-@pytest.fixture(scope="session")
-async def http(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app) as client:
-        yield client
+app, http = app_fixtures()
 
 
 @pytest.fixture(autouse=True)

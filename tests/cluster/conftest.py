@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import msgspec
 import pytest
 
 from core.clock import ManualClock
 from core.runtime import Runtime, connect_redis
 from core.settings import Settings
-from tests.conftest import client_of, runtime_on, serving
+from tests.conftest import app_fixtures, runtime_on
 from tests.servers import start_redis_cluster, stop
 
 
@@ -34,12 +33,4 @@ async def runtime(base_settings: Settings, database: str, clock: ManualClock,
     await rt.close()
 
 
-@pytest.fixture(scope="session")
-async def app(runtime: Runtime):
-    return serving(runtime)
-
-
-@pytest.fixture(scope="session")
-async def http(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_of(app) as client:
-        yield client
+app, http = app_fixtures()
