@@ -24,16 +24,16 @@ account's and those of its account's partners, client cards and premises. It is 
 all of them are unchanged; the check runs in Redis, in the round trip that checks the request's
 session (on a Redis Cluster, where the generations live on other slots than the session, the
 answer is read in that round trip and its generations in the next, compared here: `check_apart`).
-Every generation is read before the data it stamps: the global and account ones by that check;
-the partners' and cards' after the account's cards are looked up (a new or lost card renews the
-global generation, read before that look-up); the premises' after the account's premises are
-looked up (a new or lost link renews its partner's generation, read before that look-up). A write
-committed meanwhile leaves what is stored already stale, never served. A generation that could
-not be replaced (Redis away at that moment) is covered by the answers' short lifetime and, once
-Redis answers again, by the renewal of the global generation that ends every outage
-(core/runtime.py `recover_redis`): a generation is not trusted across an outage. While Redis
-is away (its breaker open) the screens are neither checked nor stored: every request reads the
-database.
+Every generation is read before the data it stamps: the global and account ones by that
+same check; the partners' and cards' after the account's cards are looked up (a new or lost
+card renews the global generation, read before that look-up); the premises' after the account's
+premises are looked up (a new or lost link renews its partner's generation, read before that
+look-up). A write committed meanwhile leaves what is stored already stale, never served. A
+generation that could not be replaced (Redis away at that moment) is covered by the answers'
+short lifetime and, once Redis answers again, by the renewal of the global generation that ends
+every outage (core/runtime.py `recover_redis`): a generation is not trusted across an outage.
+While Redis is away (its breaker open) the screens are neither checked nor stored: every request
+reads the database.
 
 Writes are seen where they all pass, the ORM session: a flush of mapped objects (by each object's
 table and its partner or account) and DML statements run through a session (Core or text) by the
