@@ -4,15 +4,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
+import redis.asyncio as redis
 from redis.cluster import key_slot
 from redis.exceptions import RedisClusterException, ResponseError
 
 from core.auth.service import _session_check
+from core.breaker import DependencyDown
 from core.redis_scripts import is_cluster
+from core.runtime import connect_redis, redis_breaker
 from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope
+from core.settings import Settings
 from tests.bff.screens.test_screen_cache import _resident, _screen, _served_from_cache, redis_calls, served  # noqa: F401
 from tests.bff.screens.test_screen_cache import (  # noqa: F401
     test_a_cached_screen_costs_one_redis_round_trip,
@@ -55,6 +60,7 @@ from tests.bff.test_auth import (  # noqa: F401
     test_session_state_survives_a_redis_flush,
     test_wrong_codes_are_limited_and_burn_the_code,
 )
+from tests.servers import start_redis_cluster, stop
 from tests.support import expect
 
 
@@ -99,3 +105,30 @@ async def test_a_script_whose_keys_span_slots_is_refused(runtime):
     await runtime.redis.set(entry, f"{GENERATION_KEY} x\nanswer")
     with pytest.raises(ResponseError, match="non local key"):
         await runtime.redis.eval("return redis.call('GET', ARGV[1])", 1, entry, GENERATION_KEY)
+
+
+async def test_a_cluster_that_lost_a_master_is_a_redis_outage(tmp_path, clock):
+    """A master gone (no replica to promote): once the others call the cluster down, their keys
+    answer CLUSTERDOWN, which the Redis breaker counts as Redis away (the app then answers from
+    PostgreSQL) rather than as a failed request."""
+    processes, ports = start_redis_cluster(str(tmp_path))
+    client = connect_redis(Settings(redis_url=f"redis://127.0.0.1:{ports[0]}/0?cluster=true"))
+    survivor = redis.Redis(port=ports[0], decode_responses=True)
+    try:
+        await client.initialize()  # the slots' nodes learnt
+        key = next(key for key in (f"sess:{{{uuid.uuid4()}}}" for _ in range(100))
+                   if client.get_node_from_key(key).port == ports[0])
+        await client.set(key, "1")
+        stop(processes[2:])
+        for _ in range(200):  # the cluster's node timeout (2 s) and its gossip
+            if "cluster_state:fail" in await survivor.execute_command("CLUSTER", "INFO"):
+                break
+            await asyncio.sleep(0.05)
+        breaker = redis_breaker(clock)
+        with pytest.raises(DependencyDown):
+            await breaker.run(lambda: client.get(key))
+        assert not breaker.closed
+    finally:
+        await survivor.aclose()
+        await client.aclose()
+        stop(processes)
