@@ -21,6 +21,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from core.partners.service import PartnerPrincipal, authenticate_partner
+from core.redis_scripts import tag
 from core.runtime import Runtime
 from core.security import constant_time_equals, new_secret, sha256_hex
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,7 @@ class LoginRequired(Exception):
 
 def _key(session_id: str) -> str:
     # Only a hash of the id is stored: a read of Redis does not hand out live cookies.
-    return f"console:session:{sha256_hex(session_id)}"
+    return f"console:session:{tag(sha256_hex(session_id))}"
 
 
 def secure_cookies(runtime: Runtime) -> bool:
@@ -97,7 +98,8 @@ async def close_session(runtime: Runtime, session: ConsoleSession) -> None:
 
 
 def _flash_key(session: ConsoleSession) -> str:
-    return f"console:flash:{sha256_hex(session.session_id)}"
+    # The session's slot: closing a session drops both in one command, on a Redis Cluster too.
+    return f"console:flash:{tag(sha256_hex(session.session_id))}"
 
 
 async def flash(runtime: Runtime, session: ConsoleSession, value: str) -> None:

@@ -109,7 +109,7 @@ def pool_snapshot(rt: Runtime) -> list[GaugeMetricFamily]:
         pools.add_metric(["orm", "in_use"], pool.checkedout())
         pools.add_metric(["orm", "idle"], pool.checkedin())
     # redis-py keeps no public count of its pool's connections.
-    redis_pool = rt.redis.connection_pool
+    redis_pool = getattr(rt.redis, "connection_pool", None)  # a cluster client has one per node
     in_use, available = getattr(redis_pool, "_in_use_connections", None), getattr(redis_pool, "_available_connections", None)
     if in_use is not None and available is not None:
         pools.add_metric(["redis", "in_use"], len(in_use))

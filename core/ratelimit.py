@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from core.breaker import DependencyDown
 from core.errors import Common, ErrorCode, RateLimited
+from core.redis_scripts import tag
 from core.runtime import Runtime
 
 
@@ -24,10 +25,13 @@ class Limit:
     code: ErrorCode = Common.RATE_LIMITED
 
 
-def window(rt: Runtime, rule: Limit, subject: str) -> tuple[str, float]:
-    """The counter key of `subject` in the current window, and the window's end (epoch seconds)."""
+def window(rt: Runtime, rule: Limit, subject: str, *, slot: str | None = None) -> tuple[str, float]:
+    """The counter key of `subject` in the current window, and the window's end (epoch seconds).
+    The key is hash-tagged with the subject, or with `slot` for a counter a script updates with
+    keys of other subjects (on a Redis Cluster, the keys of one script share a slot)."""
     now = rt.clock.now().timestamp()
     number = int(now // rule.window_seconds)
+    subject = tag(subject) if slot is None else f"{tag(slot)}:{subject}"
     return f"rl:{rule.name}:{subject}:{number}", (number + 1) * rule.window_seconds
 
 
@@ -80,8 +84,7 @@ def count_locally(rt: Runtime, key: str, cost: int, ttl: float) -> int:
 
 
 async def forget(rt: Runtime, rule: Limit, subject: str) -> None:
-    now = rt.clock.now().timestamp()
-    key = f"rl:{rule.name}:{subject}:{int(now // rule.window_seconds)}"
+    key, _ = window(rt, rule, subject)
     rt.local_counts.delete(key)
     try:
         await rt.redis_breaker.run(lambda: rt.redis.delete(key))

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
+from redis.exceptions import ClusterDownError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -36,6 +38,7 @@ class Runtime:
     clock: Clock
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # A RedisCluster on a Redis Cluster (same commands; one annotation: the app reads this one).
     redis: aioredis.Redis
     tokens: TokenCodec
     sms: SmsProvider
@@ -68,7 +71,7 @@ class Runtime:
         await self.engine.dispose()
 
 
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ClusterDownError, OSError)
 
 
 def redis_breaker(clock: Clock) -> Breaker:
@@ -98,23 +101,34 @@ def redis_url_of(settings: Settings) -> str:
     return settings.redis_url or embedded.embedded_redis_url(settings.var_dir)
 
 
-def connect_redis(settings: Settings) -> aioredis.Redis:
+def connect_redis(settings: Settings) -> aioredis.Redis | RedisCluster:
     """A pooled client. A connection that sat idle through a Redis restart fails on its next use;
     such a command is retried once on a fresh connection instead of failing the request (without
     it, requests minutes after a restart still answered 503). Behind Sentinel, every new
     connection asks the sentinels for the current primary, and a connection to a primary that was
-    demoted is dropped, so a failover costs the commands sent while no primary was elected."""
+    demoted is dropped, so a failover costs the commands sent while no primary was elected. On a
+    Redis Cluster, the client learns the slots' nodes from the ones named and sends each command
+    to the node of its keys' slot."""
     options = dict(decode_responses=True, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30,
                    retry=Retry(NoBackoff(), 1), retry_on_error=[RedisConnectionError, RedisTimeoutError])
+    url = urlparse(settings.redis_url or "redis://")
+    if settings.redis_cluster:
+        nodes = [ClusterNode(host, port) for host, port in _addresses(settings.redis_cluster_nodes)]
+        return RedisCluster(startup_nodes=nodes or [ClusterNode(url.hostname, url.port or 6379)],
+                            password=url.password, username=url.username, ssl=url.scheme == "rediss", **options)
     if not settings.redis_sentinels:
         return aioredis.from_url(redis_url_of(settings), **options)
-    url = urlparse(settings.redis_url or "redis://")
     db = int(url.path.strip("/") or 0)
-    sentinels = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in settings.redis_sentinels)]
     # The sentinels themselves are asked without a password (REDIS_URL's is the data nodes').
-    sentinel = Sentinel(sentinels, sentinel_kwargs={"socket_timeout": 1, "socket_connect_timeout": 1})
+    sentinel = Sentinel(_addresses(settings.redis_sentinels), sentinel_kwargs={"socket_timeout": 1,
+                                                                               "socket_connect_timeout": 1})
     return sentinel.master_for(settings.redis_sentinel_master, db=db, password=url.password,
                                username=url.username, **options)
+
+
+def _addresses(addresses: tuple[str, ...]) -> list[tuple[str, int]]:
+    """("host:port", ...) as (host, port) pairs."""
+    return [(host, int(port)) for host, _, port in (a.rpartition(":") for a in addresses)]
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None) -> Runtime:

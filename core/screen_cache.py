@@ -22,8 +22,10 @@ A transaction that wrote replaces the generations of the scopes it wrote once it
 Answers. Each answer is stored with the generations it was read under: the global one, its
 account's and those of its account's partners, client cards and premises. It is served only while
 all of them are unchanged; the check runs in Redis, in the round trip that checks the request's
-session. Every generation is read before the data it stamps: the global and account ones by that
-same round trip; the partners' and cards' after the account's cards are looked up (a new or lost
+session (on a Redis Cluster, where the generations live on other slots than the session, the
+answer is read in that round trip and its generations in the next, compared here: `check_apart`).
+Every generation is read before the data it stamps: the global and account ones by that
+same check; the partners' and cards' after the account's cards are looked up (a new or lost
 card renews the global generation, read before that look-up); the premises' after the account's
 premises are looked up (a new or lost link renews its partner's generation, read before that
 look-up). A write committed meanwhile leaves what is stored already stale, never served. A
@@ -58,7 +60,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from core.breaker import Breaker, DependencyDown
 from core.models import PersonalAccount
-from core.redis_scripts import RawScript
+from core.redis_scripts import RawScript, is_cluster, tag
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +126,9 @@ def scoped(*, account=None, partner=None) -> dict:
 # The screen part of the request's session check (core/auth/service.py), run in Redis after it:
 # KEYS[4] the answer, KEYS[5] and KEYS[6] the global and the account generation; ARGV[2] a fresh
 # token. An entry is "<key> <generation> ...\n<answer>"; its generation keys are read from the
-# entry itself (not passed in KEYS: the cache runs on one Redis, not a cluster). Answers
-# out[4] = the answer or false; on a miss, out[5] and out[6] = the two generations, made when
-# missing.
+# entry itself, so this part runs on a single Redis only (a script may touch keys it was not
+# given there); on a cluster `check_apart` does it in a second step. Answers out[4] = the answer
+# or false; on a miss, out[5] and out[6] = the two generations, made when missing.
 CHECK_LUA = """
 local entry = redis.call('GET', KEYS[4])
 local answer = false
@@ -176,9 +178,10 @@ class ScreenCache:
 
     @staticmethod
     def answer_key(session_id: uuid.UUID, path: str, query: str) -> str:
-        """A screen's answer depends on the session (its account, app and context) and the URL."""
+        """A screen's answer depends on the session (its account, app and context) and the URL;
+        it shares the session's slot (core/auth/service.py), read in the session's round trip."""
         digest = hashlib.blake2b(f"{path}?{query}".encode(), digest_size=12).hexdigest()
-        return f"screen:{session_id}:{digest}"
+        return f"screen:{tag(session_id)}:{digest}"
 
     @staticmethod
     def check_keys(session_id: uuid.UUID, account_id: uuid.UUID, path: str, query: str) -> list[str]:
@@ -190,6 +193,8 @@ class ScreenCache:
         if not keys:
             return []
         try:
+            if is_cluster(self.redis):
+                return await self._run(lambda: _ensure_apart(self.redis, keys, new_token()))
             return await self._run(lambda: _ensure(self.redis, keys, new_token()))
         except (RedisError, DependencyDown):
             return None
@@ -219,6 +224,52 @@ class ScreenCache:
         except RedisError as exc:
             log.warning("the screens' data generations could not be renewed (%s); cached screens expire "
                         "within %d s", type(exc).__name__, self.ttl)
+
+
+async def _ensure_apart(redis, keys: list[str], token: str) -> list[bytes | None]:
+    """`_ensure` on a cluster, where the generations lie on many slots: one pipeline (a round trip
+    to each node concerned, at once) of SET NX and GET for each key."""
+    async with redis.pipeline(transaction=False) as pipe:
+        _ensure_in(pipe, keys, token)
+        answers = await pipe.execute()
+    return [_raw(answer) for answer in answers[1::2]]
+
+
+def _ensure_in(pipe, keys: list[str], token: str) -> None:
+    """Queue, for each key, its generation made when missing (SET NX) and read (GET)."""
+    for key in keys:
+        pipe.set(key, token, nx=True, ex=GENERATION_TTL_SECONDS)
+        pipe.get(key)
+
+
+async def check_apart(redis, entry: bytes | None, keys: list[str]) -> tuple[bytes | None, ...]:
+    """CHECK_LUA's answer on a cluster, from the answer's `entry` read with the session and the
+    global and account generation `keys`: the generations the entry names are read now (with
+    the two, made when missing), in one pipeline, and it is served only if none changed."""
+    stamps: list[tuple[str, bytes]] = []
+    answer = None
+    if entry is not None:
+        header, cut, body = entry.partition(b"\n")
+        if cut:
+            answer = body
+            words = header.split()
+            stamps = [(key.decode(), stamp) for key, stamp in zip(words[::2], words[1::2])]
+    others = [key for key, _ in stamps if key not in keys]
+    async with redis.pipeline(transaction=False) as pipe:
+        _ensure_in(pipe, keys, new_token())
+        for key in others:
+            pipe.get(key)
+        answers = await pipe.execute()
+    made = [_raw(value) for value in answers[1:2 * len(keys):2]]
+    current = dict(zip(keys, made)) | dict(zip(others, map(_raw, answers[2 * len(keys):])))
+    if answer is not None and all(current[key] == stamp for key, stamp in stamps):
+        return (answer,)
+    return (None, *made)
+
+
+def _raw(value: str | bytes | None) -> bytes | None:
+    """A generation as the raw bytes CHECK_LUA answers (tokens are ASCII)."""
+    return value.encode() if isinstance(value, str) else value
 
 
 async def renew_all(redis: aioredis.Redis) -> None:

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, urlparse
 
 import msgspec
 
@@ -30,6 +31,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # follows a failover; REDIS_URL then gives only the password and db number.
     redis_sentinels: tuple[str, ...] = ()
     redis_sentinel_master: str = "mymaster"
+    # A Redis Cluster's nodes ("host:port" each; the client learns the others from them); REDIS_URL
+    # then gives only the password. `?cluster=true` on REDIS_URL names its host as the one node.
+    redis_cluster_nodes: tuple[str, ...] = ()
     platform_admin_token: str | None = None
     # None: `sms_provider_name` decides (debug only where `reveals_codes_allowed`).
     sms_provider: SmsProviderName | None = None
@@ -130,6 +134,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return not self.is_production
 
     @property
+    def redis_cluster(self) -> bool:
+        """Whether Redis is a Redis Cluster (REDIS_CLUSTER_NODES, or REDIS_URL `?cluster=true`)."""
+        return bool(self.redis_cluster_nodes) or _query_flag(self.redis_url, "cluster")
+
+    @property
     def verification_secrets(self) -> tuple[str, ...]:
         return (self.token_secret, *self.token_secrets_previous)
 
@@ -140,6 +149,7 @@ _ENV_NAMES = {
     "redis_url": "REDIS_URL",
     "redis_sentinels": "REDIS_SENTINELS",
     "redis_sentinel_master": "REDIS_SENTINEL_MASTER",
+    "redis_cluster_nodes": "REDIS_CLUSTER_NODES",
     "platform_admin_token": "PLATFORM_ADMIN_TOKEN",
     "sms_provider": "SMS_PROVIDER",
     "sms_webhook_url": "SMS_WEBHOOK_URL",
@@ -199,7 +209,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         value = env.get(name, "").strip()
         if not value:
             continue
-        if field in ("token_secrets_previous", "redis_sentinels", "trusted_proxies"):
+        if field in ("token_secrets_previous", "redis_sentinels", "redis_cluster_nodes", "trusted_proxies"):
             raw[field] = tuple(part.strip() for part in value.split(",") if part.strip())
         elif field == "sms_countries":
             raw[field] = tuple(part.strip().upper() for part in value.split(",") if part.strip())
@@ -225,9 +235,40 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
         raise ConfigurationError(f"invalid configuration: {exc}") from exc
     settings = _with_dev_secret(settings)
     _check_networks(settings)
+    _check_redis(settings)
     check_settings(settings)
-    embedded.check_installed(settings.database_url, settings.redis_url or ",".join(settings.redis_sentinels))
+    embedded.check_installed(settings.database_url, settings.redis_url or ",".join(
+        settings.redis_sentinels or settings.redis_cluster_nodes))
     return settings
+
+
+def _query_flag(url: str | None, name: str) -> bool:
+    if not url:
+        return False
+    values = parse_qs(urlparse(url).query).get(name, [])
+    return any(value.strip().lower() in ("true", "yes", "1") for value in values)
+
+
+def _not_host_port(addresses: tuple[str, ...]) -> list[str]:
+    return [address for address in addresses
+            if not address.rpartition(":")[0] or not address.rpartition(":")[2].isdigit()]
+
+
+def _check_redis(settings: Settings) -> None:
+    """A Redis Cluster has one database (0) and is not behind Sentinel."""
+    if not settings.redis_cluster:
+        return
+    if settings.redis_sentinels:
+        raise ConfigurationError("REDIS_SENTINELS and a Redis Cluster (REDIS_CLUSTER_NODES, REDIS_URL ?cluster=true) "
+                                 "exclude each other")
+    url = urlparse(settings.redis_url or "redis://")
+    if url.path.strip("/") not in ("", "0") or url.scheme == "unix":
+        raise ConfigurationError("a Redis Cluster has database 0 only, over TCP: REDIS_URL must name no other")
+    if not settings.redis_cluster_nodes and not url.hostname:
+        raise ConfigurationError("REDIS_URL ?cluster=true needs a host (or REDIS_CLUSTER_NODES)")
+    wrong = _not_host_port(settings.redis_cluster_nodes)
+    if wrong:
+        raise ConfigurationError(f"REDIS_CLUSTER_NODES: {wrong[0]!r} is not host:port")
 
 
 def _with_dev_secret(settings: Settings) -> Settings:
@@ -281,12 +322,10 @@ def check_settings(settings: Settings) -> None:
         problems.append(f"PLATFORM_ADMIN_TOKEN is missing or weak (at least {MIN_SECRET_LENGTH} characters)")
     if not settings.database_url:
         problems.append("DATABASE_URL is unset: the embedded PostgreSQL is for development only")
-    if not settings.redis_url and not settings.redis_sentinels:
+    if not settings.redis_url and not settings.redis_sentinels and not settings.redis_cluster_nodes:
         problems.append("REDIS_URL is unset: the embedded Redis is for development only")
-    for address in settings.redis_sentinels:
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            problems.append(f"REDIS_SENTINELS: {address!r} is not host:port")
+    for address in _not_host_port(settings.redis_sentinels):
+        problems.append(f"REDIS_SENTINELS: {address!r} is not host:port")
     if not settings.storage_url:
         problems.append("STORAGE_URL is unset: uploaded files would stay on this machine's disk (./var/files); "
                         "name the storage: s3://bucket/prefix, or file:///path of a mount every machine shares")

@@ -115,31 +115,52 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-@pytest.fixture(scope="session")
-async def runtime(base_settings: Settings, database: str, clock: ManualClock) -> AsyncIterator[Runtime]:
+def runtime_on(settings: Settings, database: str, clock: ManualClock, redis) -> Runtime:
+    """The tests' runtime on `redis` (also the one on a Redis Cluster, tests/cluster)."""
     engine = create_engine(database, pool_size=5)
-    redis = aioredis.from_url(base_settings.redis_url, decode_responses=True)
-    rt = Runtime(settings=base_settings, clock=clock, engine=engine, sessionmaker=session_factory(engine, clock=clock),
-                 redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider())
-    yield rt
-    await rt.close()
+    return Runtime(settings=settings, clock=clock, engine=engine, sessionmaker=session_factory(engine, clock=clock),
+                   redis=redis, tokens=TokenCodec(settings.verification_secrets, clock), sms=DebugSmsProvider())
 
 
-@pytest.fixture(scope="session")
-async def app(base_settings: Settings, runtime: Runtime):
-    application = create_app(base_settings, runtime=runtime)
+def serving(runtime: Runtime):
+    """The app on the tests' runtime."""
+    application = create_app(runtime.settings, runtime=runtime)
     # The runtime is the test's own, so the app's lifespan (not run here) has nothing to open.
     application.state.runtime = runtime
     return application
 
 
-@pytest.fixture(scope="session")
-async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+def client_of(app) -> httpx.AsyncClient:
     """An HTTP client calling the app in the test's own event loop, so the app's sessions join
     the test's transaction."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture(scope="session")
+async def runtime(base_settings: Settings, database: str, clock: ManualClock) -> AsyncIterator[Runtime]:
+    rt = runtime_on(base_settings, database, clock, aioredis.from_url(base_settings.redis_url, decode_responses=True))
+    yield rt
+    await rt.close()
+
+
+def app_fixtures():
+    """The `app` and `http` fixtures on the `runtime` fixture of the conftest that defines them
+    (session-scoped fixtures are kept per definition: a directory with a runtime of its own
+    needs its own)."""
+    @pytest.fixture(scope="session")
+    async def app(runtime: Runtime):
+        return serving(runtime)
+
+    @pytest.fixture(scope="session")
+    async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+        async with client_of(app) as client:
+            yield client
+
+    return app, http
+
+
+app, http = app_fixtures()
 
 
 @pytest.fixture(autouse=True)

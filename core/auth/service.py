@@ -24,9 +24,9 @@ from core.enums import NOTIFICATION_TYPES
 from core.errors import ErrorCode, NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import country_of, normalize_phone
-from core.redis_scripts import RawScript
+from core.redis_scripts import RawScript, is_cluster, tag
 from core.runtime import Runtime
-from core.screen_cache import CHECK_LUA, UNAFFECTED, new_token, renew_screens
+from core.screen_cache import CHECK_LUA, UNAFFECTED, check_apart, new_token, renew_screens
 from core.security import TokenCode, new_secret, sha256_hex
 
 
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 SESSION_CACHE_TTL = 300
 TOUCH_INTERVAL = 60
 
-# A session's cached state in Redis (`sess:<id>`). ALIVE is written only where nothing is cached
+# A session's cached state in Redis (`sess:{<id>}`). ALIVE is written only where nothing is cached
 # (SET NX), from a database read; DEAD and ENDING are written over anything, so a deactivation wins
 # every race with a refill that read the database before it committed. ENDING is written before
 # the deactivation commits and means "ask the database on every request": the session is dead the
@@ -100,7 +100,7 @@ def _otp_counters(rt: Runtime, phone: str) -> list[otp.Counter]:
     counters = []
     for rule, subject in ((ratelimit.Limit("otp_phone", settings.otp_per_phone_hour, HOUR, TOO_MANY_CODES), phone),
                           (ratelimit.Limit("sms", settings.sms_per_hour, HOUR), "all")):
-        key, _ = ratelimit.window(rt, rule, subject)
+        key, _ = ratelimit.window(rt, rule, subject, slot=otp.SLOT)
         counters.append(otp.Counter(key, rule.limit, 2 * HOUR))
     return counters
 
@@ -163,7 +163,8 @@ async def login(rt: Runtime, db: AsyncSession, raw_phone: str, code: str, device
     if ip:
         await ratelimit.hit(rt, ratelimit.Limit("login_ip", settings.login_per_ip_hour, HOUR, TOO_MANY_LOGINS,
                                              code=AuthCode.LOGIN_IP_LIMITED), ip)
-    wrong_key, _ = ratelimit.window(rt, ratelimit.Limit("login_phone", settings.login_per_phone_hour, HOUR), phone)
+    wrong_key, _ = ratelimit.window(rt, ratelimit.Limit("login_phone", settings.login_per_phone_hour, HOUR), phone,
+                                    slot=otp.SLOT)
     verdict = await rt.redis_breaker.run(lambda: otp.check_code(
         rt.redis, phone, code.strip(), key=settings.token_secret, now=now.timestamp(),
         max_attempts=settings.otp_max_attempts,
@@ -352,7 +353,9 @@ async def mark_ended_sessions(rt: Runtime, since: datetime) -> None:
 # session is used, so a resident in the middle of using the app is not sent to the database for it;
 # the touch below still checks the database once a TOUCH_INTERVAL), the request counter of the
 # rate window (kept two windows), the touch mark (set when missing) and, for a cacheable screen,
-# the screen cache's check (core/screen_cache.py) of its answer.
+# the screen cache's check (core/screen_cache.py) of its answer. Its keys share the session's
+# slot on a Redis Cluster; the screen check's generations do not, so there only the answer is
+# read here (KEYS[4] alone), its generations by check_apart after.
 _SESSION_CHECK = ("""
 local state = redis.call('GET', KEYS[1])
 if state == '1' then redis.call('EXPIRE', KEYS[1], SESSION_TTL) end
@@ -360,8 +363,10 @@ local requests = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], 120)
 local touch = redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1])
 local out = {state, requests, touch and 1 or 0}
-if #KEYS > 3 then
+if #KEYS > 4 then
 """ + CHECK_LUA + """
+elseif #KEYS == 4 then
+  out[4] = redis.call('GET', KEYS[4])
 end
 return out
 """).replace("SESSION_TTL", str(SESSION_CACHE_TTL))
@@ -369,7 +374,11 @@ _session_check = RawScript(_SESSION_CHECK)
 
 
 def _session_key(session_id: uuid.UUID) -> str:
-    return f"sess:{session_id}"
+    return f"sess:{tag(session_id)}"
+
+
+def _touch_key(session_id: uuid.UUID) -> str:
+    return f"touch:{tag(session_id)}"
 
 
 async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_token: str, *,
@@ -386,14 +395,15 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
     except (KeyError, ValueError):
         raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN) from None
     # One Redis round trip: the session's cached state, the request-rate counter, the touch mark
-    # and the screen check.
+    # and the screen check (on a cluster, its answer; its generations in a second one, below).
     rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60, code=AuthCode.APP_REQUESTS_LIMITED)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
     extra = screen(session_id, account_id) if screen is not None else []
+    apart = extra[1:] if is_cluster(rt.redis) else []
+    keys = [_session_key(session_id), rate_key, _touch_key(session_id), *(extra[:1] if apart else extra)]
     try:
         state, requests, touch, *fetched = await rt.redis_breaker.run(lambda: _session_check(
-            rt.redis, [_session_key(session_id), rate_key, f"touch:{session_id}", *extra], TOUCH_INTERVAL,
-            *((new_token(),) if extra else ())))
+            rt.redis, keys, TOUCH_INTERVAL, *((new_token(),) if extra and not apart else ())))
     except DependencyDown:
         # Redis away: the database decides, the rate is counted in the process, the screen is
         # built from the database and not cached.
@@ -419,7 +429,7 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
             with contextlib.suppress(Exception):
                 await db.rollback()
             with contextlib.suppress(RedisError, DependencyDown):
-                await rt.redis_breaker.run(lambda: rt.redis.delete(f"touch:{session_id}"))
+                await rt.redis_breaker.run(lambda: rt.redis.delete(_touch_key(session_id)))
         else:
             rt.db_breaker.succeeded()
             if not alive:
@@ -429,7 +439,12 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
                 raise NotAuthenticated("Сессия завершена", code=AuthCode.SESSION_INACTIVE)
     elif touch:
         with contextlib.suppress(RedisError, DependencyDown):  # not stamped now: the next request tries
-            await rt.redis_breaker.run(lambda: rt.redis.delete(f"touch:{session_id}"))
+            await rt.redis_breaker.run(lambda: rt.redis.delete(_touch_key(session_id)))
+    if apart:
+        try:
+            fetched = await rt.redis_breaker.run(lambda: check_apart(rt.redis, (fetched or [None])[0], apart))
+        except DependencyDown:
+            fetched = []  # the screen is built from the database, not cached
     return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
                              screen_check=tuple(fetched))
 

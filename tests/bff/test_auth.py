@@ -43,7 +43,7 @@ async def test_login_code_is_written_to_no_table_and_no_log(http, db, runtime, m
     monkeypatch.setattr("core.auth.otp.new_code", lambda: code)
     caplog.set_level("DEBUG")
     assert expect(await http.post("/app/v1/auth/otp", json={"phone": PHONE}), 200)["debug_code"] == code
-    stored = await runtime.redis.hgetall(f"otp:{E164}")
+    stored = await runtime.redis.hgetall(f"otp:{{otp}}:{E164}")
     assert stored and not {code, sha256_hex(f"{E164}:{code}")} & set(stored.values())
     expect(await _login(http, code), 200)
     holders = []
@@ -202,8 +202,8 @@ async def test_push_03_a_refill_that_read_before_the_logout_does_not_revive_the_
     then the refill writes: the token is refused from the next request on, not 5 minutes later."""
     tokens = await login_resident(http, PHONE)
     session_id = tokens["session_id"]
-    await runtime.redis.delete(f"sess:{session_id}")            # the cached state expired
-    await runtime.redis.set(f"touch:{session_id}", "1", ex=60)  # activity stamped a moment ago
+    await runtime.redis.delete(f"sess:{{{session_id}}}")            # the cached state expired
+    await runtime.redis.set(f"touch:{{{session_id}}}", "1", ex=60)  # activity stamped a moment ago
 
     async def log_out() -> None:
         expect(await http.post("/app/v1/auth/logout", headers=bearer(tokens["access_token"])), 204)
@@ -223,7 +223,7 @@ async def test_push_03_logout_whose_redis_write_after_commit_fails_still_kills_t
     real_set = runtime.redis.set
 
     async def set_failing_after_commit(key, value, *args, **kwargs):
-        if key == f"sess:{tokens['session_id']}" and value in ("0", b"0"):
+        if key == f"sess:{{{tokens['session_id']}}}" and value in ("0", b"0"):
             raise RedisConnectionError("Connection reset by peer")
         return await real_set(key, value, *args, **kwargs)
 
@@ -247,7 +247,7 @@ async def test_push_03_logout_whose_redis_is_down_before_commit_ends_the_session
     real_set = runtime.redis.set
 
     async def set_failing_before_commit(key, value, *args, **kwargs):
-        if key == f"sess:{tokens['session_id']}" and value in ("2", b"2"):
+        if key == f"sess:{{{tokens['session_id']}}}" and value in ("2", b"2"):
             raise RedisConnectionError("Connection reset by peer")
         return await real_set(key, value, *args, **kwargs)
 
@@ -256,11 +256,11 @@ async def test_push_03_logout_whose_redis_is_down_before_commit_ends_the_session
     monkeypatch.undo()
     assert await db.scalar(select(DeviceSession.deactivated_at)
                            .where(DeviceSession.id == uuid.UUID(tokens["session_id"]))) is not None
-    assert await runtime.redis.get(f"sess:{tokens['session_id']}") == "1"  # what Redis still holds
+    assert await runtime.redis.get(f"sess:{{{tokens['session_id']}}}") == "1"  # what Redis still holds
     assert (await http.get("/app/v1/screens/profile", headers=auth)).status_code == 401  # Redis skipped
     clock.advance(seconds=10)  # past the breaker's cool-down: the next request probes Redis
     assert (await http.get("/app/v1/screens/profile", headers=auth)).status_code == 401
-    assert await runtime.redis.get(f"sess:{tokens['session_id']}") == "0"
+    assert await runtime.redis.get(f"sess:{{{tokens['session_id']}}}") == "0"
 
 
 async def test_push_03_a_session_ended_without_its_cache_renewed_stops_at_the_next_activity_stamp(
@@ -272,7 +272,7 @@ async def test_push_03_a_session_ended_without_its_cache_renewed_stops_at_the_ne
     await db.execute(update(DeviceSession).where(DeviceSession.id == uuid.UUID(tokens["session_id"]))
                      .values(deactivated_at=runtime.clock.now()))
     await db.commit()
-    await runtime.redis.delete(f"touch:{tokens['session_id']}")  # a minute has passed
+    await runtime.redis.delete(f"touch:{{{tokens['session_id']}}}")  # a minute has passed
     response = await http.get("/app/v1/screens/profile", headers=bearer(tokens["access_token"]))
     assert response.status_code == 401 and response.json()["code"] == "session_inactive"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ConfigurationError
+from core.redis_scripts import is_cluster
+from core.runtime import connect_redis
 from core.settings import load_settings
 from core.sms import make_sms_provider
 
@@ -27,6 +29,34 @@ def test_redis_behind_sentinels_needs_no_redis_host():
                               "REDIS_SENTINEL_MASTER": "cache"})
     assert settings.redis_sentinels == ("s1:26379", "s2:26379", "s3:26379")
     assert settings.redis_sentinel_master == "cache"
+
+
+@pytest.mark.parametrize("environ, nodes", [
+    ({"REDIS_URL": "redis://:secret@cache-a:7000/0?cluster=true"}, [("cache-a", 7000)]),
+    ({"REDIS_URL": "redis://:secret@/0", "REDIS_CLUSTER_NODES": "cache-a:7000, cache-b:7001"},
+     [("cache-a", 7000), ("cache-b", 7001)]),
+])
+def test_a_redis_cluster_is_named_by_the_url_or_its_nodes(environ, nodes):
+    settings = load_settings({**PRODUCTION, **environ})
+    client = connect_redis(settings)
+    assert settings.redis_cluster and is_cluster(client)
+    assert [(node.host, node.port) for node in client.nodes_manager.startup_nodes.values()] == nodes
+    assert client.get_connection_kwargs()["password"] == "secret"
+    assert not load_settings(PRODUCTION).redis_cluster
+    assert not is_cluster(connect_redis(load_settings(PRODUCTION)))
+
+
+@pytest.mark.parametrize("environ, complaint", [
+    ({"REDIS_URL": "redis://cache:7000/2?cluster=true"}, "database 0 only"),
+    ({"REDIS_URL": "redis://:secret@/3", "REDIS_CLUSTER_NODES": "cache-a:7000"}, "database 0 only"),
+    ({"REDIS_URL": "", "REDIS_CLUSTER_NODES": "cache-a:7000,cache-b"}, "'cache-b' is not host:port"),
+    ({"REDIS_URL": "redis:///0?cluster=true"}, "needs a host"),
+    ({"REDIS_CLUSTER_NODES": "cache-a:7000", "REDIS_SENTINELS": "s1:26379"}, "exclude each other"),
+])
+def test_a_redis_cluster_configuration_that_cannot_work_is_refused(environ, complaint):
+    for env in (PRODUCTION, {"APP_ENV": "development", **REAL_DATABASE}):
+        with pytest.raises(ConfigurationError, match=complaint):
+            load_settings({**env, **environ})
 
 
 @pytest.mark.parametrize("change, complaint", [

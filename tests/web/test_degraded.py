@@ -96,12 +96,12 @@ async def test_push_03_redis_down_sessions_checked_in_the_database_ended_ones_re
             assert (await api.get(PROFILE, headers=session["auth"])).status_code == 401
 
         private_redis.start()
-        assert private_redis.get(f"sess:{ended_by_logout['id']}") == "1"  # what it held before
+        assert private_redis.get(f"sess:{{{ended_by_logout['id']}}}") == "1"  # what it held before
         clock.advance(seconds=10)  # past the breaker's cool-down: the next request probes Redis
         expect(await api.get(PROFILE, headers=alive["auth"]), 200)
         for session in (ended_by_logout, ended_by_staff):
             assert (await api.get(PROFILE, headers=session["auth"])).status_code == 401
-            assert private_redis.get(f"sess:{session['id']}") == "0"
+            assert private_redis.get(f"sess:{{{session['id']}}}") == "0"
 
 
 async def test_app_profile_01_redis_down_screens_read_the_database_and_none_is_stale_after_it_returns(
@@ -185,8 +185,8 @@ async def test_app_profile_01_postgres_down_cached_screens_answer_stale_and_writ
     async with process(base_settings, clock) as (_, up):
         cached = await up.get(PROFILE, headers=auth)
         assert "x-data-stale" not in cached.headers
-    session_id = (await runtime.redis.keys("touch:*"))[0].split(":", 1)[1]
-    await runtime.redis.delete(f"touch:{session_id}")  # the activity stamp is due
+    session_id = (await runtime.redis.keys("touch:*"))[0].split(":", 1)[1].strip("{}")
+    await runtime.redis.delete(f"touch:{{{session_id}}}")  # the activity stamp is due
     async with process(base_settings, clock, database_url=DEAD_DATABASE) as (_, down):
         screen = await down.get(PROFILE, headers=auth)
         assert screen.status_code == 200 and screen.json() == cached.json()

@@ -69,8 +69,8 @@ async def test_database_down_under_a_screen_read_is_a_quick_503(base_settings, c
     token, _ = rt.tokens.issue({"typ": "access", "sub": str(account_id), "sid": str(session_id), "app": "domiland"},
                                900)
     # The session is known alive and recently touched: the request reaches the screen's read.
-    await rt.redis.set(f"sess:{session_id}", "1", ex=60)
-    await rt.redis.set(f"touch:{session_id}", "1", ex=60)
+    await rt.redis.set(f"sess:{{{session_id}}}", "1", ex=60)
+    await rt.redis.set(f"touch:{{{session_id}}}", "1", ex=60)
     try:
         started = time.monotonic()
         response = await client.get("/app/v1/screens/profile", headers={"Authorization": f"Bearer {token}"})
@@ -79,6 +79,6 @@ async def test_database_down_under_a_screen_read_is_a_quick_503(base_settings, c
         assert response.json()["code"] == "service_unavailable" and response.headers["retry-after"]
         assert "127.0.0.1:1" not in response.text and "Traceback" not in response.text
     finally:
-        await rt.redis.delete(f"sess:{session_id}", f"touch:{session_id}")
+        await rt.redis.delete(f"sess:{{{session_id}}}", f"touch:{{{session_id}}}")
         await client.aclose()
         await rt.close()

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from core.db import commit, session_factory
 from core.reads import ReadPool
+from core.redis_scripts import is_cluster
 from core.screen_cache import GENERATION_KEY, ScreenCache
 from tests.bff.screens.test_my_premises import _bill
 from tests.bff.screens.world import app_login, client_in, expect, give_premise, make_partner, next_phone
@@ -39,6 +40,26 @@ async def served(runtime, base_settings):
     finally:
         runtime.sessionmaker = plain
         await reads.close()
+
+
+@pytest.fixture
+def redis_calls(runtime, monkeypatch) -> list[tuple[str, list[str]]]:
+    """The Redis commands the app sends from now on: (name, a script's keys); a pipeline is one."""
+    calls: list[tuple[str, list[str]]] = []
+    send, pipeline = runtime.redis.execute_command, runtime.redis.pipeline
+
+    async def recording(*args, **kwargs):
+        name = str(args[0]).upper()
+        calls.append((name, [str(key) for key in args[3:3 + int(args[2])]] if name in ("EVAL", "EVALSHA") else []))
+        return await send(*args, **kwargs)
+
+    def piped(*args, **kwargs):
+        calls.append(("PIPELINE", []))
+        return pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(runtime.redis, "execute_command", recording)
+    monkeypatch.setattr(runtime.redis, "pipeline", piped)
+    return calls
 
 
 async def _resident(http, phone: str | None = None):
@@ -321,7 +342,7 @@ async def test_an_answer_stored_without_its_tag_is_still_served_and_tagged(http,
     is sent as it is, with a tag made from it."""
     _, _, _, auth = await _resident(http)
     body = (await _conditional(http, auth, None)).content
-    (key,) = await runtime.redis.keys("screen:*")
+    (key,) = [key async for key in runtime.redis.scan_iter(match="screen:*")]  # every node of a cluster
     stored = await runtime.redis.get(key)
     header, _, _ = stored.partition("\n")
     await runtime.redis.set(key, header + "\n" + body.decode())
@@ -399,3 +420,16 @@ async def test_screen_answers_are_counted_by_how_they_were_served(http, runtime,
     await _screen(http, auth)
     after = counts((await http.get("/metrics")).text)
     assert {k: after[k] - before[k] for k in after} == {"hit": 2, "stored": 1, "built": 1}
+
+
+@pytest.mark.committed
+async def test_a_cached_screen_costs_one_redis_round_trip(http, runtime, served, redis_calls):
+    """Rule: APP-PREM-01 — a cached screen is one Redis command, the session check that also checks
+    the answer; on a Redis Cluster (tests/cluster), where the answer's generations lie on other
+    slots than the session, that command and one pipeline of their reads."""
+    _, _, _, auth = await _resident(http)
+    await _screen(http, auth)
+    redis_calls.clear()
+    assert await _served_from_cache(http, served, auth)
+    names = [name for name, _ in redis_calls]
+    assert names == (["EVALSHA", "PIPELINE"] if is_cluster(runtime.redis) else ["EVALSHA"])
