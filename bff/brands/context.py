@@ -15,7 +15,8 @@ premise. Resolved in the database, in the screen's one round trip.
   it drops out of the context on the very next request.
 
 Parameters: $1 account id, $2 session id, $3 app id. Names: `mine` (premise_id, client_id, role,
-client_status, partner_id, object_id, brand_id, pos), `pick` (brand_id, unified), `cur` (one row
+client_status, partner_id, object_id, brand_id, online: payable online (APP-PREM-05: the object, the
+premise and the resident's own link all allow it), pos), `pick` (brand_id, unified), `cur` (one row
 of `mine` or none), `br` (the context brand with its partner's products), `cards` (the
 account's client cards in every partner), `products` (list: the enabled products of the context)."""
 
@@ -35,6 +36,7 @@ WITH s AS (
 ), mine AS (
   SELECT pl.premise_id, pl.client_id, pl.role, c.status AS client_status, p.partner_id, p.object_id,
          {premise_brand_sql('o', 'pa')} AS brand_id,
+         p.online_payment AND o.online_payment AND pl.online_payment AS online,
          row_number() OVER (ORDER BY pl.linked_at, pl.id) AS pos
   FROM account a
   JOIN client c ON c.phone = a.phone

@@ -23,6 +23,8 @@ class Order(Base):
         Index("ix_client_order_premise", "premise_id"),
         # The staff's orders inbox, newest change first (keyset).
         Index("ix_client_order_partner_updated", "partner_id", "updated_at", "id"),
+        # Whether a partner has events open to sign up for (My Orders' empty state, APP-ORD-03).
+        Index("ix_client_order_partner_kind_status", "partner_id", "kind", "status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

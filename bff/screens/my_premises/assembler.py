@@ -21,15 +21,11 @@ from core.auth.service import ResidentPrincipal
 from core.estate.rules import address_sql
 
 # What is due over the premises whose `pay` row passes a condition (APP-PREM-05).
-DUE_WHERE = "(SELECT sum(d.amount) FROM due d JOIN pay ON pay.premise_id = d.premise_id WHERE {})"
+DUE_WHERE = "(SELECT sum(d.amount) FROM due d JOIN mine pay ON pay.premise_id = d.premise_id WHERE {})"
 
 # Bills due: what is left to pay on the premise's personal accounts the app shows. Payable online
-# (APP-PREM-05): the object, the premise and the resident's own link all allow it.
-SQL = CONTEXT + f""", pay AS (
-  SELECT m.premise_id, p.online_payment AND o.online_payment AND pl.online_payment AS online
-  FROM mine m JOIN premise p ON p.id = m.premise_id JOIN estate_object o ON o.id = p.object_id
-  JOIN premise_link pl ON pl.premise_id = m.premise_id AND pl.client_id = m.client_id
-), due AS (
+# (APP-PREM-05): `mine.online` (bff/brands/context.py).
+SQL = CONTEXT + f""", due AS (
   SELECT m.premise_id, sum(b.amount_due - b.paid) AS amount
   FROM mine m JOIN personal_account acc ON acc.premise_id = m.premise_id AND NOT acc.hidden_in_app
   JOIN bill b ON b.personal_account_id = acc.id AND b.amount_due > b.paid
@@ -50,10 +46,9 @@ SELECT json_build_object(
       'id', p.id, 'address', {address_sql('p')}, 'object_name', o.name, 'object_image_url', o.image_url,
       'type', p.type, 'brand_slug', b.slug, 'brand_icon_url', b.icon_url,
       'unread_notifications', COALESCE(u.n, 0), 'bills_due', {money('d.amount')},
-      'online_payment', pay.online,
+      'online_payment', m.online,
       'switchable', (SELECT unified OR brand_id = m.brand_id FROM pick)) ORDER BY m.pos)
     FROM mine m JOIN premise p ON p.id = m.premise_id JOIN estate_object o ON o.id = p.object_id
-    JOIN pay ON pay.premise_id = m.premise_id
     LEFT JOIN brand b ON b.id = m.brand_id LEFT JOIN due d ON d.premise_id = m.premise_id
     LEFT JOIN unread u ON u.premise_id = m.premise_id), '[]'::json),
   'requests', COALESCE((SELECT json_agg(json_build_object(
