@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 FCM_QUOTA_PER_SECOND = 10_000
-ASYNC_SAMPLE = 10_000
+ASYNC_SAMPLE = int(os.environ.get("PUSH_BENCH_ASYNC_N", "10000"))
 
 
 def main(argv: list[str]) -> None:

@@ -20,7 +20,9 @@ class PushConfig:
     lease_seconds: float = 60.0
     # Send pipelines per worker process; one keeps a batch with FCM while the next is claimed.
     concurrency: int = 1
+    # An idle worker polls this often; a NOTIFY on new work (push/wakeup.py) wakes it sooner.
     idle_wait_seconds: float = 0.5
+    listen: bool = True
     # A project that answered with an auth / sender error is paused this long, then probed again.
     halt_seconds: float = 300.0
     http_timeout_seconds: float = 30.0

@@ -1,0 +1,150 @@
+"""An idle push worker is woken by PostgreSQL's notification of a committed push (migration
+0005, push/wakeup.py) instead of at its next poll; the poll stays the fallback, and a lost
+listening connection is made again."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from sqlalchemy import select, text
+
+from core.models import Account, PushDelivery
+from core.notifications import outbox
+from push.config import PushConfig
+from push.delivery import Deliverer
+from push.service import run_push
+from push.transport import SendResult
+from push.wakeup import Wakeup
+from tests.push.conftest import new_phone
+
+# Far longer than any test may take: a push that leaves was woken, not polled.
+NEVER = 3600.0
+
+
+class Signalling:
+    """Accepts every push and tells the test which token went out."""
+
+    name = "fcm"
+
+    def __init__(self):
+        self.sent: list[str] = []
+        self.pushed = asyncio.Event()
+
+    async def send(self, batch):
+        self.sent += [push.token for push in batch]
+        self.pushed.set()
+        return [SendResult("sent", fcm_message_id=f"m-{push.token}") for push in batch]
+
+    async def close(self):
+        pass
+
+
+async def _device(world, db, token: str):
+    phone = new_phone()
+    await world.client(phone)
+    await world.device(await world.resident(phone), fcm_token=token, os_notifications_enabled=True)
+    return await db.scalar(select(Account.id).where(Account.phone == phone))
+
+
+async def _asleep(wakeup: Wakeup) -> None:
+    """Until the worker waits for its poll with no wake-up pending (the loop is only yielded
+    to: no time is waited for)."""
+    while not (wakeup.listening.is_set() and wakeup.idle.is_set() and not wakeup.event.is_set()):
+        await asyncio.sleep(0)
+
+
+async def _push(runtime, account_id, partner_id) -> None:
+    async with runtime.sessionmaker() as session:
+        await outbox.enqueue_push(session, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
+                                  partner_id=partner_id)
+        await session.commit()
+
+
+@pytest.mark.committed
+async def test_push_05_a_committed_push_wakes_an_idle_worker_without_its_poll(world, db, runtime):
+    """Rule: PUSH-05 — the outbox is delivered as soon as it is committed: an idle worker whose
+    poll would come only after an hour sends it at once; a rolled-back push wakes nobody."""
+    account_id = await _device(world, db, "tok-wake")
+    transport = Signalling()
+    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
+    wakeup = Wakeup(runtime.settings.database_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_push(worker, stop, wakeup))
+    try:
+        async with asyncio.timeout(30):
+            await _asleep(wakeup)
+            # A push written and rolled back is never sent (and wakes nobody).
+            async with runtime.sessionmaker() as session:
+                await outbox.enqueue_push(session, account_id=account_id, type="bills", title="Отменён",
+                                          body="Откат", partner_id=world.partner_id)
+                await session.rollback()
+            await _push(runtime, account_id, world.partner_id)
+            await transport.pushed.wait()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+    rows = (await db.scalars(select(PushDelivery).execution_options(populate_existing=True))).all()
+    assert transport.sent == ["tok-wake"]
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1)]
+
+
+@pytest.mark.committed
+async def test_push_06_a_push_mailing_wakes_an_idle_worker(world, db, http, runtime):
+    """Rule: PUSH-06 — a push mailing created through the API reaches the device without
+    waiting for the worker's poll."""
+    await _device(world, db, "tok-wake-mailing")
+    transport = Signalling()
+    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
+    wakeup = Wakeup(runtime.settings.database_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_push(worker, stop, wakeup))
+    try:
+        async with asyncio.timeout(30):
+            await _asleep(wakeup)
+            response = await http.post("/crm/v1/mailings", headers=world.staff,
+                                       json={"channel": "push", "title": "Собрание", "body": "В четверг"})
+            assert response.status_code in (200, 201), response.text
+            await transport.pushed.wait()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+    assert transport.sent == ["tok-wake-mailing"]
+
+
+@pytest.mark.committed
+async def test_push_05_a_lost_listening_connection_is_made_again(world, db, runtime):
+    """Rule: PUSH-05 — after its listening connection is killed (a PostgreSQL restart, a
+    failover) the worker listens again, and the next push wakes it."""
+    account_id = await _device(world, db, "tok-relisten")
+    transport = Signalling()
+    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
+    wakeup = Wakeup(runtime.settings.database_url, reconnect_seconds=0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_push(worker, stop, wakeup))
+    try:
+        async with asyncio.timeout(30):
+            await _asleep(wakeup)
+            first = wakeup.backend_pid
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            while wakeup.backend_pid == first:
+                await asyncio.sleep(0)  # yields to the loop only: no time is waited for
+            await _asleep(wakeup)
+            await _push(runtime, account_id, world.partner_id)
+            await transport.pushed.wait()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+    assert transport.sent == ["tok-relisten"]
+
+
+async def test_push_05_without_a_database_url_the_poll_alone_finds_work(runtime):
+    """Rule: PUSH-05 — no listening connection (none configured): `wait` is the idle poll."""
+    wakeup = Wakeup(None)
+    stop = asyncio.Event()
+    await wakeup.run(stop)  # returns at once
+    assert not wakeup.listening.is_set()
+    stop.set()
+    await asyncio.wait_for(wakeup.wait(stop, NEVER), timeout=5)
