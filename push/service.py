@@ -62,6 +62,7 @@ async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, wakeup: Wakeup, i
                 batch = await task if task is not None else await deliverer.prepare()
                 if not batch:
                     await wakeup.wait(stop, deliverer.config.idle_wait_seconds)
+                    deliverer.ramp_up()
                     continue
                 if stop.is_set():
                     await deliverer.release_batch(batch)

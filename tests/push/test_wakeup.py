@@ -148,3 +148,22 @@ async def test_push_05_without_a_database_url_the_poll_alone_finds_work(runtime)
     assert not wakeup.listening.is_set()
     stop.set()
     await asyncio.wait_for(wakeup.wait(stop, NEVER), timeout=5)
+
+
+async def test_push_05_after_an_idle_spell_batches_start_small_and_double(world, db, runtime):
+    """Rule: PUSH-05 — the first batch after an idle wait is small (its pushes leave without
+    waiting for a whole batch), the next ones double up to the full size; every push once."""
+    accounts = [await _device(world, db, f"tok-ramp-{i}") for i in range(7)]
+    for account_id in accounts:
+        await outbox.enqueue_push(db, account_id=account_id, type="bills", title="Счёт", body="Новый счёт",
+                                  partner_id=world.partner_id)
+    await db.commit()
+    transport = Signalling()
+    worker = Deliverer(runtime, transport, PushConfig(batch_size=4, first_batch=1), rng=random.Random(1))
+    worker.ramp_up()
+    sizes = []
+    while batch := await worker.prepare():
+        sizes.append(len(batch))
+        await worker.write_outcomes(batch, await worker.send_batch(batch))
+    assert sizes == [1, 2, 4]
+    assert sorted(transport.sent) == sorted(f"tok-ramp-{i}" for i in range(7))
