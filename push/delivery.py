@@ -371,6 +371,11 @@ class Deliverer:
         ramping up)."""
         await self.fan_out()
         batch = await self.claim_batch()
+        # A transport that can make its messages ahead (FCM) does so now, while the batch before
+        # this one is with FCM.
+        prepare = getattr(self.transport, "prepare", None)
+        if prepare is not None and batch:
+            prepare([item.push for item in batch if self._sendable(item)])
         if self.ramp is not None and batch:
             self.ramp = None if self.ramp * 2 >= self.config.batch_size else self.ramp * 2
         return batch

@@ -5,7 +5,9 @@ listening connection is made again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select, text
@@ -62,29 +64,36 @@ async def _push(runtime, account_id, partner_id) -> None:
         await session.commit()
 
 
+@contextlib.asynccontextmanager
+async def idle_worker(runtime, transport, wakeup: Wakeup) -> AsyncIterator[None]:
+    """A worker whose poll would come only after an hour, running and asleep; stopped after the
+    block, which has 30 s to finish."""
+    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_push(worker, stop, wakeup))
+    try:
+        async with asyncio.timeout(30):
+            await _asleep(wakeup)
+            yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
 @pytest.mark.committed
 async def test_push_05_a_committed_push_wakes_an_idle_worker_without_its_poll(world, db, runtime):
     """Rule: PUSH-05 — the outbox is delivered as soon as it is committed: an idle worker whose
     poll would come only after an hour sends it at once; a rolled-back push wakes nobody."""
     account_id = await _device(world, db, "tok-wake")
     transport = Signalling()
-    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
-    wakeup = Wakeup(runtime.settings.database_url)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_push(worker, stop, wakeup))
-    try:
-        async with asyncio.timeout(30):
-            await _asleep(wakeup)
-            # A push written and rolled back is never sent (and wakes nobody).
-            async with runtime.sessionmaker() as session:
-                await outbox.enqueue_push(session, account_id=account_id, type="bills", title="Отменён",
-                                          body="Откат", partner_id=world.partner_id)
-                await session.rollback()
-            await _push(runtime, account_id, world.partner_id)
-            await transport.pushed.wait()
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
+    async with idle_worker(runtime, transport, Wakeup(runtime.settings.database_url)):
+        # A push written and rolled back is never sent (and wakes nobody).
+        async with runtime.sessionmaker() as session:
+            await outbox.enqueue_push(session, account_id=account_id, type="bills", title="Отменён",
+                                      body="Откат", partner_id=world.partner_id)
+            await session.rollback()
+        await _push(runtime, account_id, world.partner_id)
+        await transport.pushed.wait()
     rows = (await db.scalars(select(PushDelivery).execution_options(populate_existing=True))).all()
     assert transport.sent == ["tok-wake"]
     assert [(r.status, r.attempts) for r in rows] == [("sent", 1)]
@@ -96,20 +105,11 @@ async def test_push_06_a_push_mailing_wakes_an_idle_worker(world, db, http, runt
     waiting for the worker's poll."""
     await _device(world, db, "tok-wake-mailing")
     transport = Signalling()
-    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
-    wakeup = Wakeup(runtime.settings.database_url)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_push(worker, stop, wakeup))
-    try:
-        async with asyncio.timeout(30):
-            await _asleep(wakeup)
-            response = await http.post("/crm/v1/mailings", headers=world.staff,
-                                       json={"channel": "push", "title": "Собрание", "body": "В четверг"})
-            assert response.status_code in (200, 201), response.text
-            await transport.pushed.wait()
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
+    async with idle_worker(runtime, transport, Wakeup(runtime.settings.database_url)):
+        response = await http.post("/crm/v1/mailings", headers=world.staff,
+                                   json={"channel": "push", "title": "Собрание", "body": "В четверг"})
+        assert response.status_code == 201, response.text
+        await transport.pushed.wait()
     assert transport.sent == ["tok-wake-mailing"]
 
 
@@ -119,24 +119,16 @@ async def test_push_05_a_lost_listening_connection_is_made_again(world, db, runt
     failover) the worker listens again, and the next push wakes it."""
     account_id = await _device(world, db, "tok-relisten")
     transport = Signalling()
-    worker = Deliverer(runtime, transport, PushConfig(idle_wait_seconds=NEVER), rng=random.Random(1))
     wakeup = Wakeup(runtime.settings.database_url, reconnect_seconds=0)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_push(worker, stop, wakeup))
-    try:
-        async with asyncio.timeout(30):
-            await _asleep(wakeup)
-            first = wakeup.backend_pid
-            async with runtime.engine.connect() as conn:
-                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-            while wakeup.backend_pid == first:
-                await asyncio.sleep(0)  # yields to the loop only: no time is waited for
-            await _asleep(wakeup)
-            await _push(runtime, account_id, world.partner_id)
-            await transport.pushed.wait()
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
+    async with idle_worker(runtime, transport, wakeup):
+        first = wakeup.backend_pid
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        while wakeup.backend_pid == first:
+            await asyncio.sleep(0)  # yields to the loop only: no time is waited for
+        await _asleep(wakeup)
+        await _push(runtime, account_id, world.partner_id)
+        await transport.pushed.wait()
     assert transport.sent == ["tok-relisten"]
 
 
