@@ -25,6 +25,7 @@ class PushConfig:
     concurrency: int = 1
     # An idle worker polls this often; a NOTIFY on new work (push/wakeup.py) wakes it sooner.
     idle_wait_seconds: float = 0.5
+    # False: no listening connection, the poll alone.
     listen: bool = True
     # A project that answered with an auth / sender error is paused this long, then probed again.
     halt_seconds: float = 300.0

@@ -270,7 +270,7 @@ class Deliverer:
         return self.ramp or self.config.batch_size
 
     async def fan_out_once(self) -> int:
-        limit = self.config.fan_out_batch if self.ramp is None else self.ramp
+        limit = self.config.fan_out_batch if self.ramp is None else min(self.ramp, self.config.fan_out_batch)
         async with self.rt.sessionmaker() as db:
             count = await fan_out(db, self.rt.clock.now(), limit)
             await commit(db)

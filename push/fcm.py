@@ -128,7 +128,9 @@ class FcmProject:
         credential = self.service._credential
         await asyncio.to_thread(credential.refresh, google_requests.Request())
 
-    async def send(self, batch: list[OutgoingPush], now_fn, built: dict[uuid.UUID, messaging.Message]) -> list[SendResult]:
+    async def send(self, batch: list[OutgoingPush], now_fn,
+                   built: dict[uuid.UUID, messaging.Message]) -> list[SendResult]:
+        """`built`: messages made ahead by delivery id (FcmTransport.prepare); the rest are made here."""
         if time.monotonic() < self.halted_until:
             return [SendResult("halt", error=f"project {self.key} is halted") for _ in batch]
         messages = [built.pop(push.delivery_id, None) or build_message(push) for push in batch]
