@@ -3,11 +3,13 @@
 - grouping the rows of one premise (BENCH_PREMISE_ROWS rows, default 20,000, each with its own
   personal account) into one import item: the CPU cost alone, which used to grow with the
   square of the rows;
-- an Excel file of BENCH_IMPORT_FILE_ROWS client rows (default 300,000, the cap of one file)
-  imported by the worker's job in a process of its own: rows/s and the process's peak RSS.
+- an Excel file of each size in BENCH_IMPORT_FILE_ROWS client rows (a comma list, default
+  5000,50000; 300,000 is the cap of one file) imported by the worker's job in a process of its
+  own: rows/s and the process's peak RSS, which must not grow with the file (the target: the
+  largest file's peak within 1.1x of the smallest's).
 
     python -m bench import_file
-    BENCH_IMPORT_FILE_ROWS=50000 BENCH_PREMISE_ROWS=5000 python -m bench import_file   # quicker"""
+    BENCH_IMPORT_FILE_ROWS=5000,300000 BENCH_PREMISE_ROWS=5000 python -m bench import_file"""
 
 from __future__ import annotations
 
@@ -24,21 +26,28 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench import Figure
 from bench.import_throughput import excel_clients_file
 
 ROOT = Path(__file__).resolve().parent.parent
+RSS_GROWTH = 1.1
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> list[Figure] | None:
     if argv[:1] == ["--job"]:
         print(json.dumps(asyncio.run(_job(argv[1], int(argv[2])))), flush=True)
-        return
+        return None
     premise_rows = int(os.environ.get("BENCH_PREMISE_ROWS", "20000"))
-    rows = int(os.environ.get("BENCH_IMPORT_FILE_ROWS", "300000"))
+    sizes = [int(n) for n in os.environ.get("BENCH_IMPORT_FILE_ROWS", "5000,50000").split(",") if n.strip()]
     seconds = _grouping(premise_rows)
     print(f"grouping one premise of {premise_rows:,} rows: {seconds:.3f} s ({premise_rows / seconds:,.0f} rows/s)",
           flush=True)
-    asyncio.run(_file(rows))
+    peaks = {rows: asyncio.run(_file(rows)) for rows in sizes}
+    if len(peaks) < 2:
+        return []
+    low, high = peaks[min(peaks)], peaks[max(peaks)]
+    return [Figure("import_file", f"peak RSS of an Excel import, {min(peaks):,} -> {max(peaks):,} rows",
+                   f"<= {RSS_GROWTH}x", f"{low:.0f} -> {high:.0f} MiB", high <= low * RSS_GROWTH)]
 
 
 def _grouping(n: int) -> float:
@@ -54,7 +63,8 @@ def _grouping(n: int) -> float:
     return time.perf_counter() - started
 
 
-async def _file(rows: int) -> None:
+async def _file(rows: int) -> float:
+    """Import a file of `rows` rows in a process of its own; its peak RSS in MiB."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -84,6 +94,7 @@ async def _file(rows: int) -> None:
           f"{result['status']} in {result['seconds']:.1f} s = {rows / result['seconds']:,.0f} rows/s, created "
           f"{result['created']:,}, errors {result['errors']}; peak RSS {result['peak_rss_mb']:.0f} MiB "
           f"(before the job {result['rss_before_mb']:.0f} MiB)", flush=True)
+    return result["peak_rss_mb"]
 
 
 async def _job(database_url: str, rows: int) -> dict:

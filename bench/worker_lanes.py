@@ -28,19 +28,21 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench import Figure
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> list[Figure] | None:
     if argv[:1] == ["worker"]:
         asyncio.run(_worker())
-        return
+        return None
     n = int(os.environ.get("LANES_BENCH_N", "2000"))
     rows = int(os.environ.get("LANES_BENCH_IMPORT_ROWS", "50000"))
     sms = int(os.environ.get("LANES_BENCH_SMS", "200"))
     deadline = float(os.environ.get("LANES_BENCH_DEADLINE", "120"))
     rounds = int(os.environ.get("LANES_BENCH_ROUNDS", "3"))
-    asyncio.run(_main(n, rows, sms, deadline, rounds))
+    return asyncio.run(_main(n, rows, sms, deadline, rounds))
 
 
 async def _worker() -> None:
@@ -76,7 +78,7 @@ def _clients_file(rows: int) -> bytes:
     return buffer.getvalue()
 
 
-async def _main(n: int, rows: int, sms: int, deadline: float, rounds: int) -> None:
+async def _main(n: int, rows: int, sms: int, deadline: float, rounds: int) -> list[Figure]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -133,6 +135,8 @@ async def _main(n: int, rows: int, sms: int, deadline: float, rounds: int) -> No
           f"{busy['during']}")
     ratio = busy["rate"] / alone["rate"] if alone["rate"] else 0.0
     print(f"  (b) / (a) = {ratio:.2f} — {'meets' if ratio >= 0.9 else 'misses'} the 0.9 target", flush=True)
+    return [Figure("worker_lanes", f"N={n:,}: push rate beside an import and SMS / alone", ">= 0.9x",
+                   f"{ratio:.2f}x", ratio >= 0.9)]
 
 
 def _describe(phase: dict, n: int) -> str:

@@ -16,11 +16,17 @@ class PushConfig:
     batch_size: int = 500
     fan_out_batch: int = 500
     mailing_chunk: int = 2000
+    # The first batch after an idle spell (then doubling up to batch_size): the first pushes of a
+    # mailing leave after a small chunk and batch.
+    first_batch: int = 50
     # A claimed delivery whose worker vanished returns to the queue after this.
     lease_seconds: float = 60.0
     # Send pipelines per worker process; one keeps a batch with FCM while the next is claimed.
     concurrency: int = 1
+    # An idle worker polls this often; a NOTIFY on new work (push/wakeup.py) wakes it sooner.
     idle_wait_seconds: float = 0.5
+    # False: no listening connection, the poll alone.
+    listen: bool = True
     # A project that answered with an auth / sender error is paused this long, then probed again.
     halt_seconds: float = 300.0
     http_timeout_seconds: float = 30.0

@@ -258,17 +258,28 @@ class Deliverer:
         self.held: set[uuid.UUID] = set()
         # Waits between two renewals (tests hold it with an event instead of real time passing).
         self.pause = pause
+        # The batch size while ramping up after an idle spell (None: full size). The first pushes
+        # of a mailing then leave after a small chunk and batch, not after a whole one.
+        self.ramp: int | None = None
+
+    def ramp_up(self) -> None:
+        """Start the next batches small (the worker was idle), doubling up to full size."""
+        self.ramp = min(self.config.first_batch, self.config.batch_size)
+
+    def _size(self) -> int:
+        return self.ramp or self.config.batch_size
 
     async def fan_out_once(self) -> int:
+        limit = self.config.fan_out_batch if self.ramp is None else min(self.ramp, self.config.fan_out_batch)
         async with self.rt.sessionmaker() as db:
-            count = await fan_out(db, self.rt.clock.now(), self.config.fan_out_batch)
+            count = await fan_out(db, self.rt.clock.now(), limit)
             await commit(db)
             return count
 
     async def claim_batch(self) -> list[Claimed]:
         """Claim one batch (committed before anything is sent: the lease is what other workers see)."""
         async with self.rt.sessionmaker() as db:
-            batch = await claim(db, self.rt.clock.now(), self.config.batch_size, self.config.lease_seconds)
+            batch = await claim(db, self.rt.clock.now(), self._size(), self.config.lease_seconds)
             await commit(db)
         if batch:
             self.held.add(batch[0].claim)
@@ -352,12 +363,22 @@ class Deliverer:
         """Mailings into notifications, notifications into per-session deliveries."""
         from push.mailings import fan_out_mailing_chunk
 
-        return await fan_out_mailing_chunk(self.rt, self.config) + await self.fan_out_once()
+        chunk = self.config.mailing_chunk * self._size() // self.config.batch_size
+        return await fan_out_mailing_chunk(self.rt, self.config, max(1, chunk)) + await self.fan_out_once()
 
     async def prepare(self) -> list[Claimed]:
-        """Everything before a send: the fan-outs, then claim a batch."""
+        """Everything before a send: the fan-outs, then claim a batch (the next one larger while
+        ramping up)."""
         await self.fan_out()
-        return await self.claim_batch()
+        batch = await self.claim_batch()
+        # A transport that can make its messages ahead (FCM) does so now, while the batch before
+        # this one is with FCM.
+        prepare = getattr(self.transport, "prepare", None)
+        if prepare is not None and batch:
+            prepare([item.push for item in batch if self._sendable(item)])
+        if self.ramp is not None and batch:
+            self.ramp = None if self.ramp * 2 >= self.config.batch_size else self.ramp * 2
+        return batch
 
     async def deliver_once(self) -> int:
         """Claim one batch, send it, write the outcomes. Returns how many were claimed."""

@@ -128,10 +128,12 @@ class FcmProject:
         credential = self.service._credential
         await asyncio.to_thread(credential.refresh, google_requests.Request())
 
-    async def send(self, batch: list[OutgoingPush], now_fn) -> list[SendResult]:
+    async def send(self, batch: list[OutgoingPush], now_fn,
+                   built: dict[uuid.UUID, messaging.Message]) -> list[SendResult]:
+        """`built`: messages made ahead by delivery id (FcmTransport.prepare); the rest are made here."""
         if time.monotonic() < self.halted_until:
             return [SendResult("halt", error=f"project {self.key} is halted") for _ in batch]
-        messages = [build_message(push) for push in batch]
+        messages = [built.pop(push.delivery_id, None) or build_message(push) for push in batch]
         started = time.perf_counter()
         try:
             answer = await asyncio.to_thread(self.service.send_each, messages, False)
@@ -176,6 +178,8 @@ class FcmTransport:
     def __init__(self, config: PushConfig, now_fn) -> None:
         self._now = now_fn
         self.projects: dict[str, FcmProject] = {}
+        # Messages built ahead (`prepare`), by delivery id, taken by the send that carries them.
+        self._built: dict[uuid.UUID, messaging.Message] = {}
         if config.credentials:
             self.projects[DEFAULT_PROJECT] = FcmProject("default", config.credentials, config)
         for app_id, path in config.app_credentials.items():
@@ -192,6 +196,12 @@ class FcmTransport:
             except Exception as exc:  # noqa: BLE001 - the first send will report it properly
                 log.warning("could not fetch an FCM token for %s yet: %s", project.key, exc)
 
+    def prepare(self, batch: list[OutgoingPush]) -> None:
+        """Build a claimed batch's messages now, while the batch before it is with FCM, so the
+        send that carries them starts at once. Those of an earlier batch never sent (given back
+        on stop) are dropped."""
+        self._built = {push.delivery_id: build_message(push) for push in batch}
+
     async def send(self, batch: list[OutgoingPush]) -> list[SendResult]:
         results: list[SendResult | None] = [None] * len(batch)
         groups: dict[str, list[int]] = {}
@@ -203,7 +213,7 @@ class FcmTransport:
             groups.setdefault(project.key, []).append(index)
         by_key = {project.key: project for project in self.projects.values()}
         for key, indexes in groups.items():
-            answers = await by_key[key].send([batch[i] for i in indexes], self._now)
+            answers = await by_key[key].send([batch[i] for i in indexes], self._now, self._built)
             for index, answer in zip(indexes, answers, strict=True):
                 results[index] = answer
         return [result for result in results if result is not None]

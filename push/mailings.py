@@ -85,11 +85,12 @@ _FINISH = text("""
 """)
 
 
-async def fan_out_mailing_chunk(rt: Runtime, config: PushConfig) -> int:
-    """Process one chunk of pending push recipients across mailings; 0 when none are pending."""
+async def fan_out_mailing_chunk(rt: Runtime, config: PushConfig, limit: int | None = None) -> int:
+    """Process one chunk of pending push recipients across mailings (`limit`, by default the
+    configured chunk); 0 when none are pending."""
     now = rt.clock.now()
     async with rt.sessionmaker() as db:
-        rows = (await db.execute(_CLAIM_RECIPIENTS, {"limit": config.mailing_chunk})).all()
+        rows = (await db.execute(_CLAIM_RECIPIENTS, {"limit": limit or config.mailing_chunk})).all()
         if not rows:
             return 0
         mailing_ids = sorted({row.mailing_id for row in rows})

@@ -4,15 +4,15 @@ PUSH-08) and the send loops."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from core.lanes import priority_of
 from core.notifications import outbox
-from core.runtime import Runtime
+from core.runtime import Runtime, database_url_of
 from push.config import PushConfig, push_config
 from push.delivery import Deliverer
 from push.transport import RecordingTransport, Transport
+from push.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 10.0
@@ -35,12 +35,19 @@ async def open_push(rt: Runtime, config: PushConfig | None = None) -> Deliverer:
     return Deliverer(rt, transport, config)
 
 
-async def run_push(deliverer: Deliverer, stop: asyncio.Event) -> None:
-    """`concurrency` send pipelines (one is enough to keep a batch always with FCM)."""
-    await asyncio.gather(*(_pipeline(deliverer, stop, i) for i in range(deliverer.config.concurrency)))
+async def run_push(deliverer: Deliverer, stop: asyncio.Event, wakeup: Wakeup | None = None) -> None:
+    """`concurrency` send pipelines (one is enough to keep a batch always with FCM), woken from
+    their idle wait by PostgreSQL's notification of new work."""
+    wakeup = wakeup or Wakeup(database_url_of(deliverer.rt.settings) if deliverer.config.listen else None)
+    listener = asyncio.create_task(wakeup.run(stop), name="push wake-ups")
+    try:
+        await asyncio.gather(*(_pipeline(deliverer, stop, wakeup, i) for i in range(deliverer.config.concurrency)))
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
 
 
-async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, index: int) -> None:
+async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, wakeup: Wakeup, index: int) -> None:
     """While a batch is with FCM, the next one is fanned out and claimed and the previous one's
     statuses are written, so sending never waits for the database. On stop the batch in flight
     is finished and written, and the batch claimed ahead goes back to the queue at once (not at
@@ -54,8 +61,8 @@ async def _pipeline(deliverer: Deliverer, stop: asyncio.Event, index: int) -> No
                 task, ahead = ahead, None
                 batch = await task if task is not None else await deliverer.prepare()
                 if not batch:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=deliverer.config.idle_wait_seconds)
+                    await wakeup.wait(stop, deliverer.config.idle_wait_seconds)
+                    deliverer.ramp_up()
                     continue
                 if stop.is_set():
                     await deliverer.release_batch(batch)

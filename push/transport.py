@@ -53,6 +53,9 @@ class SendResult:
 
 
 class Transport(Protocol):
+    """May also offer `prepare(batch)`: called with a claimed batch before its send, while the
+    batch before it is still out, to make its messages ahead."""
+
     name: str
 
     async def send(self, batch: list[OutgoingPush]) -> list[SendResult]: ...
