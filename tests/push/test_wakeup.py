@@ -1,5 +1,5 @@
 """An idle push worker is woken by PostgreSQL's notification of a committed push (migration
-0005, push/wakeup.py) instead of at its next poll; the poll stays the fallback, and a lost
+0006, push/wakeup.py) instead of at its next poll; the poll stays the fallback, and a lost
 listening connection is made again."""
 
 from __future__ import annotations
