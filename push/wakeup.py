@@ -1,7 +1,9 @@
-"""Waking an idle push worker at once: a connection of its own LISTENs on `push_outbox`, which
-PostgreSQL notifies when a push or a push mailing is committed (migration 0006). The idle poll
-stays the fallback: while the connection is down (a restart, PgBouncer in transaction mode, where
-notifications do not arrive) a worker still finds its work at the next poll."""
+"""Waking an idle push worker at once, on PostgreSQL's notification of a committed push.
+
+A connection of its own LISTENs on `push_outbox`, which PostgreSQL notifies when a push or a push
+mailing is committed (migration 0006). The idle poll stays the fallback: while the connection is
+down (a restart, PgBouncer in transaction mode, where notifications do not arrive) a worker still
+finds its work at the next poll."""
 
 from __future__ import annotations
 
