@@ -1,47 +1,8 @@
 """A cache of the app screens' answers (bff/cache.py), invalidated by every committed write to what
 the screens show, and only for the accounts whose screens show it.
 
-Generations. A generation is a random token in Redis, one per scope of data:
-
-- `screens:partner:<id>`: what one partner holds beyond the narrower scopes below (its objects,
-  client cards, brands, lots, settings; links made or removed). Only accounts with a client card
-  in that partner see it, or whose app or chosen brand is that partner's.
-- `screens:account:<id>`: what belongs to one account alone (its device sessions and their
-  context, its inbox, its guests, its requests to add a premise).
-- `screens:client:<id>`: what only the account of one client card sees: the card's requests and
-  services (the orders staff work on all day, which would otherwise renew every screen of a
-  partner's residents).
-- `screens:premise:<id>`: what only the residents of one premise see: the premise, its people's
-  roles, its personal accounts and bills, meters, documents and insurance.
-- `screens:generation`, the global one: what does not tell its scope (an account's own profile,
-  which co-residents see on the People screen, a card's phone, which decides whose screens read a
-  partner, rows without a partner, statements with no declared scope).
-
-A transaction that wrote replaces the generations of the scopes it wrote once it has committed.
-
-Answers. Each answer is stored with the generations it was read under: the global one, its
-account's and those of its account's partners, client cards and premises. It is served only while
-all of them are unchanged; the check runs in Redis, in the round trip that checks the request's
-session (on a Redis Cluster, where the generations live on other slots than the session, the
-answer is read in that round trip and its generations in the next, compared here: `check_apart`).
-Every generation is read before the data it stamps: the global and account ones by that
-same check; the partners' and cards' after the account's cards are looked up (a new or lost
-card renews the global generation, read before that look-up); the premises' after the account's
-premises are looked up (a new or lost link renews its partner's generation, read before that
-look-up). A write committed meanwhile leaves what is stored already stale, never served. A
-generation that could not be replaced (Redis away at that moment) is covered by the answers'
-short lifetime and, once Redis answers again, by the renewal of the global generation that ends
-every outage (core/runtime.py `recover_redis`): a generation is not trusted across an outage.
-While Redis is away (its breaker open) the screens are neither checked nor stored: every request
-reads the database.
-
-Writes are seen where they all pass, the ORM session: a flush of mapped objects (by each object's
-table and its partner or account) and DML statements run through a session (Core or text) by the
-table they write, in the global scope unless the statement declares its scopes
-(`execution_options=scoped(account=...)`). Tables no screen reads (the push outbox, audit,
-mailings' bookkeeping, ...) are listed below; every other table counts, so a new table is covered
-until someone decides otherwise. A statement may declare itself harmless with the execution option
-`screens_unaffected` (the per-request "last seen" stamps)."""
+How it works (generations, answers, what counts as a write) is told in README.md, section
+"The screen cache"."""
 
 from __future__ import annotations
 
