@@ -5,7 +5,6 @@ The screens' SQL and assemblers read these tables; the domain decides, the scree
 
 from __future__ import annotations
 
-from core.orders.rules import ACTIVE_STATUSES, STATUS_LABELS  # noqa: F401 - the screens read them here
 
 # APP-PREM-06: the widget and screen title follows the premise type.
 PREMISE_TITLES = {

@@ -21,10 +21,11 @@ from bff.sql import fetch_view, utc
 from core.auth.service import ResidentPrincipal
 from core.errors import InvalidInput, NotFound
 from core.estate.rules import address_sql
+from core.orders.rules import ACTIVE_STATUSES, STATUS_LABELS
 
 _TAB_KEYS = "ARRAY[" + ", ".join(f"'{t}'" for t, _, _ in wording.ORDER_TABS) + "]"
 _TAB_PRODUCTS = "ARRAY[" + ", ".join(f"'{p}'" for _, p, _ in wording.ORDER_TABS) + "]"
-_ACTIVE = "ARRAY[" + ", ".join(f"'{s}'" for s in wording.ACTIVE_STATUSES) + "]::text[]"
+_ACTIVE = "ARRAY[" + ", ".join(f"'{s}'" for s in ACTIVE_STATUSES) + "]::text[]"
 _UNSEEN_TABS = "ARRAY[" + ", ".join(f"'{t}'" for t in sorted(wording.UNSEEN_FIRST_TABS)) + "]::text[]"
 
 # APP-ORD-02: the default sort groups active and archive orders and, on requests and services, lifts
@@ -89,7 +90,7 @@ async def my_orders_screen(db: AsyncSession, resident: ResidentPrincipal, *, tab
     groups = [found.get(name) or OrderGroup(name=name, total=0, items=[]) for name in names]
     for group in groups:
         for item in group.items:
-            item.status_label = wording.STATUS_LABELS.get(item.status, item.status)
+            item.status_label = STATUS_LABELS.get(item.status, item.status)
     empty = None
     if row.tab is not None and not any(g.total for g in groups):
         partner_products = row.partner_products or []
