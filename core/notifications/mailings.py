@@ -6,7 +6,6 @@ mailings here."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -21,7 +20,6 @@ from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink,
 from core.pagination import Position
 from core.partners.service import PartnerPrincipal
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
