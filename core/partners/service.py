@@ -180,7 +180,9 @@ def _per_ip(rt: Runtime) -> ratelimit.Limit:
                            code=PartnerCode.STAFF_LOGIN_IP_LIMITED)
 
 
-async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: str, ip: str | None = None) -> str:
+async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: str, ip: str | None) -> str:
+    """`ip` is the caller's address (None only where there is none): every door to a staff login
+    passes it, so the per-address limit holds on each."""
     email = email.strip().lower()
     # Every attempt is counted as a failure before the password is checked, and a success gives
     # its counts back: attempts made at once cannot outnumber the limits together.
