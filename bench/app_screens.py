@@ -56,7 +56,7 @@ def bench_app():
     import asyncpg
     from litestar import get
 
-    from core.settings import load_settings
+    from core.infra.settings import load_settings
     from server.app import create_app
 
     settings = load_settings()
@@ -68,7 +68,7 @@ def bench_app():
         if "pool" not in pool:
             async with lock:  # the first requests arrive together: one pool, not one each
                 if "pool" not in pool:
-                    from core.reads import connect_args
+                    from core.infra.reads import connect_args
 
                     pool["pool"] = await asyncpg.create_pool(**connect_args(settings.database_url),
                                                              min_size=10, max_size=10)
@@ -299,7 +299,7 @@ async def run(argv: list[str]) -> dict[str, list[tuple[str, dict]]]:
 async def _other_partners_writers(dataset: Dataset) -> list[tuple[str, str]]:
     """An integration API key and an object of each small partner: (key, object id)."""
     from core.partners.service import API_KEY_PREFIX
-    from core.security import new_secret, sha256_hex
+    from core.infra.security import new_secret, sha256_hex
 
     connection = await connect(dataset.database_url)
     try:

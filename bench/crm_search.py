@@ -106,8 +106,8 @@ def servers() -> list[tuple[str, str | None]]:
 
     found: list[tuple[str, str | None]] = []
     if importlib.util.find_spec("pgserver") is not None:
-        from core.embedded import embedded_database_url
-        from core.settings import load_settings
+        from core.infra.embedded import embedded_database_url
+        from core.infra.settings import load_settings
 
         found.append(("embedded", embedded_database_url(load_settings().var_dir)))
     if os.environ.get("DATABASE_URL", "").strip():
@@ -117,7 +117,7 @@ def servers() -> list[tuple[str, str | None]]:
 
 async def run(argv: list[str], database_url: str | None = None) -> list[Result]:
     from core.clients.service import ClientFilter, list_clients
-    from core.db import create_engine, session_factory
+    from core.infra.db import create_engine, session_factory
     from core.estate.premises import PremiseFilter, list_premises
 
     params = params_from_env(argv)
@@ -184,8 +184,8 @@ async def run_http(dataset: Dataset, batch: dict[str, list[str]]) -> list[Result
     queries (premises of the clients, PII read audit), serialisation."""
     import httpx
 
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
     from server.app import create_app
 
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import asyncpg
 
-from core.database_url import with_database
-from core.reads import connect_args
+from core.infra.database_url import with_database
+from core.infra.reads import connect_args
 
 DEFAULT_DATABASE = "bench_crm"
 CHUNK = 20_000
@@ -211,8 +211,8 @@ def server_url(database_url: str | None = None) -> str:
     url = database_url or os.environ.get("DATABASE_URL") or None
     if url:
         return url
-    from core.runtime import database_url_of
-    from core.settings import load_settings
+    from core.infra.runtime import database_url_of
+    from core.infra.settings import load_settings
 
     return database_url_of(load_settings())
 
@@ -223,7 +223,7 @@ async def connect(url: str) -> asyncpg.Connection:
 
 def migrations_fingerprint() -> str:
     """A change to the migrations makes a cached data set stale."""
-    from core.migrate import MIGRATIONS
+    from core.infra.migrate import MIGRATIONS
 
     digest = hashlib.sha1()
     for path in sorted(Path(MIGRATIONS, "versions").glob("*.py")):
@@ -263,7 +263,7 @@ async def build(database_url: str | None = None, *, clients: int = 500_000, prem
         await admin.execute(f'CREATE DATABASE "{database}"')
     finally:
         await admin.close()
-    from core.migrate import upgrade_async
+    from core.infra.migrate import upgrade_async
 
     await upgrade_async(url)
     schema_seconds = time.perf_counter() - started
@@ -372,7 +372,7 @@ class _Loader:
                              [(_uid(K_BRAND, n, 0), _uid(K_PARTNER, n, 0)) for n, *_ in partners])
 
         from core.enums import PERMISSIONS
-        from core.security import hash_password
+        from core.infra.security import hash_password
 
         staff_password = "bench-staff-password"
         staff_email = "bench-staff@bench.example"

@@ -68,10 +68,10 @@ async def _file(rows: int) -> float:
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from core.db import async_url
-    from core.migrate import upgrade_async
-    from core.runtime import database_url_of
-    from core.settings import load_settings
+    from core.infra.db import async_url
+    from core.infra.migrate import upgrade_async
+    from core.infra.runtime import database_url_of
+    from core.infra.settings import load_settings
 
     base = make_url(async_url(database_url_of(load_settings())))
     admin = create_async_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -101,13 +101,13 @@ async def _job(database_url: str, rows: int) -> dict:
     """Runs in a process of its own, so its peak RSS is its own."""
     import msgspec
 
-    from core.db import commit
+    from core.infra.db import commit
     from core.enums import PERMISSIONS
     from core.imports.jobs import create_job, process
     from core.models import ImportJob, Partner
     from core.partners.service import PartnerPrincipal, create_api_key
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
 
     settings = msgspec.structs.replace(load_settings(), database_url=database_url,
                                        var_dir=tempfile.mkdtemp(prefix="bench-import-file-"))

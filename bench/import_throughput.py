@@ -30,8 +30,8 @@ def _items(batch: int, size: int) -> list[dict]:
 
 
 def _runtime(database_url: str):
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
 
     settings = load_settings(database_url=database_url, var_dir=tempfile.mkdtemp(prefix="bench-import-"))
     return open_runtime(settings, pool_size=4)
@@ -87,7 +87,7 @@ def excel_clients_file(rows: int, path: str) -> None:
 
 async def excel_job(database_url: str, partner_id: str, staff_id: str, rows: int) -> dict:
     """Runs in a process of its own, so its peak RSS is its own."""
-    from core.db import commit
+    from core.infra.db import commit
     from core.enums import PERMISSIONS
     from core.imports.jobs import create_job, process
     from core.models import ImportJob

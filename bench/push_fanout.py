@@ -109,8 +109,8 @@ async def _raw(base_url: str, key: str, n: int, async_n: int) -> None:
 async def _worker(database_url: str, base_url: str, key: str) -> None:
     import msgspec
 
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
     from push.config import push_config
     from push.delivery import Deliverer
     from push.fcm import FcmTransport
@@ -143,11 +143,11 @@ async def _mailing(database_url: str) -> None:
 
     import msgspec
 
-    from core.db import commit
+    from core.infra.db import commit
     from core.notifications.mailings import RecipientFilter, create_mailing
     from core.partners.service import PartnerPrincipal
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
 
     rt = open_runtime(msgspec.structs.replace(load_settings(), database_url=database_url), pool_size=2)
     try:
@@ -166,10 +166,10 @@ async def _mailing(database_url: str) -> None:
 # ---- the run --------------------------------------------------------------------------------
 
 async def _main(sizes: list[int], workers: list[int]) -> list[Figure]:
-    from core.database_url import with_database
-    from core.db import create_engine
-    from core.runtime import database_url_of
-    from core.settings import load_settings
+    from core.infra.database_url import with_database
+    from core.infra.db import create_engine
+    from core.infra.runtime import database_url_of
+    from core.infra.settings import load_settings
     from tests.push.fake_fcm import service_account_key
 
     fake = subprocess.Popen([sys.executable, "-m", "tests.push.fake_fcm"], stdin=subprocess.PIPE,
@@ -237,8 +237,8 @@ def _raw_in_child(base_url: str, key: str, n: int, count: int = 1, async_n: int 
 
 
 async def _seed(url: str, n: int) -> None:
-    from core.db import create_engine
-    from core.migrate import upgrade_async
+    from core.infra.db import create_engine
+    from core.infra.migrate import upgrade_async
 
     await upgrade_async(url)
     engine = create_engine(url, pool_size=2)
@@ -278,7 +278,7 @@ class Run:
 
 async def _pipeline(url: str, base_url: str, key: str, n: int, count: int) -> Run:
     """One mailing to all N clients, `count` worker processes."""
-    from core.db import create_engine
+    from core.infra.db import create_engine
 
     engine = create_engine(url, pool_size=2)
     async with engine.begin() as conn:

@@ -1,4 +1,4 @@
-"""Log redaction on hostile text (core/redaction.py): every rule on adversarial inputs of 10 KB
+"""Log redaction on hostile text (core/infra/redaction.py): every rule on adversarial inputs of 10 KB
 and 100 KB, the worst case per rule in ms, and whether its cost grows linearly.
 
     python -m bench redaction
@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from core.redaction import RULES, Rule
+from core.infra.redaction import RULES, Rule
 
 # Runs any rule is fed: single characters and short units of the classes the rules repeat
 # (words, digits, token characters, percent-encoded bytes, separators, quotes, brackets).

@@ -46,8 +46,8 @@ def main(argv: list[str]) -> list[Figure] | None:
 
 
 async def _worker() -> None:
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
     from push.worker import run_worker
 
     rt = open_runtime(load_settings())
@@ -83,9 +83,9 @@ async def _main(n: int, rows: int, sms: int, deadline: float, rounds: int) -> li
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from bench.push_fanout import _seed
-    from core.db import async_url
-    from core.runtime import database_url_of
-    from core.settings import load_settings
+    from core.infra.db import async_url
+    from core.infra.runtime import database_url_of
+    from core.infra.settings import load_settings
     from tests.push.fake_fcm import service_account_key
 
     fake = subprocess.Popen([sys.executable, "-m", "tests.push.fake_fcm"], stdin=subprocess.PIPE,
@@ -154,8 +154,8 @@ async def _phase(url: str, env: dict, n: int, deadline: float, busy: tuple | Non
     from core.enums import PERMISSIONS
     from core.notifications.mailings import RecipientFilter, create_mailing
     from core.partners.service import PartnerPrincipal
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
 
     engine = create_async_engine(url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import ACCOUNT_CARDS
 from bff.sql import fetch_view
-from core import metrics
+from core.infra import metrics
 from core.auth.service import ResidentPrincipal
 from core.screen_cache import (GENERATION_KEY, ScreenCache, account_scope, client_scope, partner_scope,
                                premise_scope)

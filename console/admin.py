@@ -46,7 +46,7 @@ from core.errors import DomainError, InvalidInput, PermissionDenied, RateLimited
 from core.models import Brand, Role
 from core.partners import service
 from core.partners.service import admin_sign_in, is_platform_admin
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.admin.schemas import (
     CreateApiKeyRequest,
     CreateBrandRequest,

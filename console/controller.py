@@ -68,8 +68,8 @@ from core.orders import service as order_service
 from core.partners import service as partner_service
 from core.partners.service import PartnerPrincipal, staff_login
 from core.registration import service as registration_service
-from core.runtime import Runtime
-from core.security import new_secret
+from core.infra.runtime import Runtime
+from core.infra.security import new_secret
 from crm.activity.controller import feed_answer
 from crm.clients.controller import client_card, client_rows
 from crm.imports.controller import MAX_FILE, _stream, job_card

@@ -21,9 +21,9 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from core.partners.service import PartnerPrincipal, authenticate_partner
-from core.redis_scripts import tag
-from core.runtime import Runtime
-from core.security import constant_time_equals, new_secret, sha256_hex
+from core.infra.redis_scripts import tag
+from core.infra.runtime import Runtime
+from core.infra.security import constant_time_equals, new_secret, sha256_hex
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SESSION_COOKIE = "console_session"

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 
-from core.db import commit
+from core.infra.db import commit
 from core.enums import PERMISSIONS
 from core.models import (Bill, Brand, Client, ClientExternalId, EstateObject, Lot, Order, Partner,
                          PersonalAccount, Premise, PremiseLink, Role, Staff)
-from core.runtime import Runtime
-from core.security import hash_password_off_loop
+from core.infra.runtime import Runtime
+from core.infra.security import hash_password_off_loop
 
 DEMO = uuid.UUID("6f1c1d0e-0000-4000-8000-000000000000")
 DEMO_PHONE = "+79000000001"

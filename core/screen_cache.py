@@ -19,9 +19,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 
-from core.breaker import Breaker, DependencyDown
+from core.infra.breaker import Breaker, DependencyDown
 from core.models import PersonalAccount
-from core.redis_scripts import RawScript, is_cluster, tag
+from core.infra.redis_scripts import RawScript, is_cluster, tag
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def new_token() -> str:
 
 def renew_screens(session: Session, scopes: set[str] | frozenset[str] | None = None) -> None:
     """Renew the generations of `scopes` (None: the global one) once this transaction has
-    committed (core.db.commit runs what waits for it)."""
+    committed (core.infra.db.commit runs what waits for it)."""
     cache = session.info.get("screens")
     if cache is None:
         return

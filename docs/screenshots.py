@@ -37,11 +37,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.db import async_url  # noqa: E402
+from core.infra.db import async_url  # noqa: E402
 from core.demo import DEMO_PHONE, DEMO_STAFF_EMAIL, DEMO_STAFF_PASSWORD, load_demo_data  # noqa: E402
-from core.migrate import upgrade_async  # noqa: E402
-from core.runtime import database_url_of, open_runtime  # noqa: E402
-from core.settings import load_settings  # noqa: E402
+from core.infra.migrate import upgrade_async  # noqa: E402
+from core.infra.runtime import database_url_of
+from core.process import open_runtime  # noqa: E402
+from core.infra.settings import load_settings  # noqa: E402
 from server.app import create_app  # noqa: E402
 from tests.servers import free_port, start_redis  # noqa: E402
 

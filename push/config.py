@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.notifications.rules import DEFAULT_THROTTLES, Throttle
-from core.settings import Settings
+from core.infra.settings import Settings
 from push.rules import RetryPolicy
 
 

@@ -28,10 +28,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import commit
-from core.metrics import count_push_outcomes
+from core.infra.db import commit
+from core.infra.metrics import count_push_outcomes
 from core.notifications.rules import skip_reason, skip_reason_sql
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from core.scope import session_seen_sql
 from push import rules
 from push.config import PushConfig

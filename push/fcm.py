@@ -29,7 +29,7 @@ import requests
 from firebase_admin import credentials, exceptions, messaging
 from firebase_admin import _http_client as sdk_http  # noqa: PLC2701 - the SDK offers no public hook
 
-from core import metrics
+from core.infra import metrics
 from push import rules
 from push.config import PushConfig
 from push.transport import OutgoingPush, SendResult

@@ -19,9 +19,9 @@ from datetime import timedelta
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import commit
+from core.infra.db import commit
 from core.models import Mailing, MailingRecipient
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from core.scope import session_seen_sql
 from push.config import PushConfig
 from push.rules import RetryPolicy, backoff_seconds

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from core.lanes import priority_of
+from core.infra.lanes import priority_of
 from core.notifications import outbox
-from core.runtime import Runtime, database_url_of
+from core.infra.runtime import Runtime, database_url_of
 from push.config import PushConfig, push_config
 from push.delivery import Deliverer
 from push.transport import RecordingTransport, Transport

@@ -13,7 +13,7 @@ import logging
 
 import asyncpg
 
-from core.database_url import connect_options
+from core.infra.database_url import connect_options
 
 log = logging.getLogger(__name__)
 CHANNEL = "push_outbox"

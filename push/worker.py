@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import commit
-from core import metrics
-from core.metrics import serve_metrics
-from core.runtime import Runtime
+from core.infra.db import commit
+from core.infra import metrics
+from core.infra.metrics import serve_metrics
+from core.infra.runtime import Runtime
 
 log = logging.getLogger(__name__)
 JobFn = Callable[[Runtime, AsyncSession], Awaitable[object]]
@@ -37,7 +37,7 @@ class PeriodicJob:
 
 def registered_jobs() -> list[PeriodicJob]:
     from core.auth.jobs import purge_refresh_tokens
-    from core.idempotency import purge_idempotency_records
+    from core.infra.idempotency import purge_idempotency_records
     from core.imports.jobs import run_import_jobs
     from core.people.jobs import send_rent_reminders
     from push.mailings import send_sms_mailings

@@ -15,8 +15,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from core.runtime import Runtime, open_runtime
-from core.settings import Settings
+from core.infra.runtime import Runtime
+from core.process import open_runtime
+from core.infra.settings import Settings
 from server.routes import route_handlers
 from web.deps import COMMON, commit_request_session, session_middleware
 from web.forwarded import forwarded_client_middleware

@@ -8,7 +8,7 @@ import signal
 import sys
 
 from core.errors import ConfigurationError
-from core.settings import Settings, load_settings
+from core.infra.settings import Settings, load_settings
 from web.logs import configure_logging
 
 DESCRIPTION = """Resident app backend.
@@ -32,8 +32,8 @@ def _logging(settings: Settings) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from core.migrate import upgrade
-    from core.runtime import database_url_of
+    from core.infra.migrate import upgrade
+    from core.infra.runtime import database_url_of
 
     settings = _settings()
     _logging(settings)
@@ -44,7 +44,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from core.demo import load_demo_data
-    from core.runtime import open_runtime
+    from core.process import open_runtime
 
     settings = _settings()
     _logging(settings)
@@ -78,7 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from core.runtime import open_runtime
+    from core.process import open_runtime
     from push.worker import run_worker
 
     settings = _settings()
@@ -123,7 +123,7 @@ def _exit_on_sigterm(signum: int, frame) -> None:  # noqa: ARG001
 def main(argv: list[str] | None = None) -> int:
     # SIGTERM (what process managers send) ends the process through SystemExit, as Ctrl-C does
     # through KeyboardInterrupt, so what runs at exit runs: the embedded servers' last user stops
-    # them (core/embedded.py). uvicorn and the worker handle the signal themselves while they run
+    # them (core/infra/embedded.py). uvicorn and the worker handle the signal themselves while they run
     # and hand it back to this handler once they have shut down.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = build_parser().parse_args(argv)

@@ -193,7 +193,7 @@ async def soak(knobs: Knobs) -> int:
                 if tail := stack.log_tail(name):
                     print(f"--- {name} log\n{tail}", file=sys.stderr)
             return 2
-        from core.db import create_engine
+        from core.infra.db import create_engine
 
         engine = create_engine(stack.database_url, pool_size=5)
         print(f"stack: database {database}, Redis on port {stack.redis_port}, API on {stack.base_url}, "

@@ -83,12 +83,12 @@ class Stack:
 
     # ---- database ---------------------------------------------------------------------------
     async def create_database(self) -> str:
-        from core.database_url import with_database
-        from core.db import create_engine
+        from core.infra.database_url import with_database
+        from core.infra.db import create_engine
 
         base = os.environ.get("DATABASE_URL", "").strip()
         if not base:
-            from core import embedded
+            from core.infra import embedded
 
             base = embedded.embedded_database_url(os.environ.get("VAR_DIR", "var"))
         self._database = f"soak_{uuid.uuid4().hex[:8]}"

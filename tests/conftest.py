@@ -18,14 +18,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from core.clock import ManualClock
-from core.db import async_url, create_engine, session_factory
-from core.migrate import upgrade_async
+from core.infra.clock import ManualClock
+from core.infra.db import async_url, create_engine, session_factory
+from core.infra.migrate import upgrade_async
 from core.models import Base
-from core.runtime import Runtime, database_url_of, redis_url_of
-from core.security import TokenCodec
-from core.settings import Settings
-from core.sms import DebugSmsProvider
+from core.infra.runtime import Runtime, database_url_of, redis_url_of
+from core.infra.security import TokenCodec
+from core.infra.settings import Settings
+from core.infra.sms import DebugSmsProvider
+from core.process import REDIS_RECOVERY
 from server.app import create_app
 from web.problems import UNDECLARED
 
@@ -119,7 +120,8 @@ def runtime_on(settings: Settings, database: str, clock: ManualClock, redis) -> 
     """The tests' runtime on `redis` (also the one on a Redis Cluster, tests/cluster)."""
     engine = create_engine(database, pool_size=5)
     return Runtime(settings=settings, clock=clock, engine=engine, sessionmaker=session_factory(engine, clock=clock),
-                   redis=redis, tokens=TokenCodec(settings.verification_secrets, clock), sms=DebugSmsProvider())
+                   redis=redis, tokens=TokenCodec(settings.verification_secrets, clock), sms=DebugSmsProvider(),
+                   redis_recovery=list(REDIS_RECOVERY))
 
 
 def serving(runtime: Runtime):

@@ -13,18 +13,18 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.service import AuthCode, ResidentPrincipal, authenticate
-from core.db import commit
+from core.infra.db import commit
 from core.errors import Common, NotAuthenticated, PermissionDenied
-from core.pagination import CursorCodec, Position
+from core.infra.pagination import CursorCodec, Position
 from core.partners.service import (
     PartnerCode,
     PartnerPrincipal,
     admin_sign_in,
     authenticate_partner,
 )
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from core.screen_cache import ScreenCache
-from core.security import TokenCode
+from core.infra.security import TokenCode
 from web import idempotency, logs
 
 
@@ -126,7 +126,7 @@ async def provide_screen_resident(request: Request, runtime: Runtime) -> Residen
 
 
 def screens_cached(runtime: Runtime) -> bool:
-    """Whether the runtime's sessions carry a screen cache (core.db.session_factory)."""
+    """Whether the runtime's sessions carry a screen cache (core.infra.db.session_factory)."""
     return (runtime.sessionmaker.kw.get("info") or {}).get("screens") is not None
 
 

@@ -11,8 +11,8 @@ from litestar.response import Stream
 
 from core.errors import NotFound
 from core.models import Document
-from core.runtime import Runtime
-from core.storage import Storage, storage_of
+from core.infra.runtime import Runtime
+from core.infra.storage import Storage, storage_of
 
 
 async def provide_storage(runtime: Runtime) -> Storage:

@@ -2,7 +2,7 @@
 
 Readiness tells which dependency is away and whether the process serves without it: Redis away still
 answers 200 ("degraded": sessions, screens and limits fall back to PostgreSQL and the process,
-core/breaker.py), so a load balancer does not pull every API process during a Redis blip; PostgreSQL
+core/infra/breaker.py), so a load balancer does not pull every API process during a Redis blip; PostgreSQL
 away is 503. Liveness never asks a dependency."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 
-from core.breaker import DependencyDown
-from core.runtime import Runtime
+from core.infra.breaker import DependencyDown
+from core.infra.runtime import Runtime
 from web.schemas import Output
 
 PROBE_SECONDS = 2

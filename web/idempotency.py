@@ -6,7 +6,7 @@ recorded in the request's own transaction, so a retry with the same key and body
 back and creates nothing new, and the same key with another body is refused with 422. A failed
 request records nothing (its transaction rolls back), so its retry runs afresh; two copies sent at
 once are serialised by the record's primary key. Keys are per caller (the device session, the staff
-member or the API key) and per operation, kept for a day (core/idempotency.py)."""
+member or the API key) and per operation, kept for a day (core/infra/idempotency.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Logging set-up: one format, and every record redacted (core.redaction) before any handler sees
+"""Logging set-up: one format, and every record redacted (core.infra.redaction) before any handler sees
 it: its message and arguments, its exception text and stack.
 
 Redaction happens where records are made (a record factory), so handlers configured elsewhere
@@ -7,7 +7,7 @@ handlers covers records made without the factory (rebuilt from another process, 
 
 A message longer than MESSAGE_LIMIT (a caller's 50 KB URL in an access line) is cut before it is
 redacted, exception texts and stacks past TEXT_LIMIT too: redaction runs on the event loop, and
-its cost must not be the caller's to choose (core.redaction.redact_cut cuts without leaving half
+its cost must not be the caller's to choose (core.infra.redaction.redact_cut cuts without leaving half
 a secret)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from litestar.types import Scope
 
-from core.redaction import redact, redact_cut
+from core.infra.redaction import redact, redact_cut
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _PLAIN_ARGS = (str, int, float, bool, type(None))

@@ -8,8 +8,8 @@ import time
 from litestar import Controller, Response, get
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from core import metrics
-from core.runtime import Runtime
+from core.infra import metrics
+from core.infra.runtime import Runtime
 
 
 def metrics_middleware(app: ASGIApp) -> ASGIApp:

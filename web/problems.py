@@ -17,7 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Scope
 from sqlalchemy import exc as sa_exc
 
-from core.breaker import database_down
+from core.infra.breaker import database_down
 from core.errors import (Common, Conflict, DomainError, ErrorCode, InvalidInput, NotAuthenticated, NotFound,
                          PermissionDenied, RateLimited, RuleViolation, ServiceUnavailable, TooLarge)
 from web import idempotency

@@ -9,7 +9,7 @@ import msgspec
 from litestar.params import Parameter
 from msgspec import Meta
 
-from core.pagination import DEFAULT_LIMIT, MAX_LIMIT  # noqa: F401 - re-exported for controllers
+from core.infra.pagination import DEFAULT_LIMIT, MAX_LIMIT  # noqa: F401 - re-exported for controllers
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

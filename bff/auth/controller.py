@@ -14,10 +14,10 @@ from core.auth.service import AuthCode, DeviceInfo, ResidentPrincipal, TokenPair
 from core.enums import UNIFIED_APP_ID
 from core.errors import Common, InvalidInput
 from core.models import Brand
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, client_ip
 from core.phones import PhoneCode
-from core.sms import SmsCode
+from core.infra.sms import SmsCode
 from web.problems import problems
 
 

@@ -11,7 +11,7 @@ from core.auth.service import ResidentPrincipal
 from core.errors import Common
 from core.notifications import rules
 from core.notifications.devices import DeviceUpdate, update_device
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.problems import problems
 from web.schemas import iso

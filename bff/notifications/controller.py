@@ -13,7 +13,7 @@ from bff.notifications.schemas import Inbox, InboxItem, MarkedRead
 from core.auth.service import ResidentPrincipal
 from core.models import Notification
 from core.residents import inbox
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, Pages
 from web.ids import parse_id, path_id
 from core.errors import Common

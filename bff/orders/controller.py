@@ -12,7 +12,7 @@ from core.auth.service import ResidentPrincipal
 from core.models import Order
 from core.orders import app as service
 from core.orders.rules import ACTIVE_STATUSES, OrderCode, STATUS_LABELS
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id, path_id
 from core.errors import Common

@@ -18,7 +18,7 @@ from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
 from core.people import queries, service
 from core.people.service import NewPerson, Viewer
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.ids import parse_id, path_id
 from core.errors import Common

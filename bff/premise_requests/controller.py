@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bff.premise_requests.schemas import CreatePremiseRequest, PremiseRequestCreated
 from core.auth.service import ResidentPrincipal
 from core.residents.requests import request_premise
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id
 from core.residents.rules import ResidentCode

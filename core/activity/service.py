@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Activity, Client, Order, Premise, PremiseLink
 from core.orders.rules import ACTIVE_STATUSES
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.estate.search import escape_like

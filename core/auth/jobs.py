@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import RefreshToken
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 
 # Used tokens are kept a while after expiry so that a late replay is still recognised as reuse.
 KEEP_AFTER_EXPIRY = timedelta(days=7)

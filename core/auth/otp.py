@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from core.redis_scripts import tag
+from core.infra.redis_scripts import tag
 
 
 CODE_DIGITS = 6
@@ -80,7 +80,7 @@ return 'wrong:' .. (tonumber(ARGV[3]) - attempts)
 
 @dataclass(frozen=True, slots=True)
 class Counter:
-    """A fixed-window counter (core.ratelimit.window): its key, its limit (0: none) and how long
+    """A fixed-window counter (core.infra.ratelimit.window): its key, its limit (0: none) and how long
     its key is kept."""
 
     key: str

@@ -16,18 +16,18 @@ from sqlalchemy.dialects.postgresql import insert
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import ratelimit
+from core.infra import ratelimit
 from core.auth import otp
-from core.breaker import DependencyDown, database_down
-from core.db import after_commit, commit
+from core.infra.breaker import DependencyDown, database_down
+from core.infra.db import after_commit, commit
 from core.enums import NOTIFICATION_TYPES
 from core.errors import ErrorCode, NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
 from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
 from core.phones import country_of, normalize_phone
-from core.redis_scripts import RawScript, is_cluster, tag
-from core.runtime import Runtime
+from core.infra.redis_scripts import RawScript, is_cluster, tag
+from core.infra.runtime import Runtime
 from core.screen_cache import CHECK_LUA, UNAFFECTED, check_apart, new_token, renew_screens
-from core.security import TokenCode, new_secret, sha256_hex
+from core.infra.security import TokenCode, new_secret, sha256_hex
 
 
 # The problem codes of resident login and sessions.

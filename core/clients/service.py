@@ -19,7 +19,7 @@ from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.estate.premises import client_condition, phone_contains, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import app_use, app_use_select, owned, partner_app_use, partner_sessions
 from core.phones import normalize_phone

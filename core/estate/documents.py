@@ -13,14 +13,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.rules import not_in_future
-from core.clock import Clock
-from core.db import after_commit
+from core.infra.clock import Clock
+from core.infra.db import after_commit
 from core.errors import InvalidInput, NotFound, TooLarge
 from core.models import Account, Client, Document, Premise, PremiseLink
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
-from core.storage import Storage
+from core.infra.storage import Storage
 from core.estate.search import contains_pattern
 from core.estate.objects import EstateCode
 

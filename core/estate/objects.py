@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErrorCode, Conflict, InvalidInput, TooLarge
 from core.models import Brand, EstateObject, ObjectGroup, Premise, Quarter
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 

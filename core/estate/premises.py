@@ -16,7 +16,7 @@ from core.errors import Conflict, InvalidInput
 from core.estate.rules import address_text
 from core.estate.search import escape_like, fragment_grams, parse_address_query, parse_person_query
 from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.clients.rules import ClientCode

@@ -23,17 +23,17 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import commit
+from core.infra.db import commit
 from core.errors import PermissionDenied
 from core.imports import formats
-from core.lanes import priority_of
+from core.infra.lanes import priority_of
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal, current_principal
 from core.scope import owned
-from core.runtime import Runtime
-from core.storage import storage_of
+from core.infra.runtime import Runtime
+from core.infra.storage import storage_of
 
 log = logging.getLogger(__name__)
 CHUNK = 500

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules as client_rules
 from core.clients.merge import merge_clients
-from core.db import commit
+from core.infra.db import commit
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.estate.premises import apply_fields as apply_premise_fields
 from core.estate.premises import own_object
@@ -31,7 +31,7 @@ from core.models import (Account, Client, ClientExternalId, ClientPhoneHistory, 
                          Premise, PremiseLink)
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from core.screen_cache import scoped
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import text
 
-from core.db import create_engine
+from core.infra.db import create_engine
 from core.models import Base
 
 MIGRATION_LOCK_ID = 72_460_011

@@ -23,7 +23,7 @@ from core.models import (
 )
 from core.notifications import rules
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from core.scope import partner_sees_session, partner_sessions
 from core.screen_cache import UNAFFECTED
 

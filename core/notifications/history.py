@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
 from core.models import Account, Brand, Client, DeviceSession, PushDelivery, PushMessage
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import partner_sees_session
 

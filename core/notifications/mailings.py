@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from core.errors import InvalidInput, NotFound
 from core.estate.search import contains_pattern
 from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink, Staff
-from core.pagination import Position
+from core.infra.pagination import Position
 from core.partners.service import PartnerPrincipal
 
 
@@ -163,7 +163,7 @@ async def list_mailings(db: AsyncSession, actor: PartnerPrincipal, *, q: str | N
                         status: str | None, staff_id: uuid.UUID | None, cursor: Position | None,
                         limit: int) -> tuple[list[MailingRow], Position | None]:
     """The partner's mailings, newest first: search by title/text, filter by type, status, sender."""
-    from core.pagination import keyset, page
+    from core.infra.pagination import keyset, page
 
     keys = [Mailing.created_at, Mailing.id]
     stmt = (select(Mailing.id, Mailing.channel, Mailing.title, Mailing.body, Mailing.status, Mailing.recipients,
@@ -195,7 +195,7 @@ async def client_mailings(db: AsyncSession, actor: PartnerPrincipal, client_id: 
                           limit: int) -> tuple[list[ClientMailingRow], Position | None]:
     """PUSH-06: the mailings sent to one client, searchable by title/text and filtered by
     status, type (channel), sender and period; newest first."""
-    from core.pagination import keyset, page
+    from core.infra.pagination import keyset, page
 
     exists = await db.scalar(select(Client.id).where(Client.id == client_id, Client.partner_id == actor.partner_id))
     if exists is None:

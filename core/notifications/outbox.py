@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock, SystemClock
+from core.infra.clock import Clock, SystemClock
 from core.enums import NOTIFICATION_TYPES
 from core.errors import InvalidInput
 from core.models import EstateObject, Partner, Premise, PushMessage
@@ -30,7 +30,7 @@ def use_throttles(throttles: dict[str, Throttle]) -> None:
 
 
 def clock_of(db: AsyncSession) -> Clock:
-    """The runtime's clock, which its sessions carry (core.db.session_factory)."""
+    """The runtime's clock, which its sessions carry (core.infra.db.session_factory)."""
     return db.info.get("clock") or _SYSTEM_CLOCK
 
 

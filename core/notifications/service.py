@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.errors import InvalidInput
 from core.models import Account, Client, Notification, Premise
 from core.notifications.outbox import enqueue_push

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.errors import NotFound, RuleViolation
 from core.models import Account, Activity, Client, Order, Partner
 from core.orders import rules

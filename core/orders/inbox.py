@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.estate.premises import client_condition
 from core.models import Client, Order, Premise
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.estate.search import contains_pattern

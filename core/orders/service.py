@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.models import Activity, Client, Order, OrderCounter, Premise
 from core.notifications.service import push_to_client
 from core.orders import inbox, rules

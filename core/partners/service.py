@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import ratelimit
+from core.infra import ratelimit
 from core.enums import PERMISSIONS
 from core.errors import (
     Conflict,
@@ -23,9 +23,9 @@ from core.errors import (
 )
 from core.estate.search import contains_pattern
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
-from core.pagination import Position, keyset, page
-from core.runtime import Runtime
-from core.security import (
+from core.infra.pagination import Position, keyset, page
+from core.infra.runtime import Runtime
+from core.infra.security import (
     TokenCode,
     constant_time_equals,
     hash_password_off_loop,

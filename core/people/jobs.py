@@ -17,7 +17,7 @@ from core.models import Client, Premise, PremiseLink
 from core.notifications.rules import people_link
 from core.notifications.service import push_to_client
 from core.people import rules
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 
 
 def tenant_key(link_id: object, period: str) -> str:

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules as client_rules
 from core.clients.links import add_link
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.errors import ErrorCode, Conflict, InvalidInput
 from core.estate.premises import full_address
 from core.models import Client, EstateObject, Premise, PremiseLink, RegistrationRequest
 from core.notifications.service import notify_phone
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
 from core.scope import owned

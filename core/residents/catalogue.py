@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.enums import UNIFIED_APP_ID
 from core.estate.search import contains_pattern
 from core.models import Brand, EstateObject, Partner
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.residents.context import premise_brand
 
 # One expression for the search and its trigram index (migration 0003g); written with an SQL

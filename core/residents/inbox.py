@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.errors import NotFound
 from core.models import Notification
-from core.pagination import Position, keyset, page
+from core.infra.pagination import Position, keyset, page
 from core.screen_cache import scoped
 
 

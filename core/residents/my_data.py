@@ -13,7 +13,7 @@ from core.errors import InvalidInput, NotAuthenticated
 from core.models import Account
 from core.residents import rules
 from core.residents.rules import ResidentCode
-from core.storage import Storage
+from core.infra.storage import Storage
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 MAX_PHOTO = 10 * 1024 * 1024

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.enums import UNIFIED_APP_ID
 from core.errors import InvalidInput
 from core.models import Brand, EstateObject, RegistrationRequest

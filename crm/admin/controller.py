@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuditRecord
-from core.pagination import keyset, page
+from core.infra.pagination import keyset, page
 from core.partners import service
 from core.models import ApiKey, Role, Staff
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.admin.schemas import (ApiKeyCreated, ApiKeyItem, ApiKeyList, BrandCreated, CreateApiKeyRequest,
                                CreateBrandRequest, CreatePartnerRequest, CreateRoleRequest, CreateStaffRequest,
                                PartnerCard, RoleItem, RoleList, StaffItem, StaffList, UpdatePartnerRequest,

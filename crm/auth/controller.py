@@ -10,7 +10,7 @@ from msgspec import Meta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.partners.service import PartnerCode, PartnerPrincipal, staff_login
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from web.deps import PARTNER, PARTNER_SECURITY, client_ip
 from core.errors import Common
 from web.problems import problems

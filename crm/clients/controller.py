@@ -17,7 +17,7 @@ from core.estate.premises import full_address
 from core.models import Client
 from core.partners.service import PartnerPrincipal
 from core.residents.rules import account_name
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.clients.schemas import (ClientCard, ClientList, ClientPremise, ClientRow, CreateClientRequest,
                                  ExternalIdView, UpdateClientRequest)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages

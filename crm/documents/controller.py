@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.estate import documents as service
 from core.models import Document
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
-from core.storage import Storage
+from core.infra.runtime import Runtime
+from core.infra.storage import Storage
 from crm.documents.schemas import DocumentCard, DocumentList, UpdateDocumentRequest, UploadDocumentRequest
 from web.deps import PARTNER, PARTNER_SECURITY, Pages
 from web.files import FILE_RESPONSE, STORAGE, download

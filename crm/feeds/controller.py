@@ -20,7 +20,7 @@ from core.models import PersonalAccount, Premise
 from core.money import format_money, parse_money
 from core.notifications.service import send_to_client
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.feeds.schemas import (AddMeterReadingRequest, BillBatchAnswer, BillBatchRequest, BillCard, BillItem,
                                BillResult, SendNotificationRequest, UpsertBillRequest, UpsertInsuranceRequest,
                                UpsertLotRequest, UpsertMeterRequest, Upserted)

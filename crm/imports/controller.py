@@ -24,7 +24,7 @@ from core.imports import export, formats, service
 from core.imports.jobs import create_job, get_job, list_jobs
 from core.imports.service import MAX_BATCH, ItemResult
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.clients.controller import client_card
 from crm.clients.schemas import ClientCard
 from web.deps import PARTNER, PARTNER_SECURITY, Pages

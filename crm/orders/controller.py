@@ -15,7 +15,7 @@ from core.estate.premises import full_address
 from core.models import Order
 from core.orders import inbox, service
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.orders.schemas import (CreateOrderRequest, OrderCard, OrderCreated, OrderKind, OrderList, OrderRow,
                                 OrderSort, OrderStatus, UpdateOrderRequest)
 from web.deps import PARTNER, PARTNER_SECURITY, Pages

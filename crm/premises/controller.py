@@ -14,7 +14,7 @@ from core.estate import premises as service
 from core.estate.premises import PremiseFilter
 from core.models import Client
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.premises.schemas import (AccountView, AddPremiseClientRequest, CreateAccountRequest, CreatePremiseRequest,
                                   LinkView, PremiseCard, PremiseList, UpdateAccountRequest, UpdatePremiseClientRequest,
                                   UpdatePremiseRequest)

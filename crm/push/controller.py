@@ -16,7 +16,7 @@ from core.errors import Common, FieldError, InvalidInput
 from core.notifications import devices, history, mailings, monitor
 from core.notifications.rules import MIN_MONITOR_VERSION
 from core.partners.service import PartnerPrincipal
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.push.schemas import (
     ClientMailingItem,
     ClientMailingList,

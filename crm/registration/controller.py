@@ -10,7 +10,7 @@ from core.clients.pii import PiiPolicy
 from core.models import RegistrationRequest
 from core.partners.service import PartnerPrincipal
 from core.registration import service
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 from crm.registration.schemas import (Approved, ApproveRequest, CreateLeadRequest, Decided, LeadCreated,
                                       RegistrationRequestItem, RegistrationRequestList, RejectRequest, RequestKind,
                                       RequestStatus)

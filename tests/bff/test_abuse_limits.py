@@ -10,9 +10,9 @@ import threading
 import pytest
 
 import core.partners.service
-import core.security
+import core.infra.security
 from core.errors import ServiceUnavailable
-from core.sms import SmsCode
+from core.infra.sms import SmsCode
 from tests.support import ADMIN, bearer, create_partner, device, expect, login_resident
 
 
@@ -77,14 +77,14 @@ async def test_a_staff_password_check_leaves_the_service_answering(http, monkeyp
     answered (the check runs off the event loop)."""
     await _staff(http, "slow@example.com")
     started, release = threading.Event(), threading.Event()
-    verify = core.security.verify_password
+    verify = core.infra.security.verify_password
 
     def held_verify(password_hash, password):
         started.set()
         release.wait(5)
         return verify(password_hash, password)
 
-    monkeypatch.setattr(core.security, "verify_password", held_verify)
+    monkeypatch.setattr(core.infra.security, "verify_password", held_verify)
     monkeypatch.setattr(core.partners.service, "verify_password", held_verify, raising=False)
     login = asyncio.create_task(http.post("/crm/v1/auth/login", json={"email": "slow@example.com",
                                                                        "password": "right-password"}))
@@ -105,13 +105,13 @@ async def test_parallel_wrong_passwords_cannot_pass_the_lockout(http, limits, mo
     limits(staff_login_failures=2)
     await _staff(http, "flood@example.com")
     checked = []
-    verify = core.security.verify_password
+    verify = core.infra.security.verify_password
 
     def counting_verify(password_hash, password):
         checked.append(password)
         return verify(password_hash, password)
 
-    monkeypatch.setattr(core.security, "verify_password", counting_verify)
+    monkeypatch.setattr(core.infra.security, "verify_password", counting_verify)
     monkeypatch.setattr(core.partners.service, "verify_password", counting_verify, raising=False)
     answers = await asyncio.gather(*(http.post("/crm/v1/auth/login", json={
         "email": "flood@example.com", "password": f"guess-{n}"}) for n in range(5)))

@@ -10,9 +10,9 @@ from sqlalchemy import String, Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from core.auth.service import authenticate, deactivate_session
-from core.db import commit
+from core.infra.db import commit
 from core.models import Account, Base, DeviceSession, SmsMessage
-from core.security import sha256_hex
+from core.infra.security import sha256_hex
 from tests.support import bearer, device, expect, login_resident
 
 PHONE = "+7 (916) 123-45-67"
@@ -285,7 +285,7 @@ async def test_bad_tokens_are_401_problems(http, header):
 
 
 async def test_token_signed_with_other_secret_is_refused(http, runtime):
-    from core.security import TokenCodec
+    from core.infra.security import TokenCodec
 
     forged, _ = TokenCodec(("another-secret-" + "y" * 40,), runtime.clock).issue(
         {"typ": "access", "sub": str(uuid.uuid4()), "sid": str(uuid.uuid4())}, 900)
@@ -293,7 +293,7 @@ async def test_token_signed_with_other_secret_is_refused(http, runtime):
 
 
 async def test_signing_key_rotation_keeps_old_tokens_valid(runtime, clock):
-    from core.security import TokenCodec
+    from core.infra.security import TokenCodec
 
     old = TokenCodec(("old-secret-" + "o" * 40,), clock)
     token, _ = old.issue({"typ": "access", "sub": "a"}, 900)

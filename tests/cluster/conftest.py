@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 import msgspec
 import pytest
 
-from core.clock import ManualClock
-from core.runtime import Runtime, connect_redis
-from core.settings import Settings
+from core.infra.clock import ManualClock
+from core.infra.runtime import Runtime, connect_redis
+from core.infra.settings import Settings
 from tests.conftest import app_fixtures, runtime_on
 from tests.servers import start_redis_cluster, stop
 

@@ -13,11 +13,11 @@ from redis.cluster import key_slot
 from redis.exceptions import RedisClusterException, ResponseError
 
 from core.auth.service import _session_check
-from core.breaker import DependencyDown
-from core.redis_scripts import is_cluster
-from core.runtime import connect_redis, redis_breaker
+from core.infra.breaker import DependencyDown
+from core.infra.redis_scripts import is_cluster
+from core.infra.runtime import connect_redis, redis_breaker
 from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope
-from core.settings import Settings
+from core.infra.settings import Settings
 from tests.bff.screens.test_screen_cache import _resident, _screen, _served_from_cache, redis_calls, served  # noqa: F401
 from tests.bff.screens.test_screen_cache import (  # noqa: F401
     test_a_cached_screen_costs_one_redis_round_trip,

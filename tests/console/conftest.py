@@ -18,7 +18,7 @@ import msgspec
 import pytest
 import uvicorn
 
-from core.settings import Settings
+from core.infra.settings import Settings
 from server.app import create_app
 from tests.servers import free_port
 

@@ -1,12 +1,12 @@
-"""DATABASE_URL's one parser (core/database_url.py): what each pool's `asyncpg.connect` gets from
+"""DATABASE_URL's one parser (core/infra/database_url.py): what each pool's `asyncpg.connect` gets from
 the URLs managed PostgreSQL, PgBouncer and the embedded server use."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.database_url import connect_options, with_database
-from core.reads import connect_args
+from core.infra.database_url import connect_options, with_database
+from core.infra.reads import connect_args
 
 pytestmark = pytest.mark.no_db
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.settings import _ENV_NAMES, load_settings
+from core.infra.settings import _ENV_NAMES, load_settings
 from server.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]

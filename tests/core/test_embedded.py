@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL and Redis (core/embedded.py) stop with their last user, whichever way
+"""The embedded PostgreSQL and Redis (core/infra/embedded.py) stop with their last user, whichever way
 it ends: `bff serve` stopped by SIGTERM stops them; one killed outright (SIGKILL) leaves them to
 the next process, which stops them when it ends."""
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import embedded
+from core.infra import embedded
 from core.errors import ConfigurationError
-from core.settings import load_settings
+from core.infra.settings import load_settings
 
 pytestmark = pytest.mark.no_db
 SERVERS = {"DATABASE_URL": "postgresql://app@db/app", "REDIS_URL": "redis://cache:6379/0"}

@@ -1,5 +1,6 @@
 """Dependencies point one way: the server → the surfaces (bff, crm, console) → the domain (core) →
-its infrastructure; the push worker sits beside the surfaces and imports only the domain. Every
+its infrastructure (core/infra: settings, database, Redis, clock, storage, SMS, the runtime), which
+imports no domain area; the push worker sits beside the surfaces and imports only the domain. Every
 import of the project's packages is read from the source (module level and inside functions
 alike), so a cycle cannot hide in a function body."""
 
@@ -37,15 +38,23 @@ def imports_of(source: str) -> list[tuple[int, str]]:
     return found
 
 
+# What core/infra may import of core besides itself: the error kernel and the schema it stores
+# (the SMS and idempotency records), nothing of a domain area.
+INFRA_ALLOWED = ("core.infra", "core.errors", "core.models", "core.enums")
+
+
 def wrong_arrows(root: Path) -> list[str]:
     wrong = []
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
             if "migrations" in path.parts:
                 continue  # the migrations' own environment, run by Alembic
+            infra = path.relative_to(root).parts[:2] == ("core", "infra")
             for line, module in imports_of(path.read_text(encoding="utf-8")):
                 target = module.split(".")[0]
                 if target in PACKAGES and target != package and target not in ALLOWED[package]:
+                    wrong.append(f"{path.relative_to(root)}:{line} imports {module}")
+                elif infra and target == "core" and not module.startswith(INFRA_ALLOWED):
                     wrong.append(f"{path.relative_to(root)}:{line} imports {module}")
     return wrong
 
@@ -67,10 +76,15 @@ def test_every_package_is_walked():
     ("push", "web.deps", True),
     ("crm", "bff.devices.controller", True),
     ("bff", "core.notifications.outbox", False),
+    ("core/infra", "core.auth.service", True),
+    ("core/infra", "core.screen_cache", True),
+    ("core/infra", "core.models", False),
+    ("core/clients", "core.infra.db", False),
 ])
 def test_an_arrow_the_wrong_way_is_found(tmp_path, package, module, wrong):
     """The walk can fail: a function-level import the wrong way is reported with its place."""
     for name in PACKAGES:
         (tmp_path / name).mkdir()
+    (tmp_path / package).mkdir(parents=True, exist_ok=True)
     (tmp_path / package / "late.py").write_text(f"def later():\n    import {module}\n", encoding="utf-8")
     assert wrong_arrows(tmp_path) == ([f"{package}/late.py:2 imports {module}"] if wrong else [])

@@ -1,4 +1,4 @@
-"""Personal data and secrets are taken out of log text (core.redaction): a table of inputs and
+"""Personal data and secrets are taken out of log text (core.infra.redaction): a table of inputs and
 what is left of them, a table of lines that must stay as they are, properties over any
 spelling of a phone, every rule's cost on hostile text, and cuts that leave no half secret."""
 
@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.redaction import NEAR_MISSES
-from core.redaction import API_KEY_PREFIX, RULES, redact, redact_cut
+from core.infra.redaction import API_KEY_PREFIX, RULES, redact, redact_cut
 
 pytestmark = pytest.mark.no_db
 
@@ -138,7 +138,7 @@ def test_redaction_never_fails_and_is_stable(text):
 # Hostile text: every rule runs in linear time (bench/redaction.py prints the figures).
 _BATTERY = """
 from bench.redaction import adversarial_texts
-from core.redaction import RULES
+from core.infra.redaction import RULES
 
 for rule in RULES:
     for _, text in adversarial_texts(rule, 100_000, follow=("a", " ", "-", "%20", "token", "a@")):

@@ -1,9 +1,9 @@
-"""core/redis_scripts.py against the real Redis: scripts run by digest, reloaded when Redis has
+"""core/infra/redis_scripts.py against the real Redis: scripts run by digest, reloaded when Redis has
 lost them, answers as raw bytes."""
 
 from __future__ import annotations
 
-from core.redis_scripts import RawScript
+from core.infra.redis_scripts import RawScript
 
 _ECHO = RawScript("redis.call('SET', KEYS[1], ARGV[1]) return {redis.call('GET', KEYS[1]), #KEYS}")
 

@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import func, select
 
 from core.models import PushMessage
-from core.runtime import connect_redis
+from core.infra.runtime import connect_redis
 from tests.crm import factories as f
 from tests.servers import free_port, start_redis, start_sentinel
 from tests.support import api_key_headers, bearer, create_partner, expect, login_resident

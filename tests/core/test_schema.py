@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from core.migrate import alembic_config, upgrade_async
+from core.infra.migrate import alembic_config, upgrade_async
 from core.models import (Bill, Client, ClientExternalId, EstateObject, Meter, MeterReading, Partner,
                          PersonalAccount, Premise, PremiseLink)
 

@@ -10,11 +10,11 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import asyncpg
 
 from core.clients.service import ClientFilter, create_client, list_clients, update_client
-from core.db import create_engine, session_factory
+from core.infra.db import create_engine, session_factory
 from core.enums import PERMISSIONS
 from core.estate.objects import create_object
 from core.estate.premises import PremiseFilter, create_premise, list_premises, phone_contains
-from core.migrate import upgrade_async
+from core.infra.migrate import upgrade_async
 from core.models import Client
 from core.partners.service import PartnerPrincipal, create_partner
 from tests.core.test_migrations import scratch_database

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ConfigurationError
-from core.redis_scripts import is_cluster
-from core.runtime import connect_redis
-from core.settings import load_settings
-from core.sms import make_sms_provider
+from core.infra.redis_scripts import is_cluster
+from core.infra.runtime import connect_redis
+from core.infra.settings import load_settings
+from core.infra.sms import make_sms_provider
 
 STRONG = "k8Jf2LmQ9xTzR4vW7nB1cY6pA3sD5gH0"
 PRODUCTION = {
@@ -133,7 +133,7 @@ def test_cli_refuses_to_start_in_production_with_debug_sms(monkeypatch, capsys):
 
 def test_production_takes_local_disk_only_when_named_on_purpose():
     """A shared mount named by STORAGE_URL=file:///… is a choice; the default ./var/files is not."""
-    from core.storage import LocalStorage, S3Storage, storage_from
+    from core.infra.storage import LocalStorage, S3Storage, storage_from
 
     settings = load_settings({**PRODUCTION, "STORAGE_URL": "file:///srv/shared-files"})
     storage = storage_from(settings)

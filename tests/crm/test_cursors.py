@@ -11,7 +11,7 @@ import json
 import pytest
 
 from core.errors import InvalidInput
-from core.pagination import CursorCodec, Position
+from core.infra.pagination import CursorCodec, Position
 from tests.crm.estate import make_client, make_object, make_premise, partner_with_staff
 from tests.crm.masking import cursor_readings, phone_forms
 from tests.support import ALL_PERMISSIONS, expect, login_resident, staff_headers

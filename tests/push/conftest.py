@@ -153,7 +153,7 @@ def fake_sms_gateway():
 def use_sms_gateway(runtime, fake, monkeypatch, mode: str = "ok"):
     """From now on the runtime's SMS provider is the `webhook` one, pointed at the fake gateway
     (residents log in before: their codes come from the debug provider)."""
-    from core.sms import WebhookSmsProvider
+    from core.infra.sms import WebhookSmsProvider
 
     fake.reset(mode)
     monkeypatch.setattr(runtime, "sms", WebhookSmsProvider(fake.url, runtime.settings.sms_timeout_seconds))

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from core.migrate import upgrade_async
+from core.infra.migrate import upgrade_async
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pytest
 from pgserver._commands import pg_ctl
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.db import async_url
-from core.migrate import upgrade_async
-from core.runtime import open_runtime
+from core.infra.db import async_url
+from core.infra.migrate import upgrade_async
+from core.process import open_runtime
 from server.app import create_app
 from tests.push.outage_support import (
     all_sent,

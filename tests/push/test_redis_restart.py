@@ -59,10 +59,10 @@ async def test_push_05_redis_restarted_mid_run_loses_nothing(own_database, base_
 
 
 async def test_idle_connections_after_a_redis_restart_do_not_fail_requests(tmp_path):
-    """After Redis restarts, every pooled connection is dead; the runtime's client (core.runtime.
+    """After Redis restarts, every pooled connection is dead; the runtime's client (core.infra.runtime.
     connect_redis) retries such a command once on a fresh connection, so no request fails for it."""
-    from core.runtime import connect_redis
-    from core.settings import Settings
+    from core.infra.runtime import connect_redis
+    from core.infra.settings import Settings
 
     port = free_port()
     server = start_redis(port, str(tmp_path))

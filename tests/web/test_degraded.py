@@ -15,7 +15,7 @@ import pytest
 import redis as sync_redis
 import redis.asyncio as aioredis
 
-from core.runtime import open_runtime
+from core.process import open_runtime
 from server.app import create_app
 from tests.bff.screens.world import app_login, give_premise, make_partner, next_phone
 from tests.servers import free_port, start_redis

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ConfigurationError
-from core.settings import load_settings
+from core.infra.settings import load_settings
 from tests.support import ADMIN, create_partner, expect, staff_headers
 from web.forwarded import client_address, trusted_networks
 

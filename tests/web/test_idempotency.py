@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from core.idempotency import purge_idempotency_records
+from core.infra.idempotency import purge_idempotency_records
 from core.models import IdempotencyRecord, Order, RegistrationRequest
 from tests.crm import factories as f
 from tests.support import api_key_headers, bearer, create_partner, expect, login_resident, staff_headers

@@ -1,5 +1,5 @@
 """No phone, e-mail, code or token reaches the logs: the app's logging set-up redacts every record
-(web.logs over core.redaction), whatever logger made it and whatever handler writes it."""
+(web.logs over core.infra.redaction), whatever logger made it and whatever handler writes it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy import text
 from uvicorn.logging import AccessFormatter
 
 import core.partners.service
-from core.redaction import API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, redact
-from core.settings import Settings
+from core.infra.redaction import API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, redact
+from core.infra.settings import Settings
 from tests.support import api_key_headers, create_partner, login_resident
 from server import cli
 from web.logs import FORMAT, MESSAGE_LIMIT, install_redaction, uninstall_redaction

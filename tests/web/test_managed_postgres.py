@@ -36,9 +36,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from core.migrate import upgrade_async
-from core.reads import connect_args
-from core.runtime import open_runtime
+from core.infra.migrate import upgrade_async
+from core.infra.reads import connect_args
+from core.process import open_runtime
 from server.app import create_app
 from tests.bff.screens.test_statement_count import SCREENS, _world
 from tests.support import expect

@@ -13,7 +13,7 @@ import uuid
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.metrics import serve_metrics
+from core.infra.metrics import serve_metrics
 from tests.crm.estate import partner_with_staff
 from tests.web.test_outages import DEAD_DATABASE, DEAD_REDIS, _client
 
@@ -80,8 +80,8 @@ async def test_worker_serves_its_metrics_and_liveness_on_its_own_port(runtime):
 _PROCESSES = textwrap.dedent("""
     import asyncio, os, sys
     import httpx
-    from core.runtime import open_runtime
-    from core.settings import load_settings
+    from core.process import open_runtime
+    from core.infra.settings import load_settings
     from server.app import create_app
 
     settings = load_settings()

@@ -21,8 +21,8 @@ import httpx
 import msgspec
 import pytest
 
-from core import storage as storage_module
-from core.storage import RANGE_SIZE, S3Storage, storage_from
+from core.infra import storage as storage_module
+from core.infra.storage import RANGE_SIZE, S3Storage, storage_from
 from server.app import create_app
 from tests.bff.screens.world import app_login, next_phone
 from tests.crm import factories as f

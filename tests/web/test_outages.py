@@ -10,11 +10,12 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from core.db import create_engine, session_factory
-from core.reads import ReadPool
-from core.runtime import Runtime
-from core.security import TokenCodec
-from core.sms import DebugSmsProvider
+from core.infra.db import create_engine, session_factory
+from core.infra.reads import ReadPool
+from core.infra.runtime import Runtime
+from core.infra.security import TokenCodec
+from core.infra.sms import DebugSmsProvider
+from core.process import REDIS_RECOVERY
 from server.app import create_app
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -28,7 +29,8 @@ async def _client(base_settings, clock, *, database: str, redis_url: str):
     reads = ReadPool(database, 1, timeout=1)
     rt = Runtime(settings=base_settings, clock=clock, engine=engine,
                  sessionmaker=session_factory(engine, reads=reads, clock=clock), reads=reads,
-                 redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider())
+                 redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider(),
+                 redis_recovery=list(REDIS_RECOVERY))
     app = create_app(base_settings, runtime=rt)
     app.state.runtime = rt
     return rt, httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
@@ -60,7 +62,7 @@ async def test_a_dependency_down_is_a_quick_503(base_settings, database, clock, 
 
 
 async def test_database_down_under_a_screen_read_is_a_quick_503(base_settings, clock):
-    """The screens' own read pool (core/reads.py) answers a dead database like the ORM path: 503
+    """The screens' own read pool (core/infra/reads.py) answers a dead database like the ORM path: 503
     problem+json, quickly, nothing of the server in the body."""
     import uuid
 

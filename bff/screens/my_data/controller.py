@@ -21,7 +21,7 @@ from core.auth.service import ResidentPrincipal
 from core.errors import Common, NotFound
 from core.residents import my_data
 from core.residents.rules import ResidentCode
-from core.storage import Storage
+from core.infra.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import STORAGE, stored
 from web.ids import path_id

@@ -12,7 +12,7 @@ from bff.screens.premise.schemas import PremiseScreen
 from core.auth.service import ResidentPrincipal
 from core.errors import Common
 from core.estate.documents import resident_document
-from core.storage import Storage
+from core.infra.storage import Storage
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import session_factory
-from core.reads import ReadPool
+from core.infra.db import session_factory
+from core.infra.reads import ReadPool
 from tests.bff.screens.test_statement_count import SCREENS, _world
 from tests.support import expect
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from core.db import commit, session_factory
-from core.reads import ReadPool
-from core.redis_scripts import is_cluster
+from core.infra.db import commit, session_factory
+from core.infra.reads import ReadPool
+from core.infra.redis_scripts import is_cluster
 from core.screen_cache import GENERATION_KEY, ScreenCache
 from tests.bff.screens.test_my_premises import _bill
 from tests.bff.screens.world import app_login, client_in, expect, give_premise, make_partner, next_phone

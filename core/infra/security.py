@@ -14,7 +14,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.errors import ErrorCode, NotAuthenticated
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlparse
 
 import redis.asyncio as aioredis
@@ -16,18 +18,17 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core import embedded
-from core.breaker import Breaker
-from core.clock import Clock, SystemClock
-from core.db import create_engine, session_factory
-from core.pagination import CursorCodec
-from core.local_counts import LocalCounts
-from core.reads import ReadPool
-from core.screen_cache import ScreenCache
-from core.security import TokenCodec
-from core.settings import Settings
-from core.sms import SmsProvider, make_sms_provider
-from core.storage import storage_from
+from core.infra import embedded
+from core.infra.breaker import Breaker
+from core.infra.clock import Clock, SystemClock
+from core.infra.db import create_engine, session_factory
+from core.infra.pagination import CursorCodec
+from core.infra.local_counts import LocalCounts
+from core.infra.reads import ReadPool
+from core.infra.security import TokenCodec
+from core.infra.settings import Settings
+from core.infra.sms import SmsProvider, make_sms_provider
+from core.infra.storage import storage_from
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,16 @@ class Runtime:
     # Screen reads outside transactions; None: they go through the request's session (tests,
     # whose sessions join one rolled-back transaction).
     reads: ReadPool | None = None
-    # Seals the lists' pagination cursors (core/pagination.py), keyed from the token secrets.
+    # Seals the lists' pagination cursors (core/infra/pagination.py), keyed from the token secrets.
     cursors: CursorCodec | None = None
-    # One breaker per dependency and process (core/breaker.py); made from the clock when not given.
+    # One breaker per dependency and process (core/infra/breaker.py); made from the clock when not given.
     redis_breaker: Breaker | None = None
     db_breaker: Breaker | None = None
     # The abuse limits' counts while Redis is away (per process).
     local_counts: LocalCounts = field(default_factory=LocalCounts)
+    # What the domain makes good when Redis answers again after an outage, in order, each given
+    # the runtime and when Redis went away (core/process.py names them).
+    redis_recovery: list[RedisRecovery] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.cursors is None:
@@ -78,17 +82,15 @@ def redis_breaker(clock: Clock) -> Breaker:
     return Breaker("Redis", clock, errors=REDIS_ERRORS)
 
 
-async def recover_redis(rt: Runtime, down_since) -> None:
-    """Redis answers again after an outage: before anything it holds is believed, what was
-    written meanwhile without it is made good. Its screen generations missed the writes of the
-    outage, so the global one is renewed (every cached answer turns stale); sessions ended while
-    it was away get their DEAD state, over an ALIVE it may still hold from before."""
-    from core.auth.service import mark_ended_sessions
-    from core.screen_cache import renew_all
+RedisRecovery = Callable[["Runtime", datetime], Awaitable[None]]
 
+
+async def recover_redis(rt: Runtime, down_since: datetime) -> None:
+    """Redis answers again after an outage: before anything it holds is believed, what was
+    written meanwhile without it is made good by the runtime's recovery steps."""
     await rt.redis.ping()
-    await renew_all(rt.redis)
-    await mark_ended_sessions(rt, down_since)
+    for step in rt.redis_recovery:
+        await step(rt, down_since)
 
 
 def database_url_of(settings: Settings) -> str:
@@ -131,7 +133,11 @@ def _addresses(addresses: tuple[str, ...]) -> list[tuple[str, int]]:
     return [(host, int(port)) for host, _, port in (a.rpartition(":") for a in addresses)]
 
 
-def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None) -> Runtime:
+def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None,
+                 screens: Callable[[aioredis.Redis, Breaker], object] | None = None,
+                 redis_recovery: tuple[RedisRecovery, ...] = ()) -> Runtime:
+    """A process's runtime on the configured (or embedded) servers. `screens` makes, from the
+    runtime's Redis and its breaker, what the sessions' committed writes invalidate."""
     database_url = database_url_of(settings)
     clock = clock or SystemClock()
     engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
@@ -142,13 +148,13 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         settings=settings,
         clock=clock,
         engine=engine,
-        sessionmaker=session_factory(engine, reads=reads, clock=clock, screens=(
-            ScreenCache(redis, settings.screen_cache_seconds, breaker=breaker)
-            if settings.screen_cache_seconds > 0 else None)),
+        sessionmaker=session_factory(engine, reads=reads, clock=clock,
+                                     screens=screens(redis, breaker) if screens is not None else None),
         reads=reads,
         redis=redis,
         redis_breaker=breaker,
         tokens=TokenCodec(settings.verification_secrets, clock),
         sms=make_sms_provider(settings),
         extras={"storage": storage_from(settings)},
+        redis_recovery=list(redis_recovery),
     )

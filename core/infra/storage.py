@@ -26,8 +26,8 @@ from urllib.parse import unquote, urlsplit
 import anyio
 
 if TYPE_CHECKING:
-    from core.runtime import Runtime
-    from core.settings import Settings
+    from core.infra.runtime import Runtime
+    from core.infra.settings import Settings
 
 CHUNK = 1024 * 1024
 # S3 parts: 5 MiB is S3's smallest part; two in flight keep an upload's memory near 10 MiB.

@@ -1,4 +1,4 @@
-"""Circuit breakers: one per dependency and process (core/runtime.py), so that a dependency that
+"""Circuit breakers: one per dependency and process (core/infra/runtime.py), so that a dependency that
 is down costs the requests nothing but a check of a flag.
 
 After a failure the breaker opens: the dependency is skipped (`DependencyDown`, which the callers
@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
 
-from core.clock import Clock
+from core.infra.clock import Clock
 from core.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """Counters kept in the process: what the abuse limits count while Redis is away
-(core/ratelimit.py).
+(core/infra/ratelimit.py).
 
 They are per process (each API process lets the full limit through), forgotten on restart, and keyed
 like the Redis counters, so a limit reads the same key whichever store holds it."""

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import IdempotencyRecord
-from core.runtime import Runtime
+from core.infra.runtime import Runtime
 
 # A client retries within minutes; a day covers a phone that comes back online the next morning.
 RETENTION = timedelta(hours=24)

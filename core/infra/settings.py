@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlparse
 
 import msgspec
 
-from core import embedded
-from core.database_url import connect_options
+from core.infra import embedded
+from core.infra.database_url import connect_options
 from core.errors import ConfigurationError
-from core.storage import storage_from
+from core.infra.storage import storage_from
 
 AppEnv = Literal["development", "test", "production"]
 SmsProviderName = Literal["debug", "webhook", "disabled"]
@@ -77,7 +77,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Lifetime of a cached app screen read (core/screen_cache.py; writes renew them anyway); 0: off.
     screen_cache_seconds: int = 60
     var_dir: str = "var"
-    # Where stored files live (core/storage.py): unset, var_dir/files; file:///path; s3://bucket/prefix.
+    # Where stored files live (core/infra/storage.py): unset, var_dir/files; file:///path; s3://bucket/prefix.
     storage_url: str | None = None
     s3_endpoint_url: str | None = None
     aws_access_key_id: str | None = None
@@ -87,7 +87,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     # `text` lines or one JSON object a line (request id, route, partner id) for log shippers.
     log_format: Literal["text", "json"] = "text"
-    # `bff worker`'s GET /metrics (core/metrics.py); None: not served.
+    # `bff worker`'s GET /metrics (core/infra/metrics.py); None: not served.
     worker_metrics_port: int | None = None
     worker_metrics_host: str = "0.0.0.0"
     # When None: background jobs run inside `serve` unless APP_ENV=production.

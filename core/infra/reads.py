@@ -12,7 +12,7 @@ import asyncio
 
 import asyncpg
 
-from core.database_url import connect_options
+from core.infra.database_url import connect_options
 
 
 class DatabaseUnavailable(ConnectionError):
@@ -26,7 +26,7 @@ _UNAVAILABLE = (OSError, asyncpg.exceptions.PostgresConnectionError, asyncpg.exc
 
 
 def connect_args(url: str, **defaults: object) -> dict:
-    """`asyncpg.connect` / `create_pool` arguments for DATABASE_URL (core/database_url.py)."""
+    """`asyncpg.connect` / `create_pool` arguments for DATABASE_URL (core/infra/database_url.py)."""
     return connect_options(url).asyncpg_args(**defaults)
 
 

@@ -23,7 +23,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
 if TYPE_CHECKING:
-    from core.runtime import Runtime
+    from core.infra.runtime import Runtime
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_LATEST

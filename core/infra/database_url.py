@@ -1,5 +1,5 @@
 """DATABASE_URL → the arguments of `asyncpg.connect`, for every pool of the process: the ORM's
-engine (core/db.py), the screens' raw read pool (core/reads.py), the migrations, the benchmarks.
+engine (core/infra/db.py), the screens' raw read pool (core/infra/reads.py), the migrations, the benchmarks.
 
 The URL is the one managed PostgreSQL hands out, libpq's spelling: `postgresql://user:pass@host:port/db`
 with query options (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `target_session_attrs`,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from core.database_url import connect_options
+from core.infra.database_url import connect_options
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -24,7 +24,7 @@ def async_url(url: str) -> str:
 
 def create_engine(url: str, *, pool_size: int = 20, **options) -> AsyncEngine:
     """The ORM's engine on DATABASE_URL. Its URL stays bare: the connection comes from the URL's
-    one parser (core/database_url.py) as asyncpg's `dsn`, options and all."""
+    one parser (core/infra/database_url.py) as asyncpg's `dsn`, options and all."""
     defaults = dict(
         # Connections are kept, not made per burst: a connection opened for an overflow and closed
         # right after costs more than the query it serves.
@@ -42,7 +42,7 @@ def create_engine(url: str, *, pool_size: int = 20, **options) -> AsyncEngine:
 
 def session_factory(bind, *, reads=None, clock=None, screens=None, **options) -> async_sessionmaker[AsyncSession]:
     """Every session's `info` carries the runtime's clock (what services stamp rows with, e.g. the
-    push outbox), its read pool (a core.reads.ReadPool, for bff/sql.py) and its screen cache (a
+    push outbox), its read pool (a core.infra.reads.ReadPool, for bff/sql.py) and its screen cache (a
     core.screen_cache.ScreenCache, which the session's writes invalidate on commit)."""
     info = {key: value for key, value in (("reads", reads), ("clock", clock), ("screens", screens))
             if value is not None}

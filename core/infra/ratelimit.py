@@ -1,18 +1,18 @@
 """Abuse limits counted in Redis: fixed windows keyed by the injected clock, so tests move time
 instead of waiting, and every process shares the counts.
 
-While Redis is away (its breaker open, core/breaker.py) the same windows are counted in the process
-(core/local_counts.py): the limits still hold, per process."""
+While Redis is away (its breaker open, core/infra/breaker.py) the same windows are counted in the process
+(core/infra/local_counts.py): the limits still hold, per process."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from core.breaker import DependencyDown
+from core.infra.breaker import DependencyDown
 from core.errors import Common, ErrorCode, RateLimited
-from core.redis_scripts import tag
-from core.runtime import Runtime
+from core.infra.redis_scripts import tag
+from core.infra.runtime import Runtime
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErrorCode, ServiceUnavailable
 from core.models import SmsMessage
-from core.settings import Settings
+from core.infra.settings import Settings
 
 
 # The problem codes of sending SMS.
