@@ -24,7 +24,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.infra.settings import ENV_NAMES
+
 ROOT = Path(__file__).resolve().parent.parent
+# The abuse limits counted per phone or per address, each turned off (0).
+ABUSE_LIMITS_OFF = {name: "0" for field, name in ENV_NAMES.items() if field.endswith(("_per_phone_hour", "_per_ip_hour"))}
 
 
 def free_port() -> int:
@@ -146,8 +150,9 @@ class Stack:
             "WORKER_IN_PROCESS": "false",
             "PUSH_LEASE_SECONDS": str(self.lease_seconds),
             "PUSH_BATCH_SIZE": str(self.batch_size),
-            # Seeding logs hundreds of residents in from one address.
-            "OTP_PER_PHONE_HOUR": "0", "OTP_PER_IP_HOUR": "0", "LOGIN_PER_PHONE_HOUR": "0",
+            # Seeding logs hundreds of residents in from one address: every per-phone and per-address
+            # abuse limit is off, whichever the settings have.
+            **ABUSE_LIMITS_OFF,
             # Cached screens outlive the PostgreSQL window, so the soak knows which ones Redis holds.
             "SCREEN_CACHE_SECONDS": "600",
             "ACCESS_TOKEN_TTL": str(self.token_ttl),

@@ -143,7 +143,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return (self.token_secret, *self.token_secrets_previous)
 
 
-_ENV_NAMES = {
+ENV_NAMES = {
     "app_env": "APP_ENV",
     "database_url": "DATABASE_URL",
     "redis_url": "REDIS_URL",
@@ -205,7 +205,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     """Read settings from the environment (empty values count as unset) and check them."""
     env = os.environ if environ is None else environ
     raw: dict[str, object] = {}
-    for field, name in _ENV_NAMES.items():
+    for field, name in ENV_NAMES.items():
         value = env.get(name, "").strip()
         if not value:
             continue

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.infra.settings import _ENV_NAMES, load_settings
+from core.infra.settings import ENV_NAMES, load_settings
 from server.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.no_db
 def test_the_compose_file_sets_only_settings_and_runs_existing_commands(tmp_path):
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
-    known = set(_ENV_NAMES.values())
+    known = set(ENV_NAMES.values())
     commands = set(build_parser()._subparsers._group_actions[0].choices)
     for name in ("migrate", "api", "worker"):
         service = compose["services"][name]
