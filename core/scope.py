@@ -88,15 +88,3 @@ def app_use(partner_id, phone):
     """`app_use_select` as a lateral subquery for a list: join it with `true()` after the table
     `phone` belongs to."""
     return app_use_select(partner_id, phone).lateral("app_use")
-
-
-def partner_app_use(partner_id):
-    """`app_use_select` for every phone of the partner's cards at once, grouped by phone: a
-    subquery to join by phone where a whole list is sorted by last visit (the lateral form would
-    look each card's sessions up one by one)."""
-    return (select(Account.phone, func.min(DeviceSession.created_at).label("first_login_at"),
-                   func.max(DeviceSession.last_activity_at).label("last_visit_at"))
-            .select_from(Client).join(Account, Account.phone == Client.phone)
-            .join(DeviceSession, DeviceSession.account_id == Account.id)
-            .where(Client.partner_id == partner_id, partner_sees_session(partner_id, card_id="client.id"))
-            .group_by(Account.phone).subquery("app_use"))

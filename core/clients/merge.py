@@ -22,9 +22,12 @@ from core.clients.rules import ClientCode
 
 def _client_references() -> list[tuple]:
     """(table, column) pairs with a foreign key to client.id, found from the schema itself, so a
-    table added later is merged too."""
+    table added later is merged too. A table derived from others (the stored app use) is not
+    moved: the absorbed card's row goes with it, and the survivor's follows the links it gains."""
     pairs = []
     for table in Base.metadata.sorted_tables:
+        if table.info.get("derived"):
+            continue
         for fk in table.foreign_keys:
             if fk.column.table.name == "client" and fk.column.name == "id":
                 pairs.append((table, fk.parent))

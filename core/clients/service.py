@@ -18,10 +18,10 @@ from core.clients.pii import PiiPolicy
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.estate.premises import client_condition, phone_contains, prefix_pattern
 from core.estate.search import parse_person_query
-from core.models import Account, Client, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
+from core.models import Account, Client, ClientAppUse, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
-from core.scope import app_use, app_use_select, owned, partner_app_use, partner_sessions
+from core.scope import app_use, app_use_select, owned, partner_sessions
 from core.phones import normalize_phone
 from core.clients.rules import ClientCode
 
@@ -217,12 +217,15 @@ def _sort_keys(sort: str, use):
     if kind == "phone":
         keys = [func.coalesce(Client.phone, literal("")), Client.id]
     elif kind == "last_visit":
-        keys = [func.coalesce(use.c.last_visit_at, literal(datetime(1970, 1, 1), type_=Account.last_visit_at.type)),
-                Client.id]
+        keys = [func.coalesce(use.c.last_visit_at, NEVER_VISITED), use.c.client_id]
     else:
         keys = list(NAME_KEYS)
     return keys, sort.startswith("-")
 
+
+# A card never visited sorts as visited in 1970: written as a literal, the sort key is the
+# expression of the index ix_client_app_use_visit (migration 0007).
+NEVER_VISITED = literal_column("'1970-01-01 00:00:00+00'::timestamptz", type_=Account.last_visit_at.type)
 
 # The name order; the same expressions as the index ix_client_name_sort (so written with SQL
 # literals, not bound parameters, which an index expression would not match).
@@ -285,10 +288,11 @@ def _name_search_ids(actor: PartnerPrincipal, flt: ClientFilter, tokens: tuple[s
 async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFilter, *, sort: str,
                        cursor: Position | None, limit: int):
     # Last visits as the partner may see them (STAFF-04): in its apps only. A page in name or
-    # phone order looks up its own cards' sessions; a list sorted by last visit needs them all.
+    # phone order looks up its own cards' sessions; a list sorted by last visit reads the stored
+    # ones (client_app_use, kept by triggers) in the order of their index.
     if sort.lstrip("-") == "last_visit":
-        use = partner_app_use(actor.partner_id)
-        on_card = use.c.phone == Client.phone
+        use = ClientAppUse.__table__
+        on_card = and_(use.c.client_id == Client.id, use.c.partner_id == actor.partner_id)
     else:
         use, on_card = app_use(actor.partner_id, Client.phone), true()
     keys, descending = _sort_keys(sort, use)
@@ -309,7 +313,7 @@ async def list_clients(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFil
     stmt = select(Client.id.label("id"), *[k.label(f"k{i}") for i, k in enumerate(keys)]).where(
         Client.partner_id == actor.partner_id)
     if by_visit:
-        stmt = stmt.add_columns(use.c.last_visit_at, use.c.first_login_at).outerjoin(use, on_card)
+        stmt = stmt.add_columns(use.c.last_visit_at, use.c.first_login_at).join(use, on_card)
     fragments = [f for f in (person.phone_fragments if person else ()) if 4 <= len(f) < 11]
     if fragments:
         # A phone fragment matches few cards: find them by the phone index alone first. Left to

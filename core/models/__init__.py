@@ -10,12 +10,12 @@ from core.models.estate import (Bill, Document, EstateObject, Insurance, Lot, Me
 from core.models.idempotency import IdempotencyRecord
 from core.models.imports import ImportJob
 from core.models.partner import ApiKey, AuditRecord, Brand, Partner, Role, Staff
-from core.models.people import (Account, Client, ClientExternalId, ClientPhoneHistory, Guest,
+from core.models.people import (Account, Client, ClientAppUse, ClientExternalId, ClientPhoneHistory, Guest,
                                 PremiseLink, RegistrationRequest)
 
 __all__ = [
     "Account", "Activity", "ApiKey", "AppVisit", "AuditRecord", "Base", "Bill", "Brand", "Client",
-    "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest", "IdempotencyRecord", "ImportJob",
+    "ClientAppUse", "ClientExternalId", "ClientPhoneHistory", "DeviceSession", "Document", "EstateObject", "Guest", "IdempotencyRecord", "ImportJob",
     "Insurance", "Lot", "Mailing", "MailingRecipient", "Meter", "MeterReading", "Notification",
     "NotificationSettingsEvent", "ObjectGroup", "Order", "OrderCounter", "Partner", "PersonalAccount", "Premise",
     "PremiseLink", "PushDelivery", "RegistrationRequest", "PushMessage", "Quarter", "RefreshToken", "Role", "SmsMessage",

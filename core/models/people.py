@@ -85,6 +85,21 @@ class Client(Base):
     updated_at: Mapped[datetime] = updated_column()
 
 
+class ClientAppUse(Base):
+    """A card's first login and last visit in the apps its partner sees (STAFF-04), for the list
+    sorted by last visit. Written only by triggers (migration 0007), in the transaction of every
+    write that changes it; `core.scope.app_use_select` is the same answer computed."""
+
+    __tablename__ = "client_app_use"
+    # Computed from other rows, never moved: a merge recomputes the survivor's (core/clients/merge.py).
+    __table_args__ = {"info": {"derived": True}}
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), primary_key=True)
+    partner_id: Mapped[uuid.UUID]
+    first_login_at: Mapped[datetime | None]
+    last_visit_at: Mapped[datetime | None]
+
+
 class ClientExternalId(Base):
     """One of several ids of a client in the partner's other systems (1C, its own server...)."""
 

@@ -142,7 +142,7 @@ async def test_migrations_match_the_models(runtime):
 
     migration_only = {"ix_premise_number_house", "ix_premise_street_prefix", "ix_client_last_name_prefix",
                       "ix_client_first_name_prefix", "ix_client_middle_name_prefix", "ix_client_phone_prefix",
-                      "ix_client_phone_grams", "ix_client_name_sort",
+                      "ix_client_phone_grams", "ix_client_name_sort", "ix_client_app_use_visit",
                       "ix_client_first_name_order", "ix_client_middle_name_order", "ix_estate_object_search_trgm"}
 
     def differences(connection):
