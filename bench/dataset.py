@@ -40,7 +40,7 @@ CHUNK = 20_000
 PROGRESS_ROWS = 100_000  # a progress line each time a table passes a multiple of this
 SAMPLES = 400
 MARKER = "bench_dataset"
-FORMAT_VERSION = 1  # bump when the generator changes what it writes
+FORMAT_VERSION = 2  # bump when the generator changes what it writes
 RESIDENT_SIZES = (1, 5, 30)
 
 # --- vocabularies --------------------------------------------------------------------------
@@ -150,8 +150,8 @@ def _uid(kind: int, partner_no: int, index: int) -> uuid.UUID:
     return uuid.UUID(int=(0xBE7C << 112) | (kind << 96) | (partner_no << 64) | index, version=4)
 
 
-K_PARTNER, K_BRAND, K_GROUP, K_QUARTER, K_OBJECT, K_PREMISE, K_CLIENT, K_ACCOUNT, K_LINK, K_PA, K_ROLE, K_STAFF = \
-    range(1, 13)
+K_PARTNER, K_BRAND, K_GROUP, K_QUARTER, K_OBJECT, K_PREMISE, K_CLIENT, K_ACCOUNT, K_LINK, K_PA, K_ROLE, K_STAFF, \
+    K_SESSION = range(1, 14)
 
 
 # --- the result ------------------------------------------------------------------------------
@@ -293,6 +293,14 @@ async def build(database_url: str | None = None, *, clients: int = 500_000, prem
         for row in indexes:
             await connection.execute(row["indexdef"])
         log(f"dataset: {len(indexes)} indexes built in {time.perf_counter() - index_started:.1f} s")
+        # The stored app use of every card: the load skipped the triggers that keep it, so it is
+        # computed once here by the migrations' own function.
+        use_started = time.perf_counter()
+        await connection.execute("INSERT INTO client_app_use (client_id, partner_id) SELECT id, partner_id FROM client "
+                                 "ON CONFLICT (client_id) DO NOTHING")
+        await connection.execute("SELECT client_app_use_refresh(ARRAY("
+                                 "SELECT c.id FROM client c JOIN account a ON a.phone = c.phone))")
+        log(f"dataset: stored app use of every card in {time.perf_counter() - use_started:.1f} s")
         analyze_started = time.perf_counter()
         # Like a settled production database: statistics, visibility map (index-only scans),
         # hint bits set and tuples frozen, so the first queries do not pay for the bulk load.
@@ -389,6 +397,7 @@ class _Loader:
             await self._copy(db, "client", CLIENT_COLUMNS,
                              self._clients(n, client_count, rng, samples if n == 0 else None))
             await self._copy(db, "account", ACCOUNT_COLUMNS, self._accounts(n, client_count, rng))
+            await self._copy(db, "device_session", SESSION_COLUMNS, self._sessions(n, client_count, len(partners)))
             plan = self._plan(n, premise_count, rng)
             await self._objects(db, n, plan, rng)
             special = _special_owners(premise_count, client_count) if n == 0 else {}
@@ -483,6 +492,22 @@ class _Loader:
             last_visit = first_login + (self.now - first_login) * rng.random()
             yield (_uid(K_ACCOUNT, partner_no, j), phone_at(self._phone_position(partner_no, j)), "individual",
                    first_login, last_visit)
+
+    def _sessions(self, partner_no: int, count: int, partner_count: int) -> Iterator[tuple]:
+        """One device session per account: seven in ten in the partner's white-label app, two in
+        the unified app, one in another partner's white-label app (which this partner does not
+        see, STAFF-04). Times from a hash of the index, so the generators' random draws stay as
+        they were."""
+        for j in range(count):
+            if not self._has_account(partner_no, j):
+                continue
+            h = (j * 2654435761 + partner_no) & 0xFFFFFFFF
+            kind = h % 10
+            app = (f"bench-{partner_no:02d}" if kind < 7 else "domiland" if kind < 9
+                   else f"bench-{(partner_no + 1) % partner_count:02d}")
+            created = self.now - timedelta(days=1 + (h >> 4) % 900, seconds=(h >> 14) % 86_400)
+            last = created + (self.now - created) * (((h >> 8) % 1000) / 1000)
+            yield (_uid(K_SESSION, partner_no, j), _uid(K_ACCOUNT, partner_no, j), app, "android", created, last)
 
     # objects, premises, links, personal accounts
 
@@ -621,6 +646,7 @@ class _Loader:
 CLIENT_COLUMNS = ("id", "partner_id", "type", "last_name", "first_name", "middle_name", "organization_name", "phone",
                   "email", "gender", "birth_date", "tags", "status", "is_tester")
 ACCOUNT_COLUMNS = ("id", "phone", "type", "first_login_at", "last_visit_at")
+SESSION_COLUMNS = ("id", "account_id", "app_id", "platform", "created_at", "last_activity_at")
 PREMISE_COLUMNS = ("id", "partner_id", "object_id", "type", "street", "house", "entrance", "floor", "number",
                    "total_area", "living_area", "rooms", "online_payment", "tags", "external_id")
 LINK_COLUMNS = ("id", "partner_id", "premise_id", "client_id", "role", "depends_on_client_id", "ddu_number",
