@@ -75,6 +75,14 @@ def log_in(driver, url: str, email: str) -> None:
     WebDriverWait(driver, 30).until(EC.url_contains("/console/premises"))
 
 
+def follow(driver, locator) -> None:
+    """Click what navigates to another page and wait until the page it was on is gone, so the next
+    look-up cannot find an element of the old page while the new one loads."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(*locator).click()
+    WebDriverWait(driver, 30).until(EC.staleness_of(page))
+
+
 def wait_text(driver, locator, text: str, seconds: float = 30) -> None:
     WebDriverWait(driver, seconds).until(EC.text_to_be_present_in_element(locator, text))
 
@@ -211,12 +219,12 @@ def test_the_platform_admin_adds_a_staff_member_and_an_api_key_and_revokes_it(li
     driver.find_element(By.ID, "login-submit").click()
     WebDriverWait(driver, 30).until(EC.url_contains("/console/admin/partners"))
     driver.find_element(By.ID, "q").send_keys(name)
-    driver.find_element(By.ID, "partner-search").click()
-    WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.LINK_TEXT, name))).click()
+    follow(driver, (By.ID, "partner-search"))
+    follow(driver, (By.LINK_TEXT, name))
     wait_text(driver, (By.ID, "partner-name"), name)
 
     # A staff member, who can then log in.
-    driver.find_element(By.LINK_TEXT, "Сотрудники").click()
+    follow(driver, (By.LINK_TEXT, "Сотрудники"))
     email = f"new{uuid.uuid4().hex[:8]}@example.com"
     driver.find_element(By.ID, "staff-name").send_keys("Пётр Новиков")
     driver.find_element(By.ID, "staff-email").send_keys(email)
@@ -228,7 +236,7 @@ def test_the_platform_admin_adds_a_staff_member_and_an_api_key_and_revokes_it(li
     assert ok(api.get("/crm/v1/me", headers={"Authorization": f"Bearer {token}"}))["permissions"] == ["premises.edit"]
 
     # An API key: shown once, works, gone on reload; revoked, it is refused.
-    driver.find_element(By.LINK_TEXT, "Ключи API").click()
+    follow(driver, (By.LINK_TEXT, "Ключи API"))
     driver.find_element(By.ID, "key-name").send_keys("Интеграция 1С")
     driver.find_element(By.ID, "create-api-key").click()
     key = WebDriverWait(driver, 30).until(EC.presence_of_element_located((By.ID, "new-api-key"))).get_attribute("value")
