@@ -24,7 +24,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console import labels
@@ -65,6 +64,7 @@ from core.models import ObjectGroup, Quarter, Staff
 from core.notifications import devices, mailings, monitor
 from core.orders import inbox as order_inbox
 from core.orders import service as order_service
+from core.partners import repository as partners
 from core.partners import service as partner_service
 from core.partners.service import PartnerPrincipal, staff_login
 from core.registration import service as registration_service
@@ -131,7 +131,7 @@ async def provide_console(request: Request, runtime: Runtime, db: AsyncSession) 
     except NotAuthenticated:
         await close_session(runtime, session)
         raise LoginRequired from None
-    name = await db.scalar(select(Staff.name).where(Staff.id == actor.actor_id)) or ""
+    name = await partners.staff_name(db, actor.actor_id) or ""
     return Console(actor, session, name)
 
 

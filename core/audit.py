@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.infra.pagination import Position, keyset, page
 from core.models import AuditRecord
 from core.partners.service import PartnerPrincipal
 
@@ -29,3 +31,21 @@ async def record_pii_read(db: AsyncSession, actor: PartnerPrincipal, client_ids:
         return
     await record(db, actor, "pii.read", target_type="client", target_id=ids[0] if len(ids) == 1 else None,
                  fields=fields, details={"client_ids": ids})
+
+
+async def list_records(db: AsyncSession, *, partner_id: uuid.UUID | None = None, action: str | None = None,
+                       actor_id: str | None = None, target_id: str | None = None, cursor: Position | None,
+                       limit: int) -> tuple[list[AuditRecord], Position | None]:
+    """The trail, newest first (keyset pagination), narrowed by whichever filters are given."""
+    stmt = select(AuditRecord)
+    if partner_id:
+        stmt = stmt.where(AuditRecord.partner_id == partner_id)
+    if action:
+        stmt = stmt.where(AuditRecord.action == action)
+    if actor_id:
+        stmt = stmt.where(AuditRecord.actor_id == actor_id)
+    if target_id:
+        stmt = stmt.where(AuditRecord.target_id == target_id)
+    keys = [AuditRecord.created_at, AuditRecord.id]
+    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
+    return page(rows, limit, lambda r: (r.created_at, r.id))

@@ -11,9 +11,9 @@ import asyncio
 
 from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy import text
 
 from core.infra.breaker import DependencyDown
+from core.infra.db import ping
 from core.infra.runtime import Runtime
 from web.schemas import Output
 
@@ -50,8 +50,7 @@ class HealthController(Controller):
         async def database() -> str:
             try:
                 async with asyncio.timeout(PROBE_SECONDS):
-                    async with runtime.engine.connect() as connection:
-                        await connection.execute(text("SELECT 1"))
+                    await ping(runtime.engine)
             except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
                 runtime.db_breaker.failed(exc)
                 return "unavailable"

@@ -13,12 +13,10 @@ from __future__ import annotations
 import hashlib
 from litestar import Request, Response
 from litestar.serialization import encode_json
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErrorCode, InvalidInput, RuleViolation
-from core.models import IdempotencyRecord
+from core.infra import idempotency
 
 
 # The problem codes of Idempotency-Key.
@@ -49,17 +47,11 @@ async def begin(request: Request, db: AsyncSession, caller: str, holder: dict | 
         raise InvalidInput.field("Idempotency-Key", f"Ключ идемпотентности: от 1 до {_MAX_KEY} печатных ASCII-символов")
     scope = f"{caller}:{request.route_handler.operation_id}"
     digest = hashlib.sha256(request.url.path.encode() + b"\n" + await request.body()).hexdigest()
-    claimed = (await db.execute(
-        insert(IdempotencyRecord).values(scope=scope, key=key, request_hash=digest,
-                                         created_at=request.app.state.runtime.clock.now())
-        .on_conflict_do_nothing().returning(IdempotencyRecord.key))).first()
-    if claimed is not None:
+    if await idempotency.claim(db, scope, key, digest, request.app.state.runtime.clock.now()):
         holder["idempotency"] = (scope, key)
         return
     # The same key was claimed first by a request now committed (a concurrent one waited on it).
-    record = (await db.execute(select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code,
-                                      IdempotencyRecord.body)
-                               .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))).one()
+    record = await idempotency.first_answer(db, scope, key)
     if record.request_hash != digest:
         raise RuleViolation("Ключ идемпотентности уже использован для другого запроса",
                             code=IdempotencyCode.IDEMPOTENCY_KEY_REUSED)
@@ -78,9 +70,7 @@ async def record(db: AsyncSession, holder: dict, response: Response) -> None:
     if claim is None:
         return
     body = response.content if isinstance(response.content, bytes) else encode_json(response.content)
-    await db.execute(update(IdempotencyRecord)
-                     .where(IdempotencyRecord.scope == claim[0], IdempotencyRecord.key == claim[1])
-                     .values(status_code=response.status_code or 200, body=body))
+    await idempotency.record_answer(db, claim[0], claim[1], response.status_code or 200, body)
 
 
 def replay_response(request: Request, replay: Replay) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.auth.schemas import (LoginRequest, OtpIssuedAnswer, RefreshRequest, RequestOtpRequest,
@@ -13,7 +12,7 @@ from core.auth import service
 from core.auth.service import AuthCode, DeviceInfo, ResidentPrincipal, TokenPair
 from core.enums import UNIFIED_APP_ID
 from core.errors import Common, InvalidInput
-from core.models import Brand
+from core.partners import repository as partners
 from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, client_ip
 from core.phones import PhoneCode
@@ -44,7 +43,7 @@ class AppAuthController(Controller):
     async def login(self, data: LoginRequest, runtime: Runtime, db: AsyncSession, request: Request) -> TokensAnswer:
         """Exchange the SMS code for tokens; every login opens a device session (PUSH-01)."""
         app_id = data.device.app_id
-        if app_id != UNIFIED_APP_ID and not await db.scalar(select(Brand.id).where(Brand.slug == app_id)):
+        if app_id != UNIFIED_APP_ID and await partners.brand_by_slug(db, app_id) is None:
             raise InvalidInput.field("device.app_id", "Неизвестное приложение")
         device = DeviceInfo(app_id=app_id, platform=data.device.platform, model=data.device.model,
                             name=data.device.name, os_version=data.device.os_version,

@@ -7,7 +7,6 @@ import uuid
 from datetime import date
 from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.brands.context import CONTEXT
@@ -18,7 +17,7 @@ from core.estate.rules import address_sql
 from bff.sql import fetch_view
 from core.enums import UNIFIED_APP_ID
 from core.errors import NotFound
-from core.models import Brand
+from core.partners import repository as partners
 from core.estate.premises import full_address
 from core.people import queries, rules
 from core.people.queries import APP_PROFILE_SHOWN_SQL, EVENTS_IN_CONTEXT_SQL, Person, display_name
@@ -34,7 +33,7 @@ async def invite_link(db: AsyncSession, app_id: str) -> str:
     unified one."""
     if app_id == UNIFIED_APP_ID:
         return INVITE_LINK
-    brand = (await db.execute(select(Brand.slug, Brand.app_url).where(Brand.slug == app_id))).first()
+    brand = await partners.brand_by_slug(db, app_id)
     if brand is None:
         return INVITE_LINK
     return brand.app_url or f"{INVITE_LINK}?brand={quote(brand.slug)}"

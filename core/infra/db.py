@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -38,6 +39,12 @@ def create_engine(url: str, *, pool_size: int = 20, **options) -> AsyncEngine:
     )
     return create_async_engine("postgresql+asyncpg://", **{**defaults, **options},
                                connect_args=connect_options(url).sqlalchemy_args(timeout=5, command_timeout=30))
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip on a fresh checkout: raises while PostgreSQL does not answer (readiness)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def session_factory(bind, *, reads=None, clock=None, screens=None, **options) -> async_sessionmaker[AsyncSession]:

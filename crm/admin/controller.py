@@ -7,11 +7,9 @@ from datetime import datetime
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import AuditRecord
-from core.infra.pagination import keyset, page
+from core import audit
 from core.partners import service
 from core.models import ApiKey, Role, Staff
 from core.infra.runtime import Runtime
@@ -172,18 +170,9 @@ class AuditController(Controller):
                          action: str | None = None, actor_id: str | None = None, target_id: str | None = None,
                          cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> AuditList:
         """Staff actions that changed data or read personal data: who, what, when, from where."""
-        stmt = select(AuditRecord)
-        if partner_id:
-            stmt = stmt.where(AuditRecord.partner_id == parse_id(partner_id, "partner_id"))
-        if action:
-            stmt = stmt.where(AuditRecord.action == action)
-        if actor_id:
-            stmt = stmt.where(AuditRecord.actor_id == actor_id)
-        if target_id:
-            stmt = stmt.where(AuditRecord.target_id == target_id)
-        keys = [AuditRecord.created_at, AuditRecord.id]
-        rows = (await db.scalars(keyset(stmt, keys, cursor=pages.open(cursor), limit=limit, descending=True))).all()
-        items, next_cursor = page(rows, limit, lambda r: (r.created_at, r.id))
+        items, next_cursor = await audit.list_records(
+            db, partner_id=parse_id(partner_id, "partner_id") if partner_id else None, action=action,
+            actor_id=actor_id, target_id=target_id, cursor=pages.open(cursor), limit=limit)
         return AuditList(items=[AuditItem(
             id=str(r.id), partner_id=str(r.partner_id) if r.partner_id else None, actor_type=r.actor_type,
             actor_id=r.actor_id, action=r.action, target_type=r.target_type, target_id=r.target_id,

@@ -9,10 +9,10 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import links as link_service
+from core.clients import repository as clients
 from core.estate import accounts as account_service
 from core.estate import premises as service
 from core.estate.premises import PremiseFilter
-from core.models import Client
 from core.partners.service import PartnerPrincipal
 from core.infra.runtime import Runtime
 from crm.premises.schemas import (AccountView, AddPremiseClientRequest, CreateAccountRequest, CreatePremiseRequest,
@@ -92,7 +92,7 @@ class PremiseController(Controller):
         """CRM-LINK-01: any number of clients; a non-owner names the owner it depends on."""
         link = await link_service.add_link(db, actor, path_id(premise_id), changes_of(data, ids=LINK_IDS),
                                            today=runtime.clock.now().date())
-        return link_view(link, await db.get(Client, link.client_id), PiiPolicy.of(actor))
+        return link_view(link, await clients.client_by_id(db, link.client_id), PiiPolicy.of(actor))
 
     @patch("/premises/{premise_id:str}/clients/{client_id:str}", operation_id="UpdatePremiseClient", opt=EDIT,
            responses=problems(Common.NOT_FOUND))
@@ -102,7 +102,7 @@ class PremiseController(Controller):
         rent day, ...)."""
         link = await link_service.update_link(db, actor, path_id(premise_id), path_id(client_id),
                                               changes_of(data, ids=LINK_IDS), today=runtime.clock.now().date())
-        return link_view(link, await db.get(Client, link.client_id), PiiPolicy.of(actor))
+        return link_view(link, await clients.client_by_id(db, link.client_id), PiiPolicy.of(actor))
 
     @delete("/premises/{premise_id:str}/clients/{client_id:str}", operation_id="RemovePremiseClient", opt=EDIT,
             responses=problems(Common.NOT_FOUND))

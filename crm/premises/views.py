@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record_pii_read
 from core.clients.pii import PiiPolicy
 from core.clients.service import full_name
+from core.estate import repository
 from core.estate.accounts import accounts_of
 from core.estate.premises import effective_online_payment, full_address
-from core.models import Client, EstateObject, PersonalAccount, Premise, PremiseLink
+from core.models import Client, PersonalAccount, Premise, PremiseLink
 from core.partners.service import PartnerPrincipal
 from crm.premises.schemas import AccountView, LinkView, PremiseCard, PremiseClientBrief, PremiseRow
 
@@ -45,10 +45,8 @@ def link_view(link: PremiseLink, client: Client, policy: PiiPolicy) -> LinkView:
 
 
 async def premise_card(db: AsyncSession, actor: PartnerPrincipal, premise: Premise) -> PremiseCard:
-    obj = await db.get(EstateObject, premise.object_id)
-    links = (await db.execute(select(PremiseLink, Client).join(Client, Client.id == PremiseLink.client_id)
-                              .where(PremiseLink.premise_id == premise.id)
-                              .order_by(PremiseLink.linked_at, PremiseLink.id))).all()
+    obj = await repository.estate_object(db, premise.object_id)
+    links = await repository.premise_links(db, premise.id)
     accounts = (await accounts_of(db, [premise.id])).get(premise.id, [])
     policy = PiiPolicy.of(actor)
     await record_pii_read(db, actor, [client.id for _, client in links], policy.revealed)
@@ -71,10 +69,7 @@ async def premise_rows(db: AsyncSession, actor: PartnerPrincipal, rows: list) ->
     policy = PiiPolicy.of(actor)
     shown: list[uuid.UUID] = []
     if ids:
-        linked = await db.execute(select(PremiseLink.premise_id, PremiseLink.role, Client)
-                                  .join(Client, Client.id == PremiseLink.client_id)
-                                  .where(PremiseLink.premise_id.in_(ids)).order_by(PremiseLink.linked_at))
-        for premise_id, role, client in linked:
+        for premise_id, role, client in await repository.linked_clients(db, ids):
             shown.append(client.id)
             clients.setdefault(premise_id, []).append(
                 PremiseClientBrief(client_id=str(client.id), full_name=policy.name(full_name(client)), role=role))

@@ -59,6 +59,50 @@ def wrong_arrows(root: Path) -> list[str]:
     return wrong
 
 
+# The surfaces build no query: they call a core area's repository or service. The residents' app
+# keeps its read model, SQL text that builds each screen's JSON in PostgreSQL (bff/sql.py), which
+# imports none of these.
+SURFACES = ("bff", "crm", "console", "web")
+QUERY_BUILDERS = {"select", "insert", "update", "delete", "text", "union", "union_all", "exists", "func"}
+
+
+def queries_in_surfaces(root: Path) -> list[str]:
+    found = []
+    for package in SURFACES:
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names if alias.name.split(".")[0] == "sqlalchemy"]
+                elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+                    names = [f"{node.module}.{alias.name}" for alias in node.names if alias.name in QUERY_BUILDERS]
+                else:
+                    continue
+                found.extend(f"{path.relative_to(root)}:{node.lineno} imports {name}" for name in names)
+    return found
+
+
+def test_the_surfaces_build_no_query():
+    assert queries_in_surfaces(ROOT) == []
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ("from sqlalchemy import select\n", ["sqlalchemy.select"]),
+    ("def later():\n    from sqlalchemy.dialects.postgresql import insert\n", ["sqlalchemy.dialects.postgresql.insert"]),
+    ("import sqlalchemy as sa\n", ["sqlalchemy"]),
+    ("from sqlalchemy import exc, text\n", ["sqlalchemy.text"]),
+    ("from sqlalchemy import exc\nfrom sqlalchemy.ext.asyncio import AsyncSession\n", []),
+])
+def test_a_query_built_in_a_surface_is_found(tmp_path, source, found):
+    """The check can fail: a query builder imported by a surface is reported with its place."""
+    for name in SURFACES:
+        (tmp_path / name).mkdir()
+    (tmp_path / "crm" / "views.py").write_text(source, encoding="utf-8")
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "repository.py").write_text("from sqlalchemy import select\n", encoding="utf-8")
+    line = 2 if source.startswith("def") else 1
+    assert queries_in_surfaces(tmp_path) == [f"crm/views.py:{line} imports {name}" for name in found]
+
+
 def test_every_import_points_the_allowed_way():
     assert wrong_arrows(ROOT) == []
 
