@@ -17,12 +17,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra import ratelimit
-from core.auth import otp
+from core.auth import otp, repository
 from core.infra.breaker import DependencyDown, database_down
 from core.infra.db import after_commit, commit
 from core.enums import NOTIFICATION_TYPES
 from core.errors import ErrorCode, NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
-from core.models import Account, AppVisit, Client, DeviceSession, RefreshToken
+from core.models import Account, AppVisit, DeviceSession, RefreshToken
 from core.phones import country_of, normalize_phone
 from core.infra.redis_scripts import RawScript, is_cluster, tag
 from core.infra.runtime import Runtime
@@ -210,11 +210,7 @@ async def _upsert_account(db: AsyncSession, phone: str, now: datetime) -> uuid.U
         renew_screens(db)
     if first_name is None:
         # The app-side name starts as the name staff gave the newest card with this phone.
-        card = (await db.execute(
-            select(Client.last_name, Client.first_name, Client.middle_name, Client.email, Client.birth_date)
-            .where(Client.phone == phone, Client.first_name.is_not(None))
-            .order_by(Client.updated_at.desc()).limit(1)
-        )).first()
+        card = await repository.newest_named_card(db, phone)
         if card:
             await db.execute(update(Account).where(Account.id == account_id).values(
                 last_name=card.last_name, first_name=card.first_name, middle_name=card.middle_name,
@@ -254,12 +250,7 @@ async def _issue_pair(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, acco
 
 async def refresh(rt: Runtime, db: AsyncSession, refresh_token: str) -> TokenPair:
     now = rt.clock.now()
-    row = (await db.execute(
-        select(RefreshToken, DeviceSession.account_id, DeviceSession.app_id, DeviceSession.deactivated_at)
-        .join(DeviceSession, DeviceSession.id == RefreshToken.session_id)
-        .where(RefreshToken.token_hash == sha256_hex(refresh_token))
-        .with_for_update(of=RefreshToken)
-    )).first()
+    row = await repository.refresh_token_for_update(db, sha256_hex(refresh_token))
     if row is None:
         raise NotAuthenticated("Токен обновления недействителен", code=AuthCode.INVALID_REFRESH_TOKEN)
     token, account_id, app_id, deactivated_at = row

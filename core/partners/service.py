@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,9 +21,9 @@ from core.errors import (
     NotFound,
     RateLimited,
 )
-from core.estate.search import contains_pattern
 from core.models import ApiKey, AuditRecord, Brand, Partner, Role, Staff
-from core.infra.pagination import Position, keyset, page
+from core.infra.pagination import Position
+from core.partners import repository
 from core.infra.runtime import Runtime
 from core.infra.security import (
     TokenCode,
@@ -79,8 +79,7 @@ async def update_partner(db: AsyncSession, partner_id: uuid.UUID, *, products: l
     if products is not None:
         partner.products = sorted(set(products))
     if default_brand_slug is not None:
-        brand_id = await db.scalar(select(Brand.id).where(Brand.slug == default_brand_slug,
-                                                          Brand.partner_id == partner_id))
+        brand_id = await repository.partner_brand_id(db, partner_id, default_brand_slug)
         if brand_id is None:
             raise InvalidInput.field("default_brand_slug", "У партнёра нет бренда с таким slug")
         partner.default_brand_id = brand_id
@@ -91,7 +90,7 @@ async def update_partner(db: AsyncSession, partner_id: uuid.UUID, *, products: l
 async def create_brand(db: AsyncSession, partner_id: uuid.UUID, *, slug: str, name: str, colors: dict[str, str],
                        icon_url: str, logo_url: str | None, app_url: str | None = None) -> Brand:
     partner = await get_partner(db, partner_id)
-    if await db.scalar(select(Brand.id).where(Brand.slug == slug)):
+    if await repository.brand_by_slug(db, slug) is not None:
         raise Conflict("Бренд с таким slug уже существует", code=PartnerCode.BRAND_SLUG_TAKEN)
     brand = Brand(partner_id=partner_id, slug=slug, name=name, colors=colors, icon_url=icon_url, logo_url=logo_url,
                   app_url=app_url)
@@ -118,11 +117,10 @@ async def create_role(db: AsyncSession, partner_id: uuid.UUID, *, name: str, per
 async def create_staff(db: AsyncSession, partner_id: uuid.UUID, *, email: str, password: str, name: str,
                        role_id: uuid.UUID) -> Staff:
     await get_partner(db, partner_id)
-    role_partner = await db.scalar(select(Role.partner_id).where(Role.id == role_id))
-    if role_partner != partner_id:
+    if await repository.role_partner(db, role_id) != partner_id:
         raise InvalidInput.field("role_id", "У партнёра нет такой роли")
     email = email.strip().lower()
-    if await db.scalar(select(Staff.id).where(func.lower(Staff.email) == email)):
+    if await repository.staff_login_by_email(db, email) is not None:
         raise Conflict("Сотрудник с таким email уже существует", code=PartnerCode.STAFF_EMAIL_TAKEN)
     staff = Staff(partner_id=partner_id, email=email, password_hash=await hash_password_off_loop(password), name=name,
                   role_id=role_id)
@@ -193,10 +191,7 @@ async def staff_login(rt: Runtime, db: AsyncSession, *, email: str, password: st
     except RateLimited as locked:
         raise RateLimited(f"Слишком много неудачных попыток входа. Повторите через {(locked.retry_after + 59) // 60} мин",
                           retry_after=locked.retry_after, code=PartnerCode.STAFF_LOGIN_LOCKED) from None
-    row = (await db.execute(
-        select(Staff.id, Staff.partner_id, Staff.password_hash, Staff.is_active, Staff.token_version)
-        .where(func.lower(Staff.email) == email)
-    )).first()
+    row = await repository.staff_login_by_email(db, email)
     # The hash is verified even for an unknown email, so timing does not tell which emails exist.
     valid = await verify_password_off_loop(row.password_hash if row else None, password)
     if row is None or not valid or not row.is_active:
@@ -218,10 +213,7 @@ async def authenticate_partner(rt: Runtime, db: AsyncSession, bearer: str, *, ip
     (nothing about them is cached), so a revoked key, a deactivated staff member or a changed
     role counts from the next request on."""
     if bearer.startswith(API_KEY_PREFIX):
-        row = (await db.execute(
-            select(ApiKey.id, ApiKey.partner_id, ApiKey.last_used_at)
-            .where(ApiKey.key_hash == sha256_hex(bearer), ApiKey.revoked_at.is_(None))
-        )).first()
+        row = await repository.live_api_key(db, sha256_hex(bearer))
         if row is None:
             raise NotAuthenticated("Ключ API недействителен", code=PartnerCode.INVALID_API_KEY)
         now = rt.clock.now()
@@ -251,14 +243,10 @@ async def current_principal(db: AsyncSession, actor_type: str, actor_id: uuid.UU
     None when the staff member is deactivated (or the token predates a deactivation) or the key
     revoked. A file import job asks again when it runs (STAFF-01)."""
     if actor_type == "api_key":
-        partner_id = await db.scalar(select(ApiKey.partner_id).where(ApiKey.id == actor_id,
-                                                                     ApiKey.revoked_at.is_(None)))
+        partner_id = await repository.live_api_key_partner(db, actor_id)
         return None if partner_id is None else PartnerPrincipal(partner_id, "api_key", actor_id,
                                                                 frozenset(PERMISSIONS), ip)
-    row = (await db.execute(
-        select(Staff.partner_id, Staff.is_active, Staff.token_version, Role.permissions)
-        .join(Role, Role.id == Staff.role_id).where(Staff.id == actor_id)
-    )).first()
+    row = await repository.staff_principal(db, actor_id)
     if row is None or not row.is_active or (token_version is not None and token_version != row.token_version):
         return None
     return PartnerPrincipal(row.partner_id, "staff", actor_id, frozenset(row.permissions), ip)
@@ -270,8 +258,7 @@ async def _owned_by(db: AsyncSession, model, partner_id: uuid.UUID, item_id: uui
                     for_update: bool = True):
     """A row of the partner's, for update; another partner's answers as an unknown one (404)."""
     await get_partner(db, partner_id)
-    stmt = select(model).where(model.id == item_id, model.partner_id == partner_id)
-    row = await db.scalar(stmt.with_for_update() if for_update else stmt)
+    row = await repository.owned_by(db, model, partner_id, item_id, for_update=for_update)
     if row is None:
         raise NotFound(not_found)
     return row
@@ -298,52 +285,31 @@ def _known_permissions(permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *conditions, cursor: Position | None,
+async def list_of(db: AsyncSession, model, partner_id: uuid.UUID, *, cursor: Position | None,
                   limit: int) -> tuple[list, Position | None]:
-    """The partner's API keys, staff, roles or brands meeting `conditions`, oldest first (keyset
-    pagination)."""
+    """The partner's API keys, staff, roles or brands, oldest first (keyset pagination)."""
     await get_partner(db, partner_id)
-    return await _oldest_first(db, select(model).where(model.partner_id == partner_id, *conditions), model,
-                               cursor=cursor, limit=limit)
-
-
-async def _oldest_first(db: AsyncSession, stmt, model, *, cursor: Position | None,
-                        limit: int) -> tuple[list, Position | None]:
-    keys = [model.created_at, model.id]
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit))).all()
-    return page(rows, limit, lambda r: (r.created_at, r.id))
+    return await repository.of_partner(db, model, partner_id, cursor=cursor, limit=limit)
 
 
 async def list_partners(db: AsyncSession, *, q: str | None, kind: str | None, cursor: Position | None,
                         limit: int) -> tuple[list[Partner], Position | None]:
     """Every partner of the platform, oldest first: search by a part of the name, filter by kind."""
-    stmt = select(Partner)
-    if q:
-        stmt = stmt.where(Partner.name.ilike(contains_pattern(q), escape="\\"))
-    if kind:
-        stmt = stmt.where(Partner.kind == kind)
-    return await _oldest_first(db, stmt, Partner, cursor=cursor, limit=limit)
+    return await repository.partners(db, q=q, kind=kind, cursor=cursor, limit=limit)
 
 
 async def list_staff(db: AsyncSession, partner_id: uuid.UUID, *, q: str | None = None, active: bool | None = None,
                      cursor: Position | None, limit: int) -> tuple[list[Staff], Position | None]:
     """The partner's staff members: search by a part of the name or e-mail, active or not."""
-    conditions = []
-    if q:
-        pattern = contains_pattern(q)
-        conditions.append(Staff.name.ilike(pattern, escape="\\") | Staff.email.ilike(pattern, escape="\\"))
-    if active is not None:
-        conditions.append(Staff.is_active.is_(active))
-    return await list_of(db, Staff, partner_id, *conditions, cursor=cursor, limit=limit)
+    await get_partner(db, partner_id)
+    return await repository.staff(db, partner_id, q=q, active=active, cursor=cursor, limit=limit)
 
 
 async def list_api_keys(db: AsyncSession, partner_id: uuid.UUID, *, revoked: bool | None = None,
                         cursor: Position | None, limit: int) -> tuple[list[ApiKey], Position | None]:
     """The partner's API keys (never the keys themselves): all, the live ones or the revoked ones."""
-    conditions = []
-    if revoked is not None:
-        conditions.append(ApiKey.revoked_at.is_not(None) if revoked else ApiKey.revoked_at.is_(None))
-    return await list_of(db, ApiKey, partner_id, *conditions, cursor=cursor, limit=limit)
+    await get_partner(db, partner_id)
+    return await repository.api_keys(db, partner_id, revoked=revoked, cursor=cursor, limit=limit)
 
 
 async def revoke_api_key(rt: Runtime, db: AsyncSession, partner_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
@@ -361,8 +327,7 @@ async def update_staff(db: AsyncSession, partner_id: uuid.UUID, staff_id: uuid.U
     version moves on); a new role counts from the next request on."""
     staff = await _owned_by(db, Staff, partner_id, staff_id, "Сотрудник не найден")
     if "role_id" in changes:
-        role_partner = await db.scalar(select(Role.partner_id).where(Role.id == changes["role_id"]))
-        if role_partner != partner_id:
+        if await repository.role_partner(db, changes["role_id"]) != partner_id:
             raise InvalidInput.field("role_id", "У партнёра нет такой роли")
         staff.role_id = changes["role_id"]
     if "name" in changes:
