@@ -123,7 +123,7 @@ def servers() -> list[tuple[str, str | None]]:
 async def run(argv: list[str], database_url: str | None = None) -> list[Result]:
     from core.clients.service import ClientFilter, list_clients
     from core.infra.db import create_engine, session_factory
-    from core.estate.premises import PremiseFilter, list_premises
+    from core.estate.repository import PremiseFilter, list_premises
 
     params = params_from_env(argv)
     count = int(os.environ.get("BENCH_QUERIES", "200"))

@@ -57,7 +57,8 @@ from core.errors import (
 )
 from core.estate import objects as object_service
 from core.estate import premises as premise_service
-from core.estate.premises import PremiseFilter
+from core.estate import repository as estate
+from core.estate.repository import PremiseFilter
 from core.imports import export, formats
 from core.imports.jobs import create_job, get_job, list_jobs
 from core.models import ObjectGroup, Quarter, Staff
@@ -314,7 +315,7 @@ async def premises_page(request: Request, console: Console, db: AsyncSession) ->
     flt, sort = _premise_filter(request)
     cursor = request.query_params.get("cursor") or None
     pages = _pages(request, console)
-    rows, next_cursor = await premise_service.list_premises(db, console.actor, flt, sort=sort,
+    rows, next_cursor = await estate.list_premises(db, console.actor, flt, sort=sort,
                                                            cursor=pages.open(cursor), limit=PAGE_SIZE)
     next_cursor = pages.seal(next_cursor)
     items = await premise_rows(db, console.actor, rows)
@@ -466,7 +467,7 @@ async def _client_view(request: Request, console: Console, db: AsyncSession, cli
     premise_q = (request.query_params.get("premise_q") or "").strip()[:200]
     found = []
     if premise_q and actor.can("premises.edit"):
-        rows, _ = await premise_service.list_premises(db, actor, PremiseFilter(q=premise_q), sort="address",
+        rows, _ = await estate.list_premises(db, actor, PremiseFilter(q=premise_q), sort="address",
                                                       cursor=None, limit=10)
         found = await premise_rows(db, actor, rows)
     return console.page("client.html", status_code, nav="clients", card=card, activity=activity, sessions=sessions,
@@ -656,7 +657,7 @@ async def _registration_view(request: Request, console: Console, db: AsyncSessio
         for r in rows:
             # Premises the request may mean: its number in its object (or anywhere, without one).
             flt = PremiseFilter(q=r.number or None, object_id=r.object_id)
-            found, _ = await premise_service.list_premises(db, actor, flt, sort="address", cursor=None, limit=10)
+            found, _ = await estate.list_premises(db, actor, flt, sort="address", cursor=None, limit=10)
             exact = [p for p in found if p.Premise.number == r.number]
             # The rows (masked as in the premise list) carry each premise's owners, whom a
             # resident, representative or tenant must depend on.

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.infra.pagination import Position, keyset, page
+from core.infra.pagination import Position, by_creation
 from core.models import AuditRecord
 from core.partners.service import PartnerPrincipal
 
@@ -46,6 +46,4 @@ async def list_records(db: AsyncSession, *, partner_id: uuid.UUID | None = None,
         stmt = stmt.where(AuditRecord.actor_id == actor_id)
     if target_id:
         stmt = stmt.where(AuditRecord.target_id == target_id)
-    keys = [AuditRecord.created_at, AuditRecord.id]
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
-    return page(rows, limit, lambda r: (r.created_at, r.id))
+    return await by_creation(db, stmt, AuditRecord, cursor=cursor, limit=limit, newest_first=True)

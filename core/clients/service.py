@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients import rules
 from core.clients.pii import PiiPolicy
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
-from core.estate.premises import client_condition, phone_contains, prefix_pattern
+from core.estate.repository import client_condition, phone_contains, prefix_pattern
 from core.estate.search import parse_person_query
 from core.models import Account, Client, ClientAppUse, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
 from core.infra.pagination import Position, keyset, page

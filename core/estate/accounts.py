@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,13 +61,3 @@ async def delete_account(db: AsyncSession, actor: PartnerPrincipal, account_id: 
     """Its bills and meter readings go with it (database cascades)."""
     await db.delete(await get_account(db, actor, account_id))
     await db.flush()
-
-
-async def accounts_of(db: AsyncSession, premise_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[PersonalAccount]]:
-    result: dict[uuid.UUID, list[PersonalAccount]] = {}
-    if premise_ids:
-        rows = await db.scalars(select(PersonalAccount).where(PersonalAccount.premise_id.in_(premise_ids))
-                                .order_by(PersonalAccount.number, PersonalAccount.id))
-        for account in rows:
-            result.setdefault(account.premise_id, []).append(account)
-    return result

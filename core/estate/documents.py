@@ -9,19 +9,18 @@ from datetime import date, timedelta
 from pathlib import PurePath
 from typing import BinaryIO
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients.rules import not_in_future
 from core.infra.clock import Clock
 from core.infra.db import after_commit
 from core.errors import InvalidInput, NotFound, TooLarge
-from core.models import Account, Client, Document, Premise, PremiseLink
-from core.infra.pagination import Position, keyset, page
+from core.estate import repository
+from core.models import Document, Premise
+from core.infra.pagination import Position
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 from core.infra.storage import Storage
-from core.estate.search import contains_pattern
 from core.estate.objects import EstateCode
 
 MAX_SIZE = 20 * 1024 * 1024
@@ -101,11 +100,7 @@ async def add_document(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, 
 async def resident_document(db: AsyncSession, account_id: uuid.UUID, document_id: uuid.UUID) -> Document:
     """A public document of a premise the account is linked to; any other is as unknown as a
     missing one (404), whoever owns it."""
-    linked = (select(PremiseLink.id).join(Client, Client.id == PremiseLink.client_id)
-              .join(Account, Account.phone == Client.phone)
-              .where(Account.id == account_id, PremiseLink.premise_id == Document.premise_id))
-    document = await db.scalar(select(Document).where(Document.id == document_id, Document.is_public,
-                                                      linked.exists()))
+    document = await repository.resident_document(db, account_id, document_id)
     if document is None:
         raise NotFound("Документ не найден")
     return document
@@ -147,11 +142,4 @@ async def list_documents(db: AsyncSession, actor: PartnerPrincipal, premise_id: 
     """Newest upload first. The search looks at the name and the description, never at
     the file name (CRM-DOC-01)."""
     await owned(db, actor, Premise, premise_id, not_found="Помещение не найдено")
-    stmt = select(Document).where(Document.partner_id == actor.partner_id, Document.premise_id == premise_id)
-    if q and q.strip():
-        pattern = contains_pattern(q.strip().lower())
-        stmt = stmt.where(or_(func.lower(Document.name).like(pattern, escape="\\"),
-                              func.lower(func.coalesce(Document.description, "")).like(pattern, escape="\\")))
-    keys = [Document.created_at, Document.id]
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
-    return page(rows, limit, lambda d: (d.created_at, d.id))
+    return await repository.documents(db, actor.partner_id, premise_id, q=q, cursor=cursor, limit=limit)

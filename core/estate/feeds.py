@@ -11,10 +11,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.estate import repository
 from core.models import (Activity, Bill, Client, EstateObject, Insurance, Lot, Meter, MeterReading, PersonalAccount,
                          Premise)
 from core.money import format_money
@@ -31,8 +32,7 @@ async def upsert_bill(db: AsyncSession, actor: PartnerPrincipal, *, personal_acc
     account = await owned(db, actor, PersonalAccount, personal_account_id, field="personal_account_id")
     payer = await _client(db, actor, client_id)
     period = period.replace(day=1)
-    bill = await db.scalar(select(Bill).where(Bill.personal_account_id == personal_account_id,
-                                              Bill.period == period).with_for_update())
+    bill = await repository.bill_for_update(db, personal_account_id, period)
     created = bill is None
     before = Decimal("0.00") if created else bill.paid
     if created:
@@ -55,8 +55,7 @@ async def id_by_external_id(db: AsyncSession, actor: PartnerPrincipal, model, ex
                             missing: str) -> uuid.UUID:
     """IMPORT-07: the id of the partner's row of `model` (a premise, a personal account) with this
     external id; 400 naming `field` when there is none."""
-    found = await db.scalar(select(model.id).where(model.partner_id == actor.partner_id,
-                                                   model.external_id == external_id))
+    found = await repository.id_by_external_id(db, model, actor.partner_id, external_id)
     if found is None:
         raise InvalidInput.field(field, missing)
     return found
@@ -88,8 +87,7 @@ async def add_reading(db: AsyncSession, actor: PartnerPrincipal, *, meter_id: uu
         if account.premise_id != meter.premise_id:
             raise InvalidInput.field("personal_account_id", "Лицевой счёт другого помещения")
     sender = await _client(db, actor, client_id)
-    reading = await db.scalar(select(MeterReading).where(MeterReading.meter_id == meter.id,
-                                                         MeterReading.taken_at == taken_at).with_for_update())
+    reading = await repository.reading_for_update(db, meter.id, taken_at)
     created = reading is None
     if created:
         reading = MeterReading(meter_id=meter.id, taken_at=taken_at)
@@ -108,8 +106,7 @@ async def add_reading(db: AsyncSession, actor: PartnerPrincipal, *, meter_id: uu
 async def _by_external_id(db: AsyncSession, actor: PartnerPrincipal, model, external_id: str | None):
     if external_id is None:
         return None
-    return await db.scalar(select(model).where(model.partner_id == actor.partner_id,
-                                               model.external_id == external_id).with_for_update())
+    return await repository.by_external_id_for_update(db, model, actor.partner_id, external_id)
 
 
 async def upsert_insurance(db: AsyncSession, actor: PartnerPrincipal, fields: dict) -> tuple[Insurance, bool]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ErrorCode, Conflict, InvalidInput, TooLarge
-from core.models import Brand, EstateObject, ObjectGroup, Premise, Quarter
-from core.infra.pagination import Position, keyset, page
+from core.estate import repository
+from core.models import EstateObject, ObjectGroup, Quarter
+from core.infra.pagination import Position
+from core.partners import repository as partners
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
 
@@ -38,8 +39,7 @@ async def _apply(db: AsyncSession, actor: PartnerPrincipal, obj: EstateObject, c
     if "brand_slug" in changes:
         obj.brand_id = None
         if changes["brand_slug"] is not None:
-            obj.brand_id = await db.scalar(select(Brand.id).where(Brand.slug == changes["brand_slug"],
-                                                                  Brand.partner_id == actor.partner_id))
+            obj.brand_id = await partners.partner_brand_id(db, actor.partner_id, changes["brand_slug"])
             if obj.brand_id is None:
                 raise InvalidInput.field("brand_slug", "У партнёра нет бренда с таким slug")
     if "object_group_id" in changes:
@@ -69,7 +69,7 @@ async def update_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uu
 
 async def delete_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uuid.UUID) -> None:
     obj = await get_object(db, actor, object_id)
-    if await db.scalar(select(exists().where(Premise.object_id == obj.id))):
+    if await repository.has_premises(db, obj.id):
         raise Conflict("У объекта есть помещения: сначала удалите или перенесите их", code=EstateCode.OBJECT_HAS_PREMISES)
     await db.delete(obj)
     await db.flush()
@@ -77,13 +77,7 @@ async def delete_object(db: AsyncSession, actor: PartnerPrincipal, object_id: uu
 
 async def list_objects(db: AsyncSession, actor: PartnerPrincipal, *, q: str | None, cursor: Position | None,
                        limit: int) -> tuple[list[EstateObject], Position | None]:
-    stmt = select(EstateObject).where(EstateObject.partner_id == actor.partner_id)
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        stmt = stmt.where(func.lower(EstateObject.name).like(pattern) | func.lower(EstateObject.address).like(pattern))
-    keys = [func.lower(EstateObject.name), EstateObject.id]
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit))).all()
-    return page(rows, limit, lambda o: (o.name.lower(), o.id))
+    return await repository.objects(db, actor.partner_id, q=q, cursor=cursor, limit=limit)
 
 
 async def create_group(db: AsyncSession, actor: PartnerPrincipal, name: str) -> ObjectGroup:
@@ -103,5 +97,4 @@ async def create_quarter(db: AsyncSession, actor: PartnerPrincipal, name: str,
 
 
 async def list_groups(db: AsyncSession, actor: PartnerPrincipal, model) -> list:
-    return list((await db.scalars(select(model).where(model.partner_id == actor.partner_id)
-                                  .order_by(model.name, model.id))).all())
+    return await repository.groups(db, actor.partner_id, model)

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Select, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.errors import InvalidInput
@@ -150,6 +151,14 @@ def keyset(stmt: Select, keys: Sequence[ColumnElement], *, cursor: Position | No
         stmt = stmt.where(tuple_(*keys) < bound if descending else tuple_(*keys) > bound)
     order = [key.desc() for key in keys] if descending else list(keys)
     return stmt.order_by(*order).limit(limit + 1)
+
+
+async def by_creation(db: AsyncSession, stmt: Select, model, *, cursor: Position | None, limit: int,
+                      newest_first: bool = False) -> tuple[list[Any], Position | None]:
+    """One page of the rows of `model` that `stmt` selects, in the order they were created."""
+    keys = [model.created_at, model.id]
+    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=newest_first))).all()
+    return page(rows, limit, lambda r: (r.created_at, r.id))
 
 
 def page(rows: Sequence[Any], limit: int, key_of) -> tuple[list[Any], Position | None]:

@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.clock import Clock
-from core.estate.premises import client_condition
+from core.estate.repository import client_condition
 from core.models import Client, Order, Premise
 from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal

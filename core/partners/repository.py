@@ -8,7 +8,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.estate.search import contains_pattern
-from core.infra.pagination import Position, keyset, page
+from core.infra.pagination import Position, by_creation
 from core.models import ApiKey, Brand, Partner, Role, Staff
 
 
@@ -64,19 +64,12 @@ async def owned_by(db: AsyncSession, model, partner_id: uuid.UUID, item_id: uuid
     return await db.scalar(stmt.with_for_update() if for_update else stmt)
 
 
-async def _oldest_first(db: AsyncSession, stmt, model, *, cursor: Position | None,
-                        limit: int) -> tuple[list, Position | None]:
-    keys = [model.created_at, model.id]
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit))).all()
-    return page(rows, limit, lambda r: (r.created_at, r.id))
-
-
 async def of_partner(db: AsyncSession, model, partner_id: uuid.UUID, *conditions, cursor: Position | None,
                      limit: int) -> tuple[list, Position | None]:
     """The partner's API keys, staff, roles or brands meeting `conditions`, oldest first (keyset
     pagination)."""
-    return await _oldest_first(db, select(model).where(model.partner_id == partner_id, *conditions), model,
-                               cursor=cursor, limit=limit)
+    return await by_creation(db, select(model).where(model.partner_id == partner_id, *conditions), model,
+                             cursor=cursor, limit=limit)
 
 
 async def partners(db: AsyncSession, *, q: str | None, kind: str | None, cursor: Position | None,
@@ -86,7 +79,7 @@ async def partners(db: AsyncSession, *, q: str | None, kind: str | None, cursor:
         stmt = stmt.where(Partner.name.ilike(contains_pattern(q), escape="\\"))
     if kind:
         stmt = stmt.where(Partner.kind == kind)
-    return await _oldest_first(db, stmt, Partner, cursor=cursor, limit=limit)
+    return await by_creation(db, stmt, Partner, cursor=cursor, limit=limit)
 
 
 async def staff(db: AsyncSession, partner_id: uuid.UUID, *, q: str | None, active: bool | None,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clients.merge import staff_merge
 from core.clients.service import ClientFilter
 from core.errors import Common, InvalidInput, NotFound, PermissionDenied
-from core.estate.premises import PremiseFilter
+from core.estate.repository import PremiseFilter
 from core.imports import export, formats, service
 from core.imports.jobs import create_job, get_job, list_jobs
 from core.imports.service import MAX_BATCH, ItemResult

@@ -12,7 +12,8 @@ from core.clients import links as link_service
 from core.clients import repository as clients
 from core.estate import accounts as account_service
 from core.estate import premises as service
-from core.estate.premises import PremiseFilter
+from core.estate import repository as estate
+from core.estate.repository import PremiseFilter
 from core.partners.service import PartnerPrincipal
 from core.infra.runtime import Runtime
 from crm.premises.schemas import (AccountView, AddPremiseClientRequest, CreateAccountRequest, CreatePremiseRequest,
@@ -62,7 +63,7 @@ class PremiseController(Controller):
             object_group_id=parse_id(object_group_id, "object_group_id") if object_group_id else None,
             quarter_id=parse_id(quarter_id, "quarter_id") if quarter_id else None,
             client_id=parse_id(client_id, "client_id") if client_id else None)
-        rows, next_cursor = await service.list_premises(db, actor, flt, sort=sort, cursor=pages.open(cursor),
+        rows, next_cursor = await estate.list_premises(db, actor, flt, sort=sort, cursor=pages.open(cursor),
                                                         limit=limit)
         return PremiseList(items=await premise_rows(db, actor, rows), next_cursor=pages.seal(next_cursor))
 

@@ -10,7 +10,6 @@ from core.audit import record_pii_read
 from core.clients.pii import PiiPolicy
 from core.clients.service import full_name
 from core.estate import repository
-from core.estate.accounts import accounts_of
 from core.estate.premises import effective_online_payment, full_address
 from core.models import Client, PersonalAccount, Premise, PremiseLink
 from core.partners.service import PartnerPrincipal
@@ -47,7 +46,7 @@ def link_view(link: PremiseLink, client: Client, policy: PiiPolicy) -> LinkView:
 async def premise_card(db: AsyncSession, actor: PartnerPrincipal, premise: Premise) -> PremiseCard:
     obj = await repository.estate_object(db, premise.object_id)
     links = await repository.premise_links(db, premise.id)
-    accounts = (await accounts_of(db, [premise.id])).get(premise.id, [])
+    accounts = (await repository.accounts_of(db, [premise.id])).get(premise.id, [])
     policy = PiiPolicy.of(actor)
     await record_pii_read(db, actor, [client.id for _, client in links], policy.revealed)
     return PremiseCard(
@@ -74,7 +73,7 @@ async def premise_rows(db: AsyncSession, actor: PartnerPrincipal, rows: list) ->
             clients.setdefault(premise_id, []).append(
                 PremiseClientBrief(client_id=str(client.id), full_name=policy.name(full_name(client)), role=role))
     await record_pii_read(db, actor, shown, [f for f in policy.revealed if f == "name"])
-    accounts = await accounts_of(db, ids)
+    accounts = await repository.accounts_of(db, ids)
     return [
         PremiseRow(id=str(p.id), address=full_address(p), object_id=str(p.object_id), object_name=row.object_name,
                    type=p.type, entrance=p.entrance, floor=p.floor, number=p.number, total_area=p.total_area,

@@ -13,7 +13,8 @@ from core.clients.service import ClientFilter, create_client, list_clients, upda
 from core.infra.db import create_engine, session_factory
 from core.enums import PERMISSIONS
 from core.estate.objects import create_object
-from core.estate.premises import PremiseFilter, create_premise, list_premises, phone_contains
+from core.estate.premises import create_premise
+from core.estate.repository import PremiseFilter, list_premises, phone_contains
 from core.infra.migrate import upgrade_async
 from core.models import Client
 from core.partners.service import PartnerPrincipal, create_partner
