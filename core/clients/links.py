@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clients import rules
+from core.clients import repository, rules
 from core.clients.service import own_client
 from core.errors import Conflict, InvalidInput, NotFound
 from core.estate.premises import get_premise
@@ -26,8 +26,7 @@ DOCUMENT_DATES = ("ddu_date", "acceptance_act_date", "certificate_date", "manage
 
 async def get_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.UUID, client_id: uuid.UUID) -> PremiseLink:
     await get_premise(db, actor, premise_id)
-    link = (await db.scalars(select(PremiseLink).where(PremiseLink.premise_id == premise_id,
-                                                       PremiseLink.client_id == client_id))).first()
+    link = await repository.link(db, premise_id, client_id)
     if link is None:
         raise NotFound("Клиент не привязан к этому помещению")
     return link
@@ -42,9 +41,8 @@ async def _check_role(db: AsyncSession, link: PremiseLink) -> None:
     else:
         if link.depends_on_client_id is None:
             raise InvalidInput.field("depends_on_client_id", "Укажите собственника, от которого зависит доступ")
-        owner_role = await db.scalar(select(PremiseLink.role).where(
-            PremiseLink.premise_id == link.premise_id, PremiseLink.client_id == link.depends_on_client_id))
-        if owner_role not in OWNER_ROLES or link.depends_on_client_id == link.client_id:
+        owner = await repository.link(db, link.premise_id, link.depends_on_client_id)
+        if owner is None or owner.role not in OWNER_ROLES or link.depends_on_client_id == link.client_id:
             raise InvalidInput.field("depends_on_client_id", "Это не собственник этого помещения")
     if link.role == "tenant" and link.rent_day is None:
         raise InvalidInput.field("rent_day", "Для арендатора укажите день оплаты аренды")
@@ -69,8 +67,7 @@ async def add_link(db: AsyncSession, actor: PartnerPrincipal, premise_id: uuid.U
     client = await own_client(db, actor, changes["client_id"], "client_id")
     if changes.get("depends_on_client_id"):
         await own_client(db, actor, changes["depends_on_client_id"], "depends_on_client_id")
-    if await db.scalar(select(PremiseLink.id).where(PremiseLink.premise_id == premise.id,
-                                                    PremiseLink.client_id == client.id)):
+    if await repository.link(db, premise.id, client.id) is not None:
         raise Conflict("Клиент уже привязан к этому помещению", code=ClientCode.ALREADY_LINKED)
     link = PremiseLink(partner_id=actor.partner_id, premise_id=premise.id, client_id=client.id, role=changes["role"],
                        depends_on_client_id=changes.get("depends_on_client_id"), online_payment=True,

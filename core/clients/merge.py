@@ -100,7 +100,8 @@ async def merge_clients(db: AsyncSession, actor: PartnerPrincipal, *, absorbed: 
 async def staff_merge(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID, with_client_id: uuid.UUID) -> Client:
     """CRM-CLI-03: the card whose phone was being changed (A) is replaced by the found card (B):
     the premises of both are kept, A disappears, B's phone stays."""
-    from core.clients.service import PHONE_LOCKED, get_client, has_logged_in, own_client
+    from core.clients.repository import has_logged_in
+    from core.clients.service import PHONE_LOCKED, get_client, own_client
     from core.errors import InvalidInput, RuleViolation
 
     a = await get_client(db, actor, client_id)

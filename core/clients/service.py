@@ -13,15 +13,15 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clients import rules
+from core.clients import repository, rules
 from core.clients.pii import PiiPolicy
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.estate.repository import client_condition, phone_contains, prefix_pattern
 from core.estate.search import parse_person_query
-from core.models import Account, Client, ClientAppUse, ClientExternalId, ClientPhoneHistory, EstateObject, Premise, PremiseLink
+from core.models import Account, Client, ClientAppUse, ClientExternalId, ClientPhoneHistory, Premise, PremiseLink
 from core.infra.pagination import Position, keyset, page
 from core.partners.service import PartnerPrincipal
-from core.scope import app_use, app_use_select, owned, partner_sessions
+from core.scope import app_use, owned
 from core.phones import normalize_phone
 from core.clients.rules import ClientCode
 
@@ -62,15 +62,6 @@ async def own_client(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.
                        field_message="Клиент не найден у этого партнёра")
 
 
-async def has_logged_in(db: AsyncSession, partner_id: uuid.UUID, phone: str | None) -> bool:
-    """Whether the phone logged in to an app the partner sees (STAFF-04): a login to another
-    partner's white-label app is none of this partner's business, and must not show through a
-    refusal either."""
-    if not phone:
-        return False
-    return bool(await db.scalar(select(exists(partner_sessions(partner_id, phone)))))
-
-
 @dataclass(frozen=True, slots=True)
 class AppUse:
     """The app-side facts a partner may see of a card's phone: its first login and last visit in
@@ -83,14 +74,9 @@ class AppUse:
 async def app_use_of(db: AsyncSession, partner_id: uuid.UUID, phone: str | None) -> AppUse:
     if not phone:
         return AppUse(None, None, None)
-    first, last = (await db.execute(app_use_select(partner_id, phone))).one()
-    account = await account_of(db, phone) if first is not None else None
+    first, last = await repository.app_use(db, partner_id, phone)
+    account = await repository.account_of(db, phone) if first is not None else None
     return AppUse(first, last, account)
-
-
-async def partner_tags(db: AsyncSession, partner_id: uuid.UUID) -> set[str]:
-    rows = await db.scalars(select(func.unnest(Client.tags)).where(Client.partner_id == partner_id).distinct())
-    return set(rows.all())
 
 
 async def check_tags(db: AsyncSession, actor: PartnerPrincipal, tags: Iterable[str], current: Iterable[str] = ()) -> list[str]:
@@ -98,7 +84,7 @@ async def check_tags(db: AsyncSession, actor: PartnerPrincipal, tags: Iterable[s
     wanted = sorted({t.strip() for t in tags if t and t.strip()})
     if actor.can("clients.tags.edit"):
         return wanted
-    new = set(wanted) - set(current) - await partner_tags(db, actor.partner_id)
+    new = set(wanted) - set(current) - await repository.partner_tags(db, actor.partner_id)
     if new:
         raise PermissionDenied(f"Создавать новые теги может только сотрудник с правом «clients.tags.edit»: "
                                f"{', '.join(sorted(new))}", code=ClientCode.TAGS_EDIT_REQUIRED)
@@ -109,13 +95,6 @@ def _validate(changes: dict, today: date) -> dict:
     return rules.client_fields(changes, today)
 
 
-async def _phone_holder(db: AsyncSession, partner_id: uuid.UUID, phone: str, exclude: uuid.UUID | None) -> Client | None:
-    stmt = select(Client).where(Client.partner_id == partner_id, Client.phone == phone)
-    if exclude:
-        stmt = stmt.where(Client.id != exclude)
-    return (await db.scalars(stmt)).first()
-
-
 def _phone_taken(holder: Client, policy: PiiPolicy) -> Conflict:
     return Conflict(f"Номер телефона уже принадлежит клиенту {policy.name(full_name(holder)) or holder.id}",
                     code=ClientCode.PHONE_TAKEN, extra={"client_id": str(holder.id)})
@@ -124,7 +103,7 @@ def _phone_taken(holder: Client, policy: PiiPolicy) -> Conflict:
 async def create_client(db: AsyncSession, actor: PartnerPrincipal, changes: dict, *, today: date) -> Client:
     clean = _validate(changes, today)
     phone = normalize_phone(clean["phone"]) if clean.get("phone") else None
-    if phone and (holder := await _phone_holder(db, actor.partner_id, phone, None)):
+    if phone and (holder := await repository.card_by_phone(db, actor.partner_id, phone)):
         raise _phone_taken(holder, PiiPolicy.of(actor))
     client = Client(partner_id=actor.partner_id, phone=phone, status="active", type="individual", tags=[])
     for name in (*PLAIN_FIELDS, *NAME_FIELDS, "inn", "snils", "birth_date"):
@@ -173,9 +152,9 @@ async def change_phone(db: AsyncSession, actor: PartnerPrincipal, client: Client
     phone = normalize_phone(raw) if raw else None
     if phone == client.phone:
         return
-    if await has_logged_in(db, actor.partner_id, client.phone):
+    if await repository.has_logged_in(db, actor.partner_id, client.phone):
         raise RuleViolation(PHONE_LOCKED, code=ClientCode.PHONE_LOCKED)
-    if phone and (holder := await _phone_holder(db, actor.partner_id, phone, client.id)):
+    if phone and (holder := await repository.card_by_phone(db, actor.partner_id, phone, exclude=client.id)):
         raise _phone_taken(holder, PiiPolicy.of(actor))
     if client.phone:
         db.add(ClientPhoneHistory(partner_id=actor.partner_id, client_id=client.id, phone=client.phone))
@@ -187,16 +166,14 @@ async def set_external_ids(db: AsyncSession, actor: PartnerPrincipal, client: Cl
     values = [i["value"].strip() for i in items]
     if len(set(values)) != len(values):
         raise InvalidInput.field("external_ids", "Внешние идентификаторы повторяются")
-    taken = (await db.execute(select(ClientExternalId.value, ClientExternalId.client_id).where(
-        ClientExternalId.partner_id == actor.partner_id, ClientExternalId.value.in_(values),
-        ClientExternalId.client_id != client.id))).first()
+    taken = await repository.external_id_holder(db, actor.partner_id, values, client.id)
     if taken:
         raise Conflict(f"Внешний идентификатор {taken.value} уже принадлежит другому клиенту",
                        code=ClientCode.EXTERNAL_ID_TAKEN, extra={"client_id": str(taken.client_id)})
     if replace:
         await db.execute(delete(ClientExternalId).where(ClientExternalId.client_id == client.id,
                                                         ClientExternalId.value.not_in(values)))
-    existing = set((await db.scalars(select(ClientExternalId.value).where(ClientExternalId.client_id == client.id))).all())
+    existing = await repository.external_id_values(db, client.id)
     for item in items:
         value = item["value"].strip()
         if value in existing:
@@ -357,38 +334,3 @@ def apply_filter(stmt, actor: PartnerPrincipal, flt: ClientFilter):
         stmt = stmt.where(exists().where(PremiseLink.client_id == Client.id, PremiseLink.premise_id == Premise.id,
                                          Premise.object_id == flt.object_id))
     return stmt
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedPremise:
-    client_id: uuid.UUID
-    premise_id: uuid.UUID
-    role: str
-    premise: Premise
-    object_name: str
-
-
-async def premises_of(db: AsyncSession, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[LinkedPremise]]:
-    """The premises of several clients in one query (no N+1)."""
-    if not client_ids:
-        return {}
-    rows = (await db.execute(
-        select(PremiseLink.client_id, PremiseLink.role, Premise, EstateObject.name)
-        .join(Premise, Premise.id == PremiseLink.premise_id).join(EstateObject, EstateObject.id == Premise.object_id)
-        .where(PremiseLink.client_id.in_(client_ids)).order_by(PremiseLink.linked_at, Premise.id)
-    )).all()
-    result: dict[uuid.UUID, list[LinkedPremise]] = {}
-    for client_id, role, premise, object_name in rows:
-        result.setdefault(client_id, []).append(LinkedPremise(client_id, premise.id, role, premise, object_name))
-    return result
-
-
-async def external_ids_of(db: AsyncSession, client_id: uuid.UUID) -> list[ClientExternalId]:
-    return list((await db.scalars(select(ClientExternalId).where(ClientExternalId.client_id == client_id)
-                                  .order_by(ClientExternalId.created_at, ClientExternalId.value))).all())
-
-
-async def account_of(db: AsyncSession, phone: str | None) -> Account | None:
-    if not phone:
-        return None
-    return (await db.scalars(select(Account).where(Account.phone == phone))).first()

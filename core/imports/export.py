@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record
 from core.clients.pii import PiiPolicy
-from core.clients.service import ClientFilter, list_clients, premises_of
+from core.clients.repository import premises_of
+from core.clients.service import ClientFilter, list_clients
 from core.estate.premises import full_address
 from core.estate.repository import PremiseFilter, accounts_of, list_premises
 from core.imports.formats import CLIENT_COLUMNS, PREMISE_COLUMNS, PREMISE_TYPE_LABEL, ROLE_LABEL, SHEETS, values_row

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import record_pii_read
 from core.clients import service
 from core.clients.pii import PiiPolicy, mask
-from core.clients.service import ClientFilter, LinkedPremise, full_name
+from core.clients import repository
+from core.clients.repository import LinkedPremise
+from core.clients.service import ClientFilter, full_name
 from core.estate.premises import full_address
 from core.models import Client
 from core.partners.service import PartnerPrincipal
@@ -52,8 +54,8 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
     # of another partner's resident reveals nothing of what that phone does there.
     use = await service.app_use_of(db, actor.partner_id, client.phone)
     account = use.account
-    premises = (await service.premises_of(db, [client.id])).get(client.id, [])
-    external_ids = await service.external_ids_of(db, client.id)
+    premises = (await repository.premises_of(db, [client.id])).get(client.id, [])
+    external_ids = await repository.external_ids_of(db, client.id)
     await record_pii_read(db, actor, [client.id], policy.revealed)
     identity = policy.names  # identity documents follow the name permission
     return ClientCard(
@@ -79,7 +81,7 @@ async def client_card(db: AsyncSession, actor: PartnerPrincipal, client: Client)
 async def client_rows(db: AsyncSession, actor: PartnerPrincipal, rows: list) -> list[ClientRow]:
     """List rows of `service.list_clients`, masked per the actor (the API's list and the console's)."""
     policy = PiiPolicy.of(actor)
-    premises = await service.premises_of(db, [r.Client.id for r in rows])
+    premises = await repository.premises_of(db, [r.Client.id for r in rows])
     await record_pii_read(db, actor, [r.Client.id for r in rows], policy.revealed)
     return [ClientRow(id=str(r.Client.id), full_name=policy.name(full_name(r.Client)),
                       phone=policy.phone(r.Client.phone), status=r.Client.status,
