@@ -19,8 +19,8 @@ from core.enums import UNIFIED_APP_ID
 from core.errors import NotFound
 from core.partners import repository as partners
 from core.estate.premises import full_address
-from core.people import queries, rules
-from core.people.queries import APP_PROFILE_SHOWN_SQL, EVENTS_IN_CONTEXT_SQL, Person, display_name
+from core.people import repository, rules
+from core.people.repository import APP_PROFILE_SHOWN_SQL, EVENTS_IN_CONTEXT_SQL, Person, display_name
 from core.people.service import Viewer, can_add_guests
 from core.residents.access import account_phone, accesses, premise_access
 
@@ -108,13 +108,13 @@ async def all_people_screen(db: AsyncSession, viewer: Viewer) -> AllPeopleScreen
     """PEOPLE-VIEW-01 "All": everyone sharing a premise, with the count of shared premises, and
     the account's guests."""
     mine = await accesses(db, viewer.account_id)
-    shared = await queries.shared_people(db, viewer.account_id, mine)
+    shared = await repository.shared_people(db, viewer.account_id, mine)
     people = sorted((AllPeopleItem(person_id=str(s.person.id), name=s.person.name(),
                                    photo_url=s.person.profile.photo_url if s.person.profile else None,
                                    shared_premises=len(s.premise_ids), is_guest=False) for s in shared),
                     key=lambda p: p.name.casefold())
     guests = sorted((AllPeopleItem(person_id=str(g.id), name=display_name(g, None), shared_premises=0, is_guest=True)
-                     for g in await queries.guests_of(db, viewer.account_id)), key=lambda p: p.name.casefold())
+                     for g in await repository.guests_of(db, viewer.account_id)), key=lambda p: p.name.casefold())
     can_people = any(rules.can_add_people(a.role) for a in mine)
     events = await can_add_guests(db, viewer)
     everyone = people + guests
@@ -126,7 +126,7 @@ async def all_people_screen(db: AsyncSession, viewer: Viewer) -> AllPeopleScreen
 async def accesses_screen(db: AsyncSession, viewer: Viewer) -> AccessesScreen:
     """PEOPLE-VIEW-02: the account's premises with its role in each, in My Premises order."""
     mine = await accesses(db, viewer.account_id)
-    premises = await queries.premises_by_id(db, [a.premise_id for a in mine])
+    premises = await repository.premises_by_id(db, [a.premise_id for a in mine])
     return AccessesScreen(items=[AccessItem(premise_id=str(a.premise_id), address=full_address(premises[a.premise_id]),
                                             role=a.role, can_add_people=rules.can_add_people(a.role))
                                  for a in mine])
@@ -137,7 +137,7 @@ async def person_card(db: AsyncSession, viewer: Viewer, person: Person, today: d
     """PEOPLE-CARD-01: photo, phone (not a child's), e-mail if set, profile creation date, invite
     link — and nothing else: no adult's birth date, and none of the app-side data of someone who
     has not opened the app since the viewer could see them (`Person.profile`)."""
-    added = await queries.added_by_viewer(db, viewer.account_id, person)
+    added = await repository.added_by_viewer(db, viewer.account_id, person)
     rights = rules.card_rights(added_by_viewer=added, is_guest=person.is_guest)
     child = person.is_child(today)
     profile = person.profile
@@ -149,7 +149,7 @@ async def person_card(db: AsyncSession, viewer: Viewer, person: Person, today: d
         email = (profile.email if profile else None) or (person.main.email if is_me else None)
     return PersonCard(
         person_id=str(person.id), name=person.name(), photo_url=profile.photo_url if profile else None,
-        phone=None if child else person.phone, email=email, created_at=queries.created_at_of(person),
+        phone=None if child else person.phone, email=email, created_at=repository.created_at_of(person),
         can_delete=rights.can_delete, can_edit=rights.can_edit, is_guest=person.is_guest, is_child=child,
         is_me=is_me,
         birth_date=rules.card_birth_date(person.birth_date, child=child, added_by_viewer=added),
@@ -160,7 +160,7 @@ async def person_card(db: AsyncSession, viewer: Viewer, person: Person, today: d
 async def person_premises(db: AsyncSession, viewer: Viewer, person: Person) -> PersonPremises:
     """PEOPLE-CARD-02: shared premises only, other partners' included; rent day under a tenant's
     address; empty for a guest."""
-    rows = await queries.shared_premises(db, viewer.account_id, person)
+    rows = await repository.shared_premises(db, viewer.account_id, person)
     return PersonPremises(items=[PersonPremise(
         premise_id=str(r.premise.id), address=full_address(r.premise), role=r.link.role,
         rent_day=r.link.rent_day if r.link.role == "tenant" else None,
@@ -173,6 +173,6 @@ async def saved_people(db: AsyncSession, viewer: Viewer, premise_id: uuid.UUID |
     if premise_id is not None:
         await premise_access(db, viewer.account_id, premise_id)
     phone = await account_phone(db, viewer.account_id)
-    people = await queries.saved_people(db, viewer.account_id, phone, exclude_premise=premise_id)
+    people = await repository.saved_people(db, viewer.account_id, phone, exclude_premise=premise_id)
     return SavedPeople(items=[SavedPerson(person_id=str(p.id), name=p.name(), is_guest=p.is_guest,
                                           is_child=p.is_child(today)) for p in people])

@@ -16,7 +16,7 @@ from bff.people.schemas import (AccessesScreen, AddPersonRequest, AddPremisePers
                                 SavedPeople, UpdatePersonRequest, UpdatePremisePersonRequest)
 from bff.cache import screen_answer
 from core.auth.service import ResidentPrincipal
-from core.people import queries, service
+from core.people import repository, service
 from core.people.service import NewPerson, Viewer
 from core.infra.runtime import Runtime
 from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
@@ -88,7 +88,7 @@ class PeopleController(Controller):
     async def person_card(self, resident: ResidentPrincipal, person_id: str, runtime: Runtime,
                           db: AsyncSession) -> PersonCard:
         """PEOPLE-CARD-01."""
-        person = await queries.find_person(db, resident.account_id, path_id(person_id))
+        person = await repository.find_person(db, resident.account_id, path_id(person_id))
         return await assembler.person_card(db, _viewer(resident), person, runtime.clock.now().date())
 
     @patch("/people/{person_id:str}", operation_id="UpdatePerson", responses=problems(Common.NOT_FOUND, PhoneCode.INVALID_PHONE, PeopleCode.NOT_A_GUEST))
@@ -108,7 +108,7 @@ class PeopleController(Controller):
     @get("/people/{person_id:str}/premises", operation_id="GetPersonPremises", responses=problems(Common.NOT_FOUND))
     async def person_premises(self, resident: ResidentPrincipal, person_id: str, db: AsyncSession) -> PersonPremises:
         """PEOPLE-CARD-02: the premises the account shares with this person."""
-        person = await queries.find_person(db, resident.account_id, path_id(person_id))
+        person = await repository.find_person(db, resident.account_id, path_id(person_id))
         return await assembler.person_premises(db, _viewer(resident), person)
 
     @post("/premises/{premise_id:str}/people", status_code=HTTP_201_CREATED, operation_id="AddPremisePerson",

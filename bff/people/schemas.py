@@ -179,7 +179,7 @@ class PeopleAccountRow(Output, kw_only=True):
 
 
 class PeopleCardRow(Output, kw_only=True):
-    """A client card or a guest, with what core.people.queries.display_name reads."""
+    """A client card or a guest, with what core.people.repository.display_name reads."""
 
     id: str
     type: str | None = None

@@ -6,17 +6,13 @@ once, sends it once: the outbox's unique key lets the second insert do nothing."
 
 from __future__ import annotations
 
-from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from core.estate.premises import full_address
-from core.models import Client, Premise, PremiseLink
 from core.notifications.rules import people_link
 from core.notifications.service import push_to_client
-from core.people import rules
+from core.people import repository, rules
 from core.infra.runtime import Runtime
 
 
@@ -28,19 +24,6 @@ def owner_key(link_id: object, period: str) -> str:
     return f"rent:owner:{link_id}:{period}"
 
 
-async def _tenant_links(db: AsyncSession, rent_date: date):
-    """Tenant links whose rent date is `rent_date`, with the tenant's and the owner's cards."""
-    owner = aliased(Client)
-    return (await db.execute(
-        select(PremiseLink, Premise, Client.phone, owner.phone)
-        .join(Premise, Premise.id == PremiseLink.premise_id)
-        .join(Client, Client.id == PremiseLink.client_id)
-        .outerjoin(owner, owner.id == PremiseLink.depends_on_client_id)
-        .where(PremiseLink.role == "tenant", PremiseLink.rent_day.in_(rules.rent_days_falling_on(rent_date)))
-        .order_by(PremiseLink.id)
-    )).all()
-
-
 async def send_rent_reminders(rt: Runtime, db: AsyncSession) -> int:
     """One pass for the current local day; returns how many reminders were enqueued now."""
     today = rules.reminder_day(rt.clock.now())
@@ -48,7 +31,7 @@ async def send_rent_reminders(rt: Runtime, db: AsyncSession) -> int:
         return 0
     sent = 0
     due = rules.tenant_reminder_date(today)
-    for link, premise, tenant_phone, _ in await _tenant_links(db, due):
+    for link, premise, tenant_phone, _ in await repository.tenant_links(db, due):
         period = rules.tenant_reminder_due(today, link.rent_day)
         if period is None:
             continue
@@ -56,7 +39,7 @@ async def send_rent_reminders(rt: Runtime, db: AsyncSession) -> int:
             db, phone=tenant_phone, partner_id=premise.partner_id, type="rent", title="Скоро оплата аренды",
             body=f"{due:%d.%m.%Y} нужно внести арендную плату: {full_address(premise)}",
             deep_link=None, premise_id=premise.id, dedup_key=tenant_key(link.id, period))
-    for link, premise, _, owner_phone in await _tenant_links(db, today):
+    for link, premise, _, owner_phone in await repository.tenant_links(db, today):
         period = rules.owner_reminder_due(today, link.rent_day)
         if period is None:
             continue

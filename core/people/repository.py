@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import exists, func, or_, select, text, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.clients.service import full_name
 from core.errors import NotFound
@@ -339,3 +340,28 @@ APP_PROFILE_SHOWN_SQL = """({a}.id = $1::uuid OR {a}.last_visit_at >= LEAST(
      AND (x.premise_id IN (SELECT premise_id FROM mine) OR x.added_by_account_id = $1::uuid)),
   (SELECT min(xc.created_at) FROM client xc
    WHERE (xc.id = {c}.id OR xc.phone = {c}.phone) AND xc.created_by_account_id = $1::uuid)))"""
+
+
+async def link_of_cards(db: AsyncSession, premise_id: uuid.UUID, card_ids: list[uuid.UUID]) -> PremiseLink | None:
+    """The link of one of a person's cards to the premise."""
+    return await db.scalar(select(PremiseLink).where(PremiseLink.premise_id == premise_id,
+                                                     PremiseLink.client_id.in_(card_ids)))
+
+
+async def links_added_by(db: AsyncSession, account_id: uuid.UUID, card_ids: list[uuid.UUID]) -> list[PremiseLink]:
+    """The links of these cards that the account added from the app."""
+    return list((await db.scalars(select(PremiseLink).where(PremiseLink.client_id.in_(card_ids),
+                                                            PremiseLink.added_by_account_id == account_id))).all())
+
+
+async def tenant_links(db: AsyncSession, rent_date: date):
+    """Tenant links whose rent date is `rent_date`, with the tenant's and the owner's cards."""
+    owner = aliased(Client)
+    return (await db.execute(
+        select(PremiseLink, Premise, Client.phone, owner.phone)
+        .join(Premise, Premise.id == PremiseLink.premise_id)
+        .join(Client, Client.id == PremiseLink.client_id)
+        .outerjoin(owner, owner.id == PremiseLink.depends_on_client_id)
+        .where(PremiseLink.role == "tenant", PremiseLink.rent_day.in_(rules.rent_days_falling_on(rent_date)))
+        .order_by(PremiseLink.id)
+    )).all()

@@ -243,7 +243,7 @@ def shows_app_profile(*, is_viewer: bool, last_visit_at: datetime | None, known_
     their profile's creation date) reaches another resident only once the person has opened the
     app since they became visible to that resident (linked to a premise the resident has, or
     added by them): typing a phone into "add a person" reveals nothing the adder did not type.
-    The same rule in SQL is core.people.queries.APP_PROFILE_SHOWN_SQL."""
+    The same rule in SQL is core.people.repository.APP_PROFILE_SHOWN_SQL."""
     if is_viewer:
         return True
     return last_visit_at is not None and known_since is not None and last_visit_at >= known_since

@@ -7,9 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clients import repository as clients
 from core.clients import rules as client_rules
 from core.clients.rules import ClientCode
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -17,8 +18,8 @@ from core.estate.premises import full_address
 from core.models import Client, Guest, Premise, PremiseLink
 from core.notifications.rules import people_link
 from core.notifications.service import notify_phone
-from core.people import queries, rules
-from core.people.queries import Person
+from core.people import repository, rules
+from core.people.repository import Person
 from core.people.rules import PeopleCode
 from core.phones import normalize_phone
 from core.residents.access import PremiseAccess, premise_access
@@ -59,7 +60,7 @@ def _clean_names(values: dict) -> dict:
 
 
 async def can_add_guests(db: AsyncSession, viewer: Viewer) -> bool:
-    return await queries.events_in_context(db, account_id=viewer.account_id, session_id=viewer.session_id,
+    return await repository.events_in_context(db, account_id=viewer.account_id, session_id=viewer.session_id,
                                            app_id=viewer.app_id)
 
 
@@ -92,7 +93,7 @@ async def add_person(db: AsyncSession, now: datetime, viewer: Viewer, new: NewPe
     rules.check_rent_day(new.role, new.rent_day)
     card = None
     if phone is not None:
-        card = await db.scalar(select(Client).where(Client.partner_id == access.partner_id, Client.phone == phone))
+        card = await clients.card_by_phone(db, access.partner_id, phone)
         if card is not None:
             rules.check_phone_owner_name((card.last_name, card.first_name, card.middle_name),
                                          (names["last_name"], names["first_name"], names["middle_name"]))
@@ -113,7 +114,7 @@ async def add_existing(db: AsyncSession, now: datetime, viewer: Viewer, premise_
     access = await premise_access(db, viewer.account_id, premise_id)
     rules.check_may_give(access.role, role)
     rules.check_rent_day(role, rent_day)
-    person = await queries.find_person(db, viewer.account_id, person_id)
+    person = await repository.find_person(db, viewer.account_id, person_id)
     if person.is_child(now.date()):
         rules.check_child(role, phone=None)
     elif person.phone is None:
@@ -134,7 +135,7 @@ async def _card_in_partner(db: AsyncSession, now: datetime, viewer: Viewer, part
     source = person.main
     names = (source.last_name, source.first_name, source.middle_name)
     if source.phone is not None:
-        existing = await db.scalar(select(Client).where(Client.partner_id == partner_id, Client.phone == source.phone))
+        existing = await clients.card_by_phone(db, partner_id, source.phone)
         if existing is not None:
             rules.check_phone_owner_name((existing.last_name, existing.first_name, existing.middle_name), names)
             return existing
@@ -149,8 +150,7 @@ async def _card_in_partner(db: AsyncSession, now: datetime, viewer: Viewer, part
 
 async def _link(db: AsyncSession, now: datetime, viewer: Viewer, access: PremiseAccess, card: Client, role: str,
                 rent_day: int | None) -> PremiseLink:
-    if await db.scalar(select(PremiseLink.id).where(PremiseLink.premise_id == access.premise_id,
-                                                    PremiseLink.client_id == card.id)):
+    if await clients.link(db, access.premise_id, card.id) is not None:
         raise Conflict("Этот человек уже добавлен к помещению", code=ClientCode.ALREADY_LINKED)
     # The adder is an owner or an unconfirmed owner (check_may_give): the new access depends on them.
     link = PremiseLink(partner_id=access.partner_id, premise_id=access.premise_id, client_id=card.id, role=role,
@@ -177,11 +177,10 @@ async def notify_people_added(db: AsyncSession, now: datetime, phone: str, premi
 async def _managed_link(db: AsyncSession, viewer: Viewer, premise_id: uuid.UUID,
                         person_id: uuid.UUID) -> tuple[PremiseAccess, Person, PremiseLink]:
     access = await premise_access(db, viewer.account_id, premise_id)
-    person = await queries.find_person(db, viewer.account_id, person_id)
+    person = await repository.find_person(db, viewer.account_id, person_id)
     link = None
     if not person.is_guest:
-        link = await db.scalar(select(PremiseLink).where(PremiseLink.premise_id == premise_id,
-                                                         PremiseLink.client_id.in_([c.id for c in person.cards])))
+        link = await repository.link_of_cards(db, premise_id, [c.id for c in person.cards])
     if link is None:
         raise NotFound("Этот человек не добавлен к помещению")
     rules.check_may_manage_link(link_added_by_account=link.added_by_account_id, viewer_account=viewer.account_id)
@@ -217,7 +216,7 @@ async def remove_link(db: AsyncSession, viewer: Viewer, premise_id: uuid.UUID, p
 async def update_guest(db: AsyncSession, now: datetime, viewer: Viewer, person_id: uuid.UUID,
                        changes: dict) -> Person:
     """PEOPLE-CARD-01: only a guest's data can be edited (by the account that saved them)."""
-    person = await queries.find_person(db, viewer.account_id, person_id)
+    person = await repository.find_person(db, viewer.account_id, person_id)
     if not person.is_guest:
         raise PermissionDenied("Редактировать данные можно только у гостя", code=PeopleCode.NOT_A_GUEST)
     guest = person.guest
@@ -244,8 +243,8 @@ async def delete_person(db: AsyncSession, viewer: Viewer, person_id: uuid.UUID) 
     """PEOPLE-CARD-01: delete only a person the viewer added. A guest goes; of a person with access
     the viewer's links go and they stop being among its saved people. The partner's CRM cards stay:
     they may carry orders and history that belong to the partner."""
-    person = await queries.find_person(db, viewer.account_id, person_id)
-    added = await queries.added_by_viewer(db, viewer.account_id, person)
+    person = await repository.find_person(db, viewer.account_id, person_id)
+    added = await repository.added_by_viewer(db, viewer.account_id, person)
     if not rules.card_rights(added_by_viewer=added, is_guest=person.is_guest).can_delete:
         raise PermissionDenied("Удалить можно только того, кого вы добавили сами", code=PeopleCode.PERSON_NOT_YOURS)
     if person.is_guest:
@@ -253,8 +252,7 @@ async def delete_person(db: AsyncSession, viewer: Viewer, person_id: uuid.UUID) 
         await db.flush()
         return
     card_ids = [c.id for c in person.cards]
-    links = (await db.scalars(select(PremiseLink).where(PremiseLink.client_id.in_(card_ids),
-                                                        PremiseLink.added_by_account_id == viewer.account_id))).all()
+    links = await repository.links_added_by(db, viewer.account_id, card_ids)
     for link in links:
         await db.delete(link)
     await db.execute(update(Client).where(Client.id.in_(card_ids), Client.created_by_account_id == viewer.account_id)

@@ -20,7 +20,7 @@ from bff.screens.purchases.lots import BRAND_LOTS, LOT_JSON
 from bff.sql import fetch_view
 from core.auth.service import ResidentPrincipal
 from core.estate.rules import address_sql
-from core.people.queries import PEOPLE_COUNT_SQL as PEOPLE_COUNT
+from core.people.repository import PEOPLE_COUNT_SQL as PEOPLE_COUNT
 from core.residents import rules
 
 SQL = CONTEXT + f"""
