@@ -64,6 +64,7 @@ from core.imports.jobs import create_job, get_job, list_jobs
 from core.models import ObjectGroup, Quarter, Staff
 from core.notifications import devices, mailings, monitor
 from core.orders import inbox as order_inbox
+from core.orders import repository as orders
 from core.orders import service as order_service
 from core.partners import repository as partners
 from core.partners import service as partner_service
@@ -567,12 +568,12 @@ async def orders_page(request: Request, console: Console, db: AsyncSession) -> T
     """The orders inbox from the same query and rows as `GET /crm/v1/orders` (APP-ORD-02, STAFF-02)."""
     qp = request.query_params
     unseen = {"1": True, "0": False}.get(qp.get("unseen") or "")
-    flt = order_inbox.OrderFilter(kind=_choice(qp.get("kind"), labels.ORDER_KINDS),
+    flt = orders.OrderFilter(kind=_choice(qp.get("kind"), labels.ORDER_KINDS),
                                   status=_choice(qp.get("status"), labels.ORDER_STATUSES), unseen=unseen,
                                   q=(qp.get("q") or "").strip()[:200] or None, premise_id=None, client_id=None)
     cursor = qp.get("cursor") or None
     pages = _pages(request, console)
-    rows, next_cursor = await order_inbox.list_orders(db, console.actor, flt, sort="-updated_at",
+    rows, next_cursor = await orders.list_orders(db, console.actor, flt, sort="-updated_at",
                                                       cursor=pages.open(cursor), limit=PAGE_SIZE)
     next_cursor = pages.seal(next_cursor)
     return console.page(

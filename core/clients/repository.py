@@ -16,6 +16,10 @@ async def client_by_id(db: AsyncSession, client_id: uuid.UUID) -> Client | None:
     return await db.get(Client, client_id)
 
 
+async def phone_of(db: AsyncSession, client_id: uuid.UUID) -> str | None:
+    return await db.scalar(select(Client.phone).where(Client.id == client_id))
+
+
 async def card_by_phone(db: AsyncSession, partner_id: uuid.UUID, phone: str, *,
                         exclude: uuid.UUID | None = None) -> Client | None:
     """The partner's card with this phone (other than `exclude`)."""

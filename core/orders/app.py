@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.clock import Clock
 from core.errors import NotFound, RuleViolation
-from core.models import Account, Activity, Client, Order, Partner
-from core.orders import rules
+from core.models import Activity, Order
+from core.orders import repository, rules
+from core.partners import repository as partners
 from core.orders.service import next_number
 from core.residents.access import ensure_not_blocked, premise_access
 from core.orders.rules import OrderCode
@@ -27,7 +27,7 @@ async def create_request(db: AsyncSession, clock: Clock, account_id: uuid.UUID, 
     card of that partner; the CRM sees it at once, waiting."""
     access = await premise_access(db, account_id, premise_id)
     ensure_not_blocked(access)
-    products = await db.scalar(select(Partner.products).where(Partner.id == access.partner_id)) or []
+    products = await partners.products_of(db, access.partner_id)
     if PRODUCT_OF_KIND[kind] not in products:
         raise RuleViolation("Управляющая организация не принимает такие заявки в приложении", code=OrderCode.PRODUCT_DISABLED)
     now = clock.now()
@@ -45,9 +45,7 @@ async def create_request(db: AsyncSession, clock: Clock, account_id: uuid.UUID, 
 
 
 async def _own_order(db: AsyncSession, account_id: uuid.UUID, order_id: uuid.UUID) -> Order:
-    order = await db.scalar(
-        select(Order).join(Client, Client.id == Order.client_id).join(Account, Account.phone == Client.phone)
-        .where(Order.id == order_id, Account.id == account_id).with_for_update(of=Order))
+    order = await repository.resident_order_for_update(db, account_id, order_id)
     if order is None:
         raise NotFound(ORDER_NOT_FOUND)
     return order

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clients import repository as clients
 from core.infra.clock import Clock
 from core.models import Activity, Client, Order, OrderCounter, Premise
 from core.notifications.service import push_to_client
@@ -69,7 +70,7 @@ async def update_order(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, 
     if status_changed or comment_changed:
         # A change the client has not seen: the app lists the order first until it is opened.
         order.changed_for_client_at = now
-        phone = await db.scalar(select(Client.phone).where(Client.id == order.client_id))
+        phone = await clients.phone_of(db, order.client_id)
         title, body = rules.change_push(order.kind, order.number, status=status if status_changed else None,
                                         comment=comment if comment_changed else None)
         await push_to_client(db, phone=phone, partner_id=order.partner_id, type=rules.PUSH_TYPE_OF_KIND[order.kind],

@@ -21,6 +21,11 @@ async def partner_brand_id(db: AsyncSession, partner_id: uuid.UUID, slug: str) -
     return await db.scalar(select(Brand.id).where(Brand.slug == slug, Brand.partner_id == partner_id))
 
 
+async def products_of(db: AsyncSession, partner_id: uuid.UUID) -> list[str]:
+    """The partner's products (requests, marketplace, events, ...)."""
+    return await db.scalar(select(Partner.products).where(Partner.id == partner_id)) or []
+
+
 async def role_partner(db: AsyncSession, role_id: uuid.UUID) -> uuid.UUID | None:
     """The partner a role belongs to (None: no such role)."""
     return await db.scalar(select(Role.partner_id).where(Role.id == role_id))

@@ -13,7 +13,7 @@ from core.clients.pii import PiiPolicy
 from core.clients.service import full_name
 from core.estate.premises import full_address
 from core.models import Order
-from core.orders import inbox, service
+from core.orders import inbox, repository, service
 from core.partners.service import PartnerPrincipal
 from core.infra.runtime import Runtime
 from crm.orders.schemas import (CreateOrderRequest, OrderCard, OrderCreated, OrderKind, OrderList, OrderRow,
@@ -62,10 +62,10 @@ class OrderController(Controller):
     ) -> OrderList:
         """The partner's orders inbox; `unseen_by_staff` marks a new order or a resident's change no
         staff member has opened yet. Client names and phones are masked as in the clients list."""
-        flt = inbox.OrderFilter(kind=kind, status=status, unseen=unseen, q=q,
+        flt = repository.OrderFilter(kind=kind, status=status, unseen=unseen, q=q,
                                 premise_id=parse_id(premise_id, "premise_id") if premise_id else None,
                                 client_id=parse_id(client_id, "client_id") if client_id else None)
-        rows, next_cursor = await inbox.list_orders(db, actor, flt, sort=sort, cursor=pages.open(cursor), limit=limit)
+        rows, next_cursor = await repository.list_orders(db, actor, flt, sort=sort, cursor=pages.open(cursor), limit=limit)
         items = await order_rows(db, actor, rows)
         return OrderList(items=items, next_cursor=pages.seal(next_cursor))
 
