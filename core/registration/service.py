@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clients import repository as clients
 from core.clients import rules as client_rules
 from core.clients.links import add_link
 from core.infra.clock import Clock
@@ -16,9 +16,10 @@ from core.errors import ErrorCode, Conflict, InvalidInput
 from core.estate.premises import full_address
 from core.models import Client, EstateObject, Premise, PremiseLink, RegistrationRequest
 from core.notifications.service import notify_phone
-from core.infra.pagination import Position, keyset, page
+from core.infra.pagination import Position
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
+from core.registration import repository
 from core.scope import owned
 
 
@@ -63,14 +64,7 @@ async def get_request(db: AsyncSession, actor: PartnerPrincipal, request_id: uui
 
 async def list_requests(db: AsyncSession, actor: PartnerPrincipal, *, kind: str | None, status: str | None,
                         cursor: Position | None, limit: int) -> tuple[list[RegistrationRequest], Position | None]:
-    stmt = select(RegistrationRequest).where(RegistrationRequest.partner_id == actor.partner_id)
-    if kind:
-        stmt = stmt.where(RegistrationRequest.kind == kind)
-    if status:
-        stmt = stmt.where(RegistrationRequest.status == status)
-    keys = [RegistrationRequest.created_at, RegistrationRequest.id]
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
-    return page(rows, limit, lambda r: (r.created_at, r.id))
+    return await repository.requests(db, actor.partner_id, kind=kind, status=status, cursor=cursor, limit=limit)
 
 
 def _pending(request: RegistrationRequest) -> None:
@@ -92,8 +86,7 @@ async def approve(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, reque
     _pending(request)
     premise = await owned(db, actor, Premise, premise_id, field="premise_id")
     now = clock.now()
-    client = await db.scalar(select(Client).where(Client.partner_id == actor.partner_id,
-                                                  Client.phone == request.phone))
+    client = await clients.card_by_phone(db, actor.partner_id, request.phone)
     if client is None:
         client = Client(partner_id=actor.partner_id, phone=request.phone, created_at=now, updated_at=now,
                         **names_from(request.details))
@@ -127,9 +120,7 @@ async def create_lead(db: AsyncSession, actor: PartnerPrincipal, clock: Clock, *
     if object_id is not None:
         await owned(db, actor, EstateObject, object_id, field="object_id")
     details = {key: value for key, value in (("name", name), ("comment", comment)) if value}
-    lead = await db.scalar(select(RegistrationRequest).where(
-        RegistrationRequest.partner_id == actor.partner_id, RegistrationRequest.kind == "showcase_lead",
-        RegistrationRequest.status == "pending", RegistrationRequest.phone == phone).with_for_update())
+    lead = await repository.pending_lead_for_update(db, actor.partner_id, phone)
     created = lead is None
     if created:
         lead = RegistrationRequest(partner_id=actor.partner_id, kind="showcase_lead", phone=phone, details={},
