@@ -1,14 +1,5 @@
 """Cached screen answers (core/screen_cache.py): a screen's last answer per session and URL, sent
-again without the database while the data it was read from is unchanged.
-
-A screen route with `dependencies=SCREEN_RESIDENT` (web/deps.py) that answers with `screen_answer`
-has its last answer for this session and URL checked in the Redis round trip that checks the
-session; an answer read under the current generations of its scopes is sent as it is, no database
-session made (so it answers while PostgreSQL is away, with `X-Data-Stale: true`). While Redis is
-away the screens are built from the database and not stored. Otherwise the screen is built, sent,
-and stored with the generations read before its data was: the global and account ones (with the
-check), then those of the partners the account's screens read (its client cards' partners, its app's
-and its chosen brand's partners) and of its cards, then those of the premises it reaches."""
+again without the database while the data it was read from is unchanged."""
 
 from __future__ import annotations
 

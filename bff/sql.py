@@ -1,11 +1,5 @@
 """Hot screen reads: one statement, its JSON built by PostgreSQL, decoded by msgspec straight into
-the screen's Struct.
-
-The statement goes through asyncpg without SQLAlchemy's statement layer, which costs more than the
-query itself at the app's request rates: on the runtime's read pool (no transaction around it: one
-statement is one snapshot) unless the request's session has already begun a transaction (it wrote,
-or it is a test's session joining the test's transaction), then on the session's own connection so
-that it reads what was written."""
+the screen's Struct."""
 
 from __future__ import annotations
 

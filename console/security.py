@@ -1,16 +1,4 @@
-"""The console's login session, CSRF check and security headers.
-
-A staff member logs in with the same service as `POST /crm/v1/auth/login` (its lockout
-included). The staff token it issues is kept server-side in Redis under a random session id;
-the browser holds only that id, in an HttpOnly cookie (Secure outside development and test,
-SameSite=Lax), so logging out ends the session at once and a leaked page never carries the
-token. Each session has its own CSRF token, put in a hidden field of every form and checked on
-every POST; the login form, which has no session yet, uses a double-submit cookie. Every
-request authenticates the token again (`authenticate_partner`), so deactivated staff and a
-changed role take effect on the next page. The platform admin logs in with the bootstrap token
-(PLATFORM_ADMIN_TOKEN), checked again on every page as the API checks it; that session opens the
-admin pages only.
-"""
+"""The console's login session, CSRF check and security headers (README: Staff console)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,5 @@
-"""The outbox's worker side: fan a notification out to its recipients' sessions, claim due
-deliveries without double-claiming (FOR UPDATE SKIP LOCKED), send them, write the outcome.
-
-A claim is a lease: the delivery turns `sending` with `next_attempt_at` at the lease's end and
-is committed before anything goes to FCM. A worker that dies mid-batch leaves its deliveries
-`sending`; when the lease ends another worker claims them again, counts a resend, and sends
-under the same notification id (the phone's collapse tag), so the phone shows it once. What FCM
-acknowledged is written `sent` and never claimed again.
-
-Each claim stamps its rows with a random claim id. The outcome, a renewal and a release are
-written only where the row still carries that id: a worker whose batch was claimed again after
-its lease ran out (a stalled process, a slow project) writes nothing, so a late answer can never
-turn `sent` back into `pending` (a third send) or `failed`. While a batch is with FCM the worker
-renews the leases of every batch it holds every third of the lease, so a send that outlives the
-lease (several Firebase projects answering in turn) keeps its claim."""
+"""The outbox's worker side: fan a notification out to its recipients' sessions, claim due deliveries
+under a lease (FOR UPDATE SKIP LOCKED), send them, write the outcome (README: Running the worker)."""
 
 from __future__ import annotations
 

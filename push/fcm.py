@@ -1,19 +1,5 @@
-"""FCM through firebase-admin, with our retry policy instead of the SDK's.
-
-firebase-admin 7.x retries 500/503 by itself on a fixed backoff, ignores Retry-After, never
-retries 429, and can resend a message FCM already took. So each project's messaging service gets
-an HTTP client with retries switched off, and the worker decides (push/rules.py): retry with
-backoff and Retry-After, detach dead tokens, halt a project whose credentials or sender are
-wrong.
-
-A batch goes out through the SDK's `send_each` (a thread per message) run off the event loop in
-`asyncio.to_thread`, not through `send_each_async`: measured against the loopback fake, the
-httpx/anyio path spends most of its time in connection-pool bookkeeping (httpcore scans every
-queued request on each event) and pushes about 0.6x of what the threaded path does. The
-session's pool holds a connection per in-flight message, so a batch reuses its connections
-instead of opening (and for real FCM, TLS-handshaking) new ones. Every message carries our notification id as the Android
-notification tag and the APNs collapse id, so a resend after an ambiguous failure replaces the
-first copy on the phone instead of showing twice."""
+"""FCM through firebase-admin, with our retry policy instead of the SDK's (README: Architecture,
+behind the modules)."""
 
 from __future__ import annotations
 

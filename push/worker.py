@@ -1,12 +1,5 @@
-"""`bff worker`: push delivery plus the periodic jobs (reminders, housekeeping) until stopped.
-
-Every job is idempotent and the push outbox is claimed with FOR UPDATE SKIP LOCKED, so several
-workers on several machines may run side by side.
-
-The work runs in lanes, each a task of its own: push delivery, file imports, SMS mailings and
-housekeeping. A long import, a dead SMS gateway or a slow reminder run delays only its own lane;
-a push fan-out never waits behind them. On stop a lane's running job is cancelled (an import
-returns its claim; an SMS in flight comes back after its lease under the same idempotency key)."""
+"""`bff worker`: push delivery, imports, SMS mailings and housekeeping in lanes of their own, until
+stopped (README: Running the worker)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,5 @@
-"""The client's address: the peer of the connection, or, when the peer is one of the proxies named
-by TRUSTED_PROXIES, the address those proxies wrote into X-Forwarded-For.
-
-Every per-IP limit and every audit record reads it from the ASGI scope, which a middleware rewrites
-once per request.
-
-X-Forwarded-For is read from the right: each proxy appends the address it received the request
-from, so the rightmost entries are written by our proxies and the leftmost by whoever sent the
-request. Trusted hops are skipped; the first entry that is not one of ours is the client. What a
-caller writes itself stays on the left, where it is never reached. Without TRUSTED_PROXIES no
-header is believed."""
+"""The client's address: the connection's peer, or what the proxies named by TRUSTED_PROXIES wrote
+into X-Forwarded-For, read from the right (README: Configuration)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
 """Safe retries of creating requests: a repeat with the same `Idempotency-Key` gets the first answer
-back.
-
-`Idempotency-Key` on every JSON POST of a resident, staff member or API key: the first answer is
-recorded in the request's own transaction, so a retry with the same key and body gets that answer
-back and creates nothing new, and the same key with another body is refused with 422. A failed
-request records nothing (its transaction rolls back), so its retry runs afresh; two copies sent at
-once are serialised by the record's primary key. Keys are per caller (the device session, the staff
-member or the API key) and per operation, kept for a day (core/infra/idempotency.py)."""
+back (README: Retries)."""
 
 from __future__ import annotations
 

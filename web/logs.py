@@ -1,14 +1,5 @@
 """Logging set-up: one format, and every record redacted (core.infra.redaction) before any handler sees
-it: its message and arguments, its exception text and stack.
-
-Redaction happens where records are made (a record factory), so handlers configured elsewhere
-(uvicorn's access and error logs, a test's capture) get redacted records too; a filter on the root
-handlers covers records made without the factory (rebuilt from another process, say).
-
-A message longer than MESSAGE_LIMIT (a caller's 50 KB URL in an access line) is cut before it is
-redacted, exception texts and stacks past TEXT_LIMIT too: redaction runs on the event loop, and
-its cost must not be the caller's to choose (core.infra.redaction.redact_cut cuts without leaving half
-a secret)."""
+it (README: Architecture, behind the modules)."""
 
 from __future__ import annotations
 

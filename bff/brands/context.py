@@ -1,24 +1,5 @@
 """Where every screen's SQL starts: common table expressions resolving the request's premises, brand
-and current premise.
-
-The app context of a request, as SQL common table expressions every screen query starts with: the
-account's premises in list order with their brands, the brand of the context and the current
-premise. Resolved in the database, in the screen's one round trip.
-
-- The brand of a premise is its object's brand, else its partner's default brand.
-- White-label app (`app_id` = a brand slug): the brand is the app's. Unified app (`domiland`): the
-  brand chosen in the session (APP-PREM-03), else that of the session's premise, else that of the
-  first premise of the list (APP-PREM-02).
-- The current premise: the session's premise while the account still reaches it and it is of
-  the context brand; else the first premise of that brand in list order; else none (APP-PREM-04).
-  A premise the account lost (link removed, premise deleted) simply is not in `mine` any more, so
-  it drops out of the context on the very next request.
-
-Parameters: $1 account id, $2 session id, $3 app id. Names: `mine` (premise_id, client_id, role,
-client_status, partner_id, object_id, brand_id, online: payable online (APP-PREM-05: the object, the
-premise and the resident's own link all allow it), pos), `pick` (brand_id, unified), `cur` (one row
-of `mine` or none), `br` (the context brand with its partner's products), `cards` (the
-account's client cards in every partner), `products` (list: the enabled products of the context)."""
+and current premise (README: Architecture, behind the modules)."""
 
 from __future__ import annotations
 

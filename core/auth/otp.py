@@ -1,10 +1,5 @@
-"""Issues and checks the SMS login codes, kept in Redis under per-phone and platform quotas.
-
-One-time login codes in Redis: they expire, are single-use, and a code survives only a limited
-number of wrong guesses; wrong guesses are counted against the code that was issued, so nobody can
-lock a phone out by guessing (a burned code is replaced by the next request at once). Issuing a code
-also counts it, in the same script, against the phone's hourly quota and the platform's SMS budget.
-Time comes from the injected clock."""
+"""Issues and checks the SMS login codes, kept in Redis under per-phone and platform quotas
+(README: Architecture, behind the modules)."""
 
 from __future__ import annotations
 

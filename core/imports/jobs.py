@@ -1,12 +1,5 @@
-"""File imports as jobs: the API stores the file and answers at once; a worker reads it as a
-stream, feeds the rows to the API import pipeline in chunks and keeps the counts up to date.
-
-The file is parsed in a thread, a chunk at a time, so a big or hostile file never holds the
-worker's event loop (pushes go out meanwhile). A run holds the job under a lease with a claim
-token: it renews the lease while it works, and every write it makes names its token, so a
-worker whose lease passed (and whose job another worker took over) changes nothing. A job
-whose worker died is picked up again after its lease (the import is idempotent), at most
-IMPORT_MAX_ATTEMPTS times: then it is `failed` with the reason, not retried forever."""
+"""File imports as jobs: the API stores the file and answers at once; a worker streams it through the
+import pipeline in chunks under a lease (README: Running the worker)."""
 
 from __future__ import annotations
 

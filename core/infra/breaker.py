@@ -1,12 +1,5 @@
-"""Circuit breakers: one per dependency and process (core/infra/runtime.py), so that a dependency that
-is down costs the requests nothing but a check of a flag.
-
-After a failure the breaker opens: the dependency is skipped (`DependencyDown`, which the callers
-answer without it: sessions from PostgreSQL, screens not cached, rate limits counted in the
-process) until `cool_down` seconds of the injected clock have passed. Then one caller probes: the
-breaker's `probe` (for Redis: a PING, then the repairs an outage calls for) runs before that
-caller's own command, so nothing Redis remembered from before the outage is believed until the
-repairs are done; meanwhile the other callers still skip it."""
+"""Circuit breakers, one per dependency and process: a dependency that is down costs a request only a
+flag check, until one caller probes it (README: When Redis or PostgreSQL is away)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,5 @@
-"""DATABASE_URL → the arguments of `asyncpg.connect`, for every pool of the process: the ORM's
-engine (core/infra/db.py), the screens' raw read pool (core/infra/reads.py), the migrations, the benchmarks.
-
-The URL is the one managed PostgreSQL hands out, libpq's spelling: `postgresql://user:pass@host:port/db`
-with query options (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `target_session_attrs`,
-`application_name`, `options`, ...) and several hosts (`host1:5432,host2:5432`). asyncpg reads that
-spelling itself when handed the URL as its `dsn`; SQLAlchemy's dialect instead passes every query
-option to `asyncpg.connect` as a keyword argument, which `sslmode` crashes (TypeError). So the URL
-is parsed here once, and every pool connects with `dsn=` plus the few driver options below.
-
-Options that are ours (removed from the URL before asyncpg sees it):
-- `statement_cache_size` (or SQLAlchemy's name `prepared_statement_cache_size`): prepared
-  statements each connection keeps, in asyncpg and in SQLAlchemy's adapter alike. `0` turns them
-  off, so that every statement is sent unnamed: what PgBouncer in transaction mode needs, where
-  consecutive transactions of one client run on different server connections.
-- `connect_timeout` (libpq's, seconds): asyncpg's connect `timeout`.
-Options libpq knows and asyncpg does not (asyncpg would send them to the server as settings,
-which refuses them): `channel_binding` (asyncpg cannot do it, so `require` is refused rather than
-silently dropped), `keepalives*`, `tcp_user_timeout`, `gssencmode=disable|prefer` are dropped."""
+"""DATABASE_URL, libpq's spelling, parsed once into the arguments of `asyncpg.connect` for every pool of
+the process (README: PostgreSQL behind PgBouncer)."""
 
 from __future__ import annotations
 

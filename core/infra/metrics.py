@@ -1,13 +1,5 @@
-"""What the API and worker processes report to Prometheus, and how it is served.
-
-Prometheus metrics: what the process counts as it works (request latency, requests in flight, push
-outcomes) and what is read from the database when scraped (push outbox depth and the age of its
-oldest waiting item, import jobs and their progress, connection pool use). Served by the API's `GET
-/metrics` and by `bff worker` on WORKER_METRICS_PORT.
-
-Several processes behind one port (uvicorn or gunicorn workers) set PROMETHEUS_MULTIPROC_DIR to an
-empty folder of their own: each process then writes its counts to files there, and a scrape of any
-of them adds up all (prometheus-client's multiprocess mode)."""
+"""What the API and worker processes report to Prometheus, and how it is served (README: Health and
+metrics)."""
 
 from __future__ import annotations
 

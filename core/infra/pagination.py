@@ -1,12 +1,5 @@
-"""Keyset (cursor) pagination: stable under inserts, no OFFSET, no COUNT(*) OVER ().
-
-A page continues after the sort key of the previous page's last row. That key can be a masked
-value (a client's name or phone, STAFF-02), so it never leaves the server in the clear: between
-requests it travels as a cursor sealed with AES-GCM under a key derived from the token secret,
-bound to the list it was issued for (which list, whose data, which sort and filters). A cursor
-the server did not issue, changed in any bit, or issued for another list is refused with 400.
-Inside the process (services, exports walking every page) the key is a `Position`, which the
-JSON encoder refuses, so a forgotten seal fails loudly instead of leaking."""
+"""Keyset (cursor) pagination: stable under inserts, no OFFSET, no COUNT(*) OVER (); cursors sealed
+between requests (README: Lists and cursors)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""Hot reads outside any transaction: a plain asyncpg pool for the app's screen queries.
-
-Each screen is one statement (one snapshot), so it needs no BEGIN/COMMIT around it; through the
-SQLAlchemy session the same read costs three round trips and the ORM's bookkeeping.
-
-A session that has already written in this request keeps its reads on its own connection (so it
-reads its own writes); see bff/sql.py."""
+"""Hot reads outside any transaction: a plain asyncpg pool for the app's screen queries (bff/sql.py)."""
 
 from __future__ import annotations
 

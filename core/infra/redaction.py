@@ -1,20 +1,5 @@
-"""Redacts personal data and secrets from text before it is logged.
-
-Personal data and secrets taken out of text that leaves the process as logs: phone numbers, e-mail
-addresses, bearer/JWT/refresh tokens, partner API keys, push tokens, and secret values written as
-key=value or JSON. Query strings are read too, so percent-encoded values (`q=%2B7916…`,
-`ivan%40mail.ru`) are caught as well.
-
-Over-redacting a log line is cheap; leaking one phone is not, so the patterns lean wide (an
-11-digit number starting with 7 or 8 is taken for a phone).
-
-Log text can come from a caller (a URL, a header), and redaction runs on the event loop, so
-every pattern runs in time linear in the text, whatever the text: a repeated part either has a
-bounded length, or may only start where a run of the characters it accepts starts (a
-look-behind), so that no run is scanned again from each of its positions; no repeated part
-gives back what it took where that cannot help (possessive quantifiers). `bench/redaction.py`
-feeds each rule adversarial text and prints its worst case; tests/core/test_redaction.py holds
-every rule to it."""
+"""Redacts personal data and secrets from text before it is logged, in time linear in the text
+(README: Architecture, behind the modules)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,5 @@
-"""Where files are kept and how they stream in and out: a local folder or S3-compatible storage.
-
-Stored files (premise documents, residents' photos, import files) behind a small interface: a local
-folder (development, tests, or a shared mount named on purpose) or S3-compatible object storage,
-which every API and worker machine reads alike. `STORAGE_URL` chooses:
-
-- unset: `./var/files` under VAR_DIR, this machine's disk only;
-- `file:///srv/files`: that folder (a mount the machines share, named on purpose);
-- `s3://bucket/prefix`: S3-compatible storage (AWS, MinIO, Yandex Object Storage, ...), endpoint and
-  keys from S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
-
-Files go through the service both ways (no public bucket URL is ever handed out: every download
-is authorised by the API) and stream both ways: an upload is sent in parts (multipart upload) as
-it is read, a download is fetched a range at a time as the client takes it, so no file is ever
-held whole in memory. The S3 client is obstore (Rust's object_store): one compiled wheel with no
-Python dependencies, async without threads."""
+"""Where files are kept and how they stream in and out: a local folder or S3-compatible storage, as
+STORAGE_URL says (README: Configuration)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""In-app inbox items and pushes to a client's account.
-
-A client card and an app account meet by phone. A client who has never logged in has no account
-yet, but their inbox must already hold what was sent to them: we create the account row for the
-phone without `first_login_at` (login upserts by phone and keeps the row, so nothing is lost and
-"has logged in" still means a first login time). The inbox stays keyed by account and the app
-reads it with one indexed query. Pushes go only to accounts that have logged in: an account that
-never did has no device to reach, and an old push arriving on first login would be noise."""
+"""In-app inbox items and pushes to a client's account, found by the card's phone (README:
+Architecture, behind the modules)."""
 
 from __future__ import annotations
 
