@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import UNIFIED_APP_ID
 from core.errors import InvalidInput, NotFound
-from core.models import Account, Client, DeviceSession
+from core.models import Account, DeviceSession
 from core.partners.service import PartnerPrincipal
 
 T = TypeVar("T")
