@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bff.objects.schemas import CatalogueItem, ObjectCatalogue
 from core.auth.service import ResidentPrincipal
-from core.residents.catalogue import object_catalogue
+from core.residents.repository import object_catalogue
 from web.deps import RESIDENT, RESIDENT_SECURITY, Pages
 from web.problems import problems
 from web.schemas import Cursor

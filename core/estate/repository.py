@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.estate.search import (contains_pattern, escape_like, fragment_grams, parse_address_query,
                                 parse_person_query)
 from core.infra.pagination import Position, by_creation, keyset, page
-from core.models import (Account, Bill, Client, Document, EstateObject, MeterReading, PersonalAccount, Premise,
-                         PremiseLink)
+from core.models import (Account, Bill, Client, Document, EstateObject, MeterReading, Partner, PersonalAccount,
+                         Premise, PremiseLink)
 from core.partners.service import PartnerPrincipal
 
 @dataclass(slots=True)
@@ -31,8 +31,24 @@ class PremiseFilter:
     tags: list[str] = field(default_factory=list)
 
 
+def premise_brand():
+    """core.estate.rules.premise_brand as an expression over EstateObject and Partner."""
+    return func.coalesce(EstateObject.brand_id, Partner.default_brand_id)
+
+
 async def estate_object(db: AsyncSession, object_id: uuid.UUID) -> EstateObject | None:
     return await db.get(EstateObject, object_id)
+
+
+async def object_partner(db: AsyncSession, object_id: uuid.UUID) -> uuid.UUID | None:
+    return await db.scalar(select(EstateObject.partner_id).where(EstateObject.id == object_id))
+
+
+async def brand_of_premise(db: AsyncSession, premise_id: uuid.UUID) -> Row | None:
+    """(brand_id,) of the premise (core.estate.rules.premise_brand); None: no such premise."""
+    return (await db.execute(select(premise_brand().label("brand_id")).select_from(Premise)
+                             .join(EstateObject, EstateObject.id == Premise.object_id)
+                             .join(Partner, Partner.id == Premise.partner_id).where(Premise.id == premise_id))).first()
 
 
 async def premise_links(db: AsyncSession, premise_id: uuid.UUID) -> list[Row]:

@@ -13,12 +13,17 @@ from core.models import ApiKey, Brand, Partner, Role, Staff
 
 
 async def brand_by_slug(db: AsyncSession, slug: str) -> Row | None:
-    """The brand an app names by its slug (its app_id): id, slug and app link."""
-    return (await db.execute(select(Brand.id, Brand.slug, Brand.app_url).where(Brand.slug == slug))).first()
+    """The brand an app names by its slug (its app_id): id, partner, slug and app link."""
+    return (await db.execute(select(Brand.id, Brand.partner_id, Brand.slug, Brand.app_url)
+                             .where(Brand.slug == slug))).first()
 
 
 async def partner_brand_id(db: AsyncSession, partner_id: uuid.UUID, slug: str) -> uuid.UUID | None:
     return await db.scalar(select(Brand.id).where(Brand.slug == slug, Brand.partner_id == partner_id))
+
+
+async def default_brand_of(db: AsyncSession, partner_id: uuid.UUID) -> uuid.UUID | None:
+    return await db.scalar(select(Partner.default_brand_id).where(Partner.id == partner_id))
 
 
 async def products_of(db: AsyncSession, partner_id: uuid.UUID) -> list[str]:

@@ -9,11 +9,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotAuthenticated, NotFound, PermissionDenied
-from core.models import Account, Client, PremiseLink
+from core.residents import repository
 from core.residents.rules import ResidentCode
 
 
@@ -28,34 +27,27 @@ class PremiseAccess:
     added_by_staff: bool
 
 
-def account_links(account_id: uuid.UUID) -> Select:
-    """The account's links, earliest first (APP-PREM-01 order: the earlier linked, the higher)."""
-    return (select(PremiseLink.premise_id, PremiseLink.partner_id, PremiseLink.client_id, PremiseLink.role,
-                   Client.status, PremiseLink.linked_at, PremiseLink.added_by_staff_id)
-            .join(Client, Client.id == PremiseLink.client_id)
-            .join(Account, Account.phone == Client.phone)
-            .where(Account.id == account_id)
-            .order_by(PremiseLink.linked_at, PremiseLink.id))
-
-
 async def accesses(db: AsyncSession, account_id: uuid.UUID) -> list[PremiseAccess]:
-    rows = (await db.execute(account_links(account_id))).all()
-    return [PremiseAccess(r.premise_id, r.partner_id, r.client_id, r.role, r.status, r.linked_at,
-                          r.added_by_staff_id is not None) for r in rows]
+    """The account's accesses, earliest linked first (APP-PREM-01)."""
+    return [_access(r) for r in await repository.account_links(db, account_id)]
 
 
 async def premise_access(db: AsyncSession, account_id: uuid.UUID, premise_id: uuid.UUID) -> PremiseAccess:
     """The account's access to one premise; a premise it is not linked to is as unknown as a
     missing one (404), whoever owns it."""
-    row = (await db.execute(account_links(account_id).where(PremiseLink.premise_id == premise_id))).first()
+    row = await repository.account_link(db, account_id, premise_id)
     if row is None:
         raise NotFound("Помещение не найдено")
+    return _access(row)
+
+
+def _access(row) -> PremiseAccess:
     return PremiseAccess(row.premise_id, row.partner_id, row.client_id, row.role, row.status, row.linked_at,
                          row.added_by_staff_id is not None)
 
 
 async def account_phone(db: AsyncSession, account_id: uuid.UUID) -> str:
-    phone = await db.scalar(select(Account.phone).where(Account.id == account_id))
+    phone = await repository.account_phone(db, account_id)
     if phone is None:
         raise NotAuthenticated("Аккаунт не найден", code=ResidentCode.ACCOUNT_MISSING)
     return phone

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clients import rules as client_rules
 from core.errors import InvalidInput, NotAuthenticated
 from core.models import Account
-from core.residents import rules
+from core.residents import repository, rules
 from core.residents.rules import ResidentCode
 from core.infra.storage import Storage
 
@@ -20,7 +19,7 @@ MAX_PHOTO = 10 * 1024 * 1024
 
 
 async def my_account(db: AsyncSession, account_id: uuid.UUID) -> Account:
-    account = await db.scalar(select(Account).where(Account.id == account_id))
+    account = await repository.account(db, account_id)
     if account is None:
         raise NotAuthenticated("Аккаунт не найден", code=ResidentCode.ACCOUNT_MISSING)
     return account

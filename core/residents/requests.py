@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.clock import Clock
 from core.enums import UNIFIED_APP_ID
 from core.errors import InvalidInput
-from core.models import Brand, EstateObject, RegistrationRequest
+from core.estate import repository as estate
+from core.models import RegistrationRequest
+from core.partners import repository as partners
 from core.residents.access import account_phone
 
 OBJECT_NOT_FOUND = "Объект не найден"
@@ -26,10 +27,11 @@ async def request_premise(db: AsyncSession, clock: Clock, account_id: uuid.UUID,
     such a request is refused: none is stored where no partner sees it."""
     app_partner = None
     if app_id != UNIFIED_APP_ID:
-        app_partner = await db.scalar(select(Brand.partner_id).where(Brand.slug == app_id))
+        brand = await partners.brand_by_slug(db, app_id)
+        app_partner = brand.partner_id if brand is not None else None
     partner_id = app_partner
     if object_id is not None:
-        partner_id = await db.scalar(select(EstateObject.partner_id).where(EstateObject.id == object_id))
+        partner_id = await estate.object_partner(db, object_id)
         # A branded app offers its partner's objects only (GET /app/v1/objects).
         if partner_id is None or (app_id != UNIFIED_APP_ID and partner_id != app_partner):
             raise InvalidInput.field("object_id", OBJECT_NOT_FOUND)

@@ -18,7 +18,7 @@ from core.estate.rules import (
 )
 from core.models import Brand, EstateObject, Partner, Premise
 from core.notifications.rules import skip_reason, skip_reason_sql
-from core.residents.context import premise_brand as premise_brand_expression
+from core.estate.repository import premise_brand as premise_brand_expression
 
 ADDRESSES = [
     dict(type="apartment", street="Ленина", house="5", building=None, number="12"),
