@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import Row, exists, func, select
@@ -69,6 +70,25 @@ async def external_ids_of(db: AsyncSession, client_id: uuid.UUID) -> list[Client
 
 async def external_id_values(db: AsyncSession, client_id: uuid.UUID) -> set[str]:
     return set((await db.scalars(select(ClientExternalId.value).where(ClientExternalId.client_id == client_id))).all())
+
+
+async def external_ids_by_client(db: AsyncSession, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """The external ids of several cards in one query, oldest first."""
+    result: dict[uuid.UUID, list[str]] = defaultdict(list)
+    if client_ids:
+        for client_id, value in (await db.execute(
+                select(ClientExternalId.client_id, ClientExternalId.value)
+                .where(ClientExternalId.client_id.in_(client_ids)).order_by(ClientExternalId.created_at))).all():
+            result[client_id].append(value)
+    return result
+
+
+async def app_accounts(db: AsyncSession, phones: list[str]) -> list[Row]:
+    """(phone, type, last_name, first_name, middle_name, name) of the app accounts of these phones."""
+    if not phones:
+        return []
+    return list((await db.execute(select(Account.phone, Account.type, Account.last_name, Account.first_name,
+                                         Account.middle_name, Account.name).where(Account.phone.in_(phones)))).all())
 
 
 async def account_of(db: AsyncSession, phone: str | None) -> Account | None:

@@ -53,9 +53,19 @@ async def brand_of_premise(db: AsyncSession, premise_id: uuid.UUID) -> Row | Non
 
 async def premise_links(db: AsyncSession, premise_id: uuid.UUID) -> list[Row]:
     """(PremiseLink, Client) of every client linked to the premise, in the order they were linked."""
+    return await links_of_premises(db, [premise_id])
+
+
+async def links_of_premises(db: AsyncSession, premise_ids: list[uuid.UUID]) -> list[Row]:
+    """(PremiseLink, Client) of every client linked to the premises, in the order they were linked."""
     return list((await db.execute(select(PremiseLink, Client).join(Client, Client.id == PremiseLink.client_id)
-                                  .where(PremiseLink.premise_id == premise_id)
+                                  .where(PremiseLink.premise_id.in_(premise_ids))
                                   .order_by(PremiseLink.linked_at, PremiseLink.id))).all())
+
+
+async def links_of_premise(db: AsyncSession, premise_id: uuid.UUID) -> list[PremiseLink]:
+    """The premise's links, in no particular order."""
+    return list((await db.scalars(select(PremiseLink).where(PremiseLink.premise_id == premise_id))).all())
 
 
 async def linked_clients(db: AsyncSession, premise_ids: list[uuid.UUID]) -> list[Row]:
@@ -131,9 +141,17 @@ async def id_by_external_id(db: AsyncSession, model, partner_id: uuid.UUID, exte
     return await db.scalar(select(model.id).where(model.partner_id == partner_id, model.external_id == external_id))
 
 
+def _by_external_id(model, partner_id: uuid.UUID, external_id: str):
+    return select(model).where(model.partner_id == partner_id, model.external_id == external_id)
+
+
+async def by_external_id(db: AsyncSession, model, partner_id: uuid.UUID, external_id: str):
+    """The partner's row of `model` (a premise, a personal account, ...) with this external id."""
+    return await db.scalar(_by_external_id(model, partner_id, external_id))
+
+
 async def by_external_id_for_update(db: AsyncSession, model, partner_id: uuid.UUID, external_id: str):
-    return await db.scalar(select(model).where(model.partner_id == partner_id,
-                                               model.external_id == external_id).with_for_update())
+    return await db.scalar(_by_external_id(model, partner_id, external_id).with_for_update())
 
 
 # Natural order of house and premise numbers: "5" < "5А" < "12".

@@ -15,17 +15,15 @@ from collections.abc import AsyncIterator, Iterator
 from typing import IO
 
 from openpyxl import Workbook
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record
 from core.clients.pii import PiiPolicy
-from core.clients.repository import premises_of
+from core.clients.repository import app_accounts, external_ids_by_client, premises_of
 from core.clients.service import ClientFilter, list_clients
 from core.estate.premises import full_address
-from core.estate.repository import PremiseFilter, accounts_of, list_premises
+from core.estate.repository import PremiseFilter, accounts_of, links_of_premises, list_premises
 from core.imports.formats import CLIENT_COLUMNS, PREMISE_COLUMNS, PREMISE_TYPE_LABEL, ROLE_LABEL, SHEETS, values_row
-from core.models import Account, Client, ClientExternalId, PremiseLink
 from core.partners.service import PartnerPrincipal
 from core.residents.rules import account_name
 
@@ -52,11 +50,9 @@ async def _premise_pages(db: AsyncSession, actor: PartnerPrincipal, flt: Premise
         ids = [p.id for p in premises]
         links: dict[uuid.UUID, list] = defaultdict(list)
         if ids:
-            for link, client in (await db.execute(
-                    select(PremiseLink, Client).join(Client, Client.id == PremiseLink.client_id)
-                    .where(PremiseLink.premise_id.in_(ids)).order_by(PremiseLink.linked_at))).all():
+            for link, client in await links_of_premises(db, ids):
                 links[link.premise_id].append((link, client))
-        external = await _external_ids(db, [c.id for pairs in links.values() for _, c in pairs])
+        external = await external_ids_by_client(db, [c.id for pairs in links.values() for _, c in pairs])
         accounts = await accounts_of(db, ids)
         lines = []
         for premise in premises:
@@ -107,7 +103,7 @@ async def _client_pages(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFi
         rows, cursor = await list_clients(db, actor, flt, sort=sort, cursor=cursor, limit=PAGE)
         clients = [r.Client for r in rows]
         linked = await premises_of(db, [c.id for c in clients])
-        external = await _external_ids(db, [c.id for c in clients])
+        external = await external_ids_by_client(db, [c.id for c in clients])
         accounts = await accounts_of(db, list({p.premise_id for items in linked.values() for p in items}))
         app_names = await _app_names(db, [c.phone for c in clients if c.phone])
         lines = []
@@ -138,22 +134,9 @@ async def _client_pages(db: AsyncSession, actor: PartnerPrincipal, flt: ClientFi
 
 async def _app_names(db: AsyncSession, phones: list[str]) -> dict[str, str]:
     """CRM-CLI-01: the name each client gave in the app (the account of the card's phone)."""
-    if not phones:
-        return {}
-    rows = (await db.execute(select(Account.phone, Account.type, Account.last_name, Account.first_name,
-                                    Account.middle_name, Account.name).where(Account.phone.in_(phones)))).all()
-    names = {r.phone: account_name(r.type, r.last_name, r.first_name, r.middle_name, r.name) for r in rows}
+    names = {r.phone: account_name(r.type, r.last_name, r.first_name, r.middle_name, r.name)
+             for r in await app_accounts(db, phones)}
     return {phone: name for phone, name in names.items() if name}
-
-
-async def _external_ids(db: AsyncSession, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    result: dict[uuid.UUID, list[str]] = defaultdict(list)
-    if client_ids:
-        for client_id, value in (await db.execute(
-                select(ClientExternalId.client_id, ClientExternalId.value)
-                .where(ClientExternalId.client_id.in_(client_ids)).order_by(ClientExternalId.created_at))).all():
-            result[client_id].append(value)
-    return result
 
 
 def _append(sheet, lines) -> None:

@@ -13,16 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.db import commit
 from core.errors import PermissionDenied
-from core.imports import formats
+from core.imports import formats, repository
 from core.infra.lanes import priority_of
 from core.imports.service import ItemResult, import_clients, import_premises
 from core.models import ImportJob
-from core.infra.pagination import Position, keyset, page
+from core.infra.pagination import Position
 from core.partners.service import PartnerPrincipal, current_principal
 from core.scope import owned
 from core.infra.runtime import Runtime
@@ -65,12 +65,7 @@ async def claim(rt: Runtime, db: AsyncSession, job_id: uuid.UUID | None = None
     killing the workers that read it."""
     now = rt.clock.now()
     while True:
-        stmt = select(ImportJob).where(or_(ImportJob.status == "pending",
-                                           (ImportJob.status == "running") & (ImportJob.lease_until < now)))
-        if job_id is not None:
-            stmt = stmt.where(ImportJob.id == job_id)
-        job = (await db.scalars(stmt.order_by(ImportJob.created_at).limit(1)
-                                .with_for_update(skip_locked=True))).first()
+        job = await repository.claimable_job(db, now, job_id)
         if job is None:
             return None
         if job.attempts >= rt.settings.import_max_attempts:
@@ -127,7 +122,7 @@ async def process(rt: Runtime, job_id: uuid.UUID, token: uuid.UUID | None = None
             return
         token = claimed[1]
     async with rt.sessionmaker() as db:
-        job = await db.get(ImportJob, job_id)
+        job = await repository.job(db, job_id)
     run = asyncio.current_task()
     keeper = asyncio.create_task(_keep_lease(rt, job.id, token, run), name=f"import lease {job.id}")
     try:
@@ -285,8 +280,7 @@ async def _run_chunk(rt: Runtime, job: ImportJob, token: uuid.UUID, actor: Partn
             errors.extend({"row": n, "column": formats.column_title(job.kind, "clients.external_id"),
                            "message": result.detail} for n in numbers)
     async with rt.sessionmaker() as db:
-        stored = (await db.scalars(select(ImportJob).where(ImportJob.id == job.id, ImportJob.claim_token == token)
-                                   .with_for_update())).first()
+        stored = await repository.held_job_for_update(db, job.id, token)
         if stored is None:
             raise LeaseLost(job.id)
         stored.processed += rows
@@ -337,11 +331,4 @@ async def get_job(db: AsyncSession, actor: PartnerPrincipal, job_id: uuid.UUID) 
 async def list_jobs(db: AsyncSession, actor: PartnerPrincipal, *, kind: str | None, status: str | None,
                     cursor: Position | None, limit: int) -> tuple[list[ImportJob], Position | None]:
     """The partner's file imports, newest first."""
-    keys = [ImportJob.created_at, ImportJob.id]
-    stmt = select(ImportJob).where(ImportJob.partner_id == actor.partner_id)
-    if kind:
-        stmt = stmt.where(ImportJob.kind == kind)
-    if status:
-        stmt = stmt.where(ImportJob.status == status)
-    rows = (await db.scalars(keyset(stmt, keys, cursor=cursor, limit=limit, descending=True))).all()
-    return page(rows, limit, lambda job: [job.created_at, job.id])
+    return await repository.jobs(db, actor.partner_id, kind=kind, status=status, cursor=cursor, limit=limit)

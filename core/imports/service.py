@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +26,10 @@ from core.infra.db import commit
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.estate.premises import apply_fields as apply_premise_fields
 from core.estate.premises import own_object
+from core.estate import repository as estate
+from core.imports import repository
 from core.imports.rules import Action, Card, Facts, decide
-from core.models import (Account, Client, ClientExternalId, ClientPhoneHistory, PersonalAccount,
-                         Premise, PremiseLink)
+from core.models import Client, ClientExternalId, ClientPhoneHistory, PersonalAccount, Premise, PremiseLink
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
 from core.infra.runtime import Runtime
@@ -289,21 +290,16 @@ async def apply_clients(db: AsyncSession, actor: PartnerPrincipal, parsed: list[
             results[index] = exc
     values = [item.external_id for _, item, _, _ in prepared]
     phones = {phone for _, _, phone, _ in prepared}
-    external = {row.value: (row.client_id, row.note) for row in (await db.execute(
-        select(ClientExternalId.value, ClientExternalId.client_id, ClientExternalId.note)
-        .where(ClientExternalId.partner_id == partner_id, ClientExternalId.value.in_(values)))).all()}
+    external = {row.value: (row.client_id, row.note)
+                for row in await repository.external_ids(db, partner_id, values)}
     ids = {client_id for client_id, _ in external.values()}
-    clients = {c.id: c for c in (await db.scalars(select(Client).where(
-        Client.partner_id == partner_id, Client.id.in_(ids) | Client.phone.in_(phones)))).all()}
+    clients = {c.id: c for c in await repository.cards(db, partner_id, ids, phones)}
     by_phone = {c.phone: c for c in clients.values() if c.phone}
     known = phones | set(by_phone)
-    logged_in = set((await db.scalars(select(Account.phone).where(
-        Account.phone.in_(known), Account.first_login_at.is_not(None)))).all())
-    elsewhere = set((await db.scalars(select(Client.phone).where(
-        Client.phone.in_(known), Client.partner_id != partner_id).distinct())).all())
+    logged_in = await repository.logged_in_phones(db, known)
+    elsewhere = await repository.phones_elsewhere(db, partner_id, known)
     history: dict[str, set[uuid.UUID]] = {}
-    for phone, client_id in (await db.execute(select(ClientPhoneHistory.phone, ClientPhoneHistory.client_id).where(
-            ClientPhoneHistory.partner_id == partner_id, ClientPhoneHistory.phone.in_(phones)))).all():
+    for phone, client_id in await repository.phone_history(db, partner_id, phones):
         history.setdefault(phone, set()).add(client_id)
 
     def card(client: Client | None) -> Card | None:
@@ -403,8 +399,7 @@ async def _upsert_premise(db: AsyncSession, actor: PartnerPrincipal, item: Premi
     except ValueError:
         raise InvalidInput.field("object_id", "Объект не найден у этого партнёра") from None
     await own_object(db, actor, object_id, "object_id")
-    premise = (await db.scalars(select(Premise).where(Premise.partner_id == actor.partner_id,
-                                                      Premise.external_id == item.external_id))).first()
+    premise = await estate.by_external_id(db, Premise, actor.partner_id, item.external_id)
     status = "updated"
     if premise is None:
         premise = Premise(partner_id=actor.partner_id, object_id=object_id, external_id=item.external_id, floor=0,
@@ -436,8 +431,7 @@ async def _upsert_premise(db: AsyncSession, actor: PartnerPrincipal, item: Premi
 async def _upsert_accounts(db: AsyncSession, actor: PartnerPrincipal, premise: Premise, items: list[AccountItem]) -> None:
     """IMPORT-07: personal accounts upserted by external id within the partner."""
     for item in items:
-        account = (await db.scalars(select(PersonalAccount).where(
-            PersonalAccount.partner_id == actor.partner_id, PersonalAccount.external_id == item.external_id))).first()
+        account = await estate.by_external_id(db, PersonalAccount, actor.partner_id, item.external_id)
         if account is None:
             account = PersonalAccount(partner_id=actor.partner_id, premise_id=premise.id,
                                       external_id=item.external_id, number=item.number, hidden_in_app=False)
@@ -458,8 +452,7 @@ async def _replace_links(db: AsyncSession, actor: PartnerPrincipal, premise: Pre
     with them; links marked keep_on_integration are never removed by integration."""
     owners = [client.id for item, client in passed if item.role in OWNER_ROLES]
     # Only called for an item that carries `clients`: an item without the key leaves every link.
-    existing = {link.client_id: link for link in (await db.scalars(
-        select(PremiseLink).where(PremiseLink.premise_id == premise.id))).all()}
+    existing = {link.client_id: link for link in await estate.links_of_premise(db, premise.id)}
     removed_owners = [cid for cid, link in existing.items()
                       if link.role in OWNER_ROLES and cid not in owners and not link.keep_on_integration]
     if removed_owners:
