@@ -21,6 +21,12 @@ async def phone_of(db: AsyncSession, client_id: uuid.UUID) -> str | None:
     return await db.scalar(select(Client.phone).where(Client.id == client_id))
 
 
+async def partner_card_phone(db: AsyncSession, partner_id: uuid.UUID, client_id: uuid.UUID) -> Row | None:
+    """(phone,) of the partner's card; None: not a card of the partner."""
+    return (await db.execute(select(Client.phone).where(Client.id == client_id,
+                                                        Client.partner_id == partner_id))).first()
+
+
 async def card_by_phone(db: AsyncSession, partner_id: uuid.UUID, phone: str, *,
                         exclude: uuid.UUID | None = None) -> Client | None:
     """The partner's card with this phone (other than `exclude`)."""

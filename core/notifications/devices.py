@@ -7,24 +7,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.service import deactivate_session
+from core.clients.repository import partner_card_phone
 from core.enums import NOTIFICATION_TYPES
 from core.errors import NotFound
-from core.models import (
-    Account,
-    AppVisit,
-    Client,
-    DeviceSession,
-    NotificationSettingsEvent,
-)
-from core.notifications import rules
+from core.models import AppVisit, DeviceSession, NotificationSettingsEvent
+from core.notifications import repository, rules
 from core.partners.service import PartnerPrincipal
 from core.infra.runtime import Runtime
-from core.scope import partner_sees_session, partner_sessions
 from core.screen_cache import UNAFFECTED
 
 
@@ -39,7 +33,7 @@ class DeviceUpdate:
 
 async def update_device(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, change: DeviceUpdate) -> DeviceSession:
     now = rt.clock.now()
-    session = await db.scalar(select(DeviceSession).where(DeviceSession.id == session_id).with_for_update())
+    session = await repository.session_for_update(db, session_id)
     if session is None or session.deactivated_at is not None:
         raise NotFound("Сессия не найдена")
     if change.token_sent and change.fcm_token != session.fcm_token:
@@ -111,8 +105,7 @@ class SessionView:
 
 
 async def _client_phone(db: AsyncSession, actor: PartnerPrincipal, client_id: uuid.UUID) -> str | None:
-    row = (await db.execute(select(Client.phone).where(Client.id == client_id,
-                                                       Client.partner_id == actor.partner_id))).first()
+    row = await partner_card_phone(db, actor.partner_id, client_id)
     if row is None:
         raise NotFound("Клиент не найден")
     return row[0]
@@ -125,11 +118,7 @@ async def client_sessions(db: AsyncSession, actor: PartnerPrincipal, client_id: 
     phone = await _client_phone(db, actor, client_id)
     if not phone:
         return []
-    rows = (await db.scalars(
-        select(DeviceSession).where(DeviceSession.id.in_(partner_sessions(actor.partner_id, phone)),
-                                    DeviceSession.deactivated_at.is_(None))
-        .order_by(DeviceSession.last_activity_at.desc(), DeviceSession.id)
-    )).all()
+    rows = await repository.active_sessions(db, actor.partner_id, phone)
     views = []
     for s in rows:
         show_types = s.os_notifications_enabled is True
@@ -147,13 +136,6 @@ async def client_sessions(db: AsyncSession, actor: PartnerPrincipal, client_id: 
 async def staff_deactivate(rt: Runtime, db: AsyncSession, actor: PartnerPrincipal, session_id: uuid.UUID) -> None:
     """PUSH-03: only a session of an account that is one of the partner's clients, in an app the
     partner sees (STAFF-04); any other answers as unknown."""
-    owned = await db.scalar(
-        select(DeviceSession.id)
-        .join(Account, Account.id == DeviceSession.account_id)
-        .join(Client, Client.phone == Account.phone)
-        .where(DeviceSession.id == session_id, Client.partner_id == actor.partner_id,
-               partner_sees_session(actor.partner_id))
-        .limit(1))
-    if owned is None:
+    if await repository.client_session(db, actor.partner_id, session_id) is None:
         raise NotFound("Сессия не найдена")
     await deactivate_session(rt, db, session_id, reason="staff")

@@ -6,14 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clients.repository import partner_card_phone
 from core.errors import NotFound
-from core.models import Account, Brand, Client, DeviceSession, PushDelivery, PushMessage
-from core.infra.pagination import Position, keyset, page
+from core.infra.pagination import Position
+from core.notifications import repository
 from core.partners.service import PartnerPrincipal
-from core.scope import partner_sees_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,31 +41,14 @@ async def list_deliveries(db: AsyncSession, actor: PartnerPrincipal, *, client_i
                           status: str | None, cursor: Position | None, limit: int) -> tuple[list[DeliveryRow], Position | None]:
     """The partner's pushes to devices of its apps, newest first; with `client_id`, those to that
     client's account."""
-    stmt = (
-        select(PushDelivery.id, PushDelivery.session_id, PushDelivery.message_id, PushMessage.account_id,
-               PushMessage.type, PushMessage.title, PushMessage.body, PushMessage.deep_link, PushMessage.data,
-               Brand.slug.label("brand"), PushMessage.premise_id, PushMessage.mailing_id, PushDelivery.status,
-               PushDelivery.attempts, PushDelivery.resends, PushDelivery.error, PushDelivery.created_at,
-               PushDelivery.sent_at)
-        .join(PushMessage, PushMessage.id == PushDelivery.message_id)
-        .join(DeviceSession, DeviceSession.id == PushDelivery.session_id)
-        .outerjoin(Brand, Brand.id == PushMessage.brand_id)
-        # The partner's pushes, to devices of the apps it sees (STAFF-04).
-        .where(PushMessage.partner_id == actor.partner_id,
-               partner_sees_session(actor.partner_id))
-    )
+    account_id = None
     if client_id is not None:
-        phone = (await db.execute(select(Client.phone).where(Client.id == client_id,
-                                                             Client.partner_id == actor.partner_id))).first()
+        phone = await partner_card_phone(db, actor.partner_id, client_id)
         if phone is None:
             raise NotFound("Клиент не найден")
-        account_id = await db.scalar(select(Account.id).where(Account.phone == phone[0])) if phone[0] else None
+        account_id = await repository.account_id_of(db, phone[0]) if phone[0] else None
         if account_id is None:
             return [], None
-        stmt = stmt.where(PushMessage.account_id == account_id)
-    if status:
-        stmt = stmt.where(PushDelivery.status == status)
-    stmt = keyset(stmt, [PushDelivery.created_at, PushDelivery.id], cursor=cursor, limit=limit, descending=True)
-    rows = (await db.execute(stmt)).all()
-    items, next_cursor = page(rows, limit, lambda r: (r.created_at, r.id))
+    items, next_cursor = await repository.deliveries(db, actor.partner_id, account_id=account_id, status=status,
+                                                     cursor=cursor, limit=limit)
     return [DeliveryRow(**row._mapping) for row in items], next_cursor

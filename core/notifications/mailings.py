@@ -14,10 +14,12 @@ from sqlalchemy import Select, func, insert, literal, literal_column, or_, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.clients.repository import partner_card_phone
 from core.errors import InvalidInput, NotFound
 from core.estate.search import contains_pattern
 from core.models import Client, Mailing, MailingRecipient, Premise, PremiseLink, Staff
 from core.infra.pagination import Position
+from core.notifications import repository
 from core.partners.service import PartnerPrincipal
 
 
@@ -98,7 +100,7 @@ RECIPIENT_STATUS = text("""
 
 
 async def get_mailing(db: AsyncSession, actor: PartnerPrincipal, mailing_id: uuid.UUID) -> tuple[Mailing, dict]:
-    mailing = await db.scalar(select(Mailing).where(Mailing.id == mailing_id, Mailing.partner_id == actor.partner_id))
+    mailing = await repository.mailing(db, actor.partner_id, mailing_id)
     if mailing is None:
         raise NotFound("Рассылка не найдена")
     return mailing, (await recipient_counts(db, [mailing_id])).get(mailing_id, {})
@@ -197,8 +199,7 @@ async def client_mailings(db: AsyncSession, actor: PartnerPrincipal, client_id: 
     status, type (channel), sender and period; newest first."""
     from core.infra.pagination import keyset, page
 
-    exists = await db.scalar(select(Client.id).where(Client.id == client_id, Client.partner_id == actor.partner_id))
-    if exists is None:
+    if await partner_card_phone(db, actor.partner_id, client_id) is None:
         raise NotFound("Клиент не найден")
     r = aliased(MailingRecipient, name="r")  # RECIPIENT_STATUS speaks of `r`
     inner = (

@@ -8,16 +8,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.clock import Clock, SystemClock
 from core.enums import NOTIFICATION_TYPES
 from core.errors import InvalidInput
-from core.models import EstateObject, Partner, Premise, PushMessage
-from core.notifications import rules
-from core.estate.rules import premise_brand
+from core.estate import repository as estate
+from core.models import PushMessage
+from core.notifications import repository, rules
+from core.partners import repository as partners
 from core.notifications.rules import DEFAULT_THROTTLES, Throttle
 
 _SYSTEM_CLOCK = SystemClock()
@@ -66,17 +66,11 @@ async def enqueue_push(db: AsyncSession, *, account_id: uuid.UUID, type: str, ti
 async def _brand_of(db: AsyncSession, premise_id: uuid.UUID | None, partner_id: uuid.UUID | None) -> uuid.UUID | None:
     """The object's brand decides the brand of its premises; else the partner's default."""
     if premise_id is not None:
-        row = (await db.execute(
-            select(EstateObject.brand_id, Partner.default_brand_id)
-            .select_from(Premise)
-            .join(EstateObject, EstateObject.id == Premise.object_id)
-            .join(Partner, Partner.id == Premise.partner_id)
-            .where(Premise.id == premise_id)
-        )).first()
+        row = await estate.brand_of_premise(db, premise_id)
         if row is not None:
-            return premise_brand(*row)
+            return row.brand_id
     if partner_id is not None:
-        return await db.scalar(select(Partner.default_brand_id).where(Partner.id == partner_id))
+        return await partners.default_brand_of(db, partner_id)
     return None
 
 
@@ -86,11 +80,8 @@ async def _throttled_until(db: AsyncSession, account_id: uuid.UUID, kind: str, n
         return None
     since = now - timedelta(seconds=throttle.window_seconds)
     # Deferred pushes count where they will go out, so a burst is spread over the windows.
-    recent = list((await db.scalars(
-        select(PushMessage.available_at)
-        .where(PushMessage.account_id == account_id, PushMessage.type == kind, PushMessage.mailing_id.is_(None),
-               PushMessage.created_at > since - timedelta(seconds=throttle.window_seconds * 10))
-        .order_by(PushMessage.available_at.desc()).limit(throttle.limit)
-    )).all())
+    recent = await repository.latest_pushes(
+        db, account_id, kind, created_after=since - timedelta(seconds=throttle.window_seconds * 10),
+        limit=throttle.limit)
     recent = [moment for moment in recent if moment > since]
     return rules.throttled_until(recent, throttle, now)

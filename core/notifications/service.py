@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.clock import Clock
 from core.errors import InvalidInput
 from core.models import Account, Client, Notification, Premise
+from core.notifications import repository
 from core.notifications.outbox import enqueue_push
 from core.partners.service import PartnerPrincipal
 from core.scope import owned
@@ -22,17 +22,17 @@ async def account_for_phone(db: AsyncSession, phone: str) -> uuid.UUID:
     """The account of this phone, created (not logged in) if there is none."""
     # Looked up first: the insert is a write to a table the screens read (it renews every cached
     # screen, core/screen_cache.py), even when it inserts nothing.
-    found = await db.scalar(select(Account.id).where(Account.phone == phone))
+    found = await repository.account_id_of(db, phone)
     if found is not None:
         return found
     await db.execute(insert(Account).values(phone=phone).on_conflict_do_nothing(index_elements=[Account.phone]))
-    return await db.scalar(select(Account.id).where(Account.phone == phone))
+    return await repository.account_id_of(db, phone)
 
 
 async def logged_in_account(db: AsyncSession, phone: str | None) -> uuid.UUID | None:
     if phone is None:
         return None
-    return await db.scalar(select(Account.id).where(Account.phone == phone, Account.first_login_at.is_not(None)))
+    return await repository.logged_in_account_id(db, phone)
 
 
 async def push_to_client(db: AsyncSession, *, phone: str | None, partner_id: uuid.UUID, type: str, title: str,
