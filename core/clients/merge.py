@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import record
-from core.clients import rules
+from core.clients import repository, rules
 from core.clients.service import full_name
 from core.models import Base, Client, PremiseLink
 from core.partners.service import PartnerPrincipal
@@ -49,12 +49,7 @@ async def _keep_strongest_links(db: AsyncSession, *, absorbed: uuid.UUID, surviv
     """On a premise both cards are linked to, the merged card keeps the stronger link (an owner's
     over the resident's who depended on that owner): the survivor's weaker link gives way, so the
     absorbed card's link moves over below instead of being dropped as a duplicate."""
-    mine = PremiseLink.__table__.alias("mine")
-    theirs = PremiseLink.__table__.alias("theirs")
-    pairs = (await db.execute(select(mine.c.id, mine.c.role, theirs.c.role.label("absorbed_role"))
-                              .join(theirs, and_(theirs.c.premise_id == mine.c.premise_id,
-                                                 theirs.c.client_id == absorbed))
-                              .where(mine.c.client_id == survivor))).all()
+    pairs = await repository.shared_premise_links(db, absorbed=absorbed, survivor=survivor)
     weaker = [p.id for p in pairs if rules.stronger_role(p.absorbed_role, p.role)]
     if weaker:
         await db.execute(delete(PremiseLink).where(PremiseLink.id.in_(weaker)))

@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Row, exists, func, select
+from sqlalchemy import Row, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Account, Client, ClientExternalId, EstateObject, Premise, PremiseLink
@@ -40,6 +40,17 @@ async def link(db: AsyncSession, premise_id: uuid.UUID, client_id: uuid.UUID) ->
     """The client's link to the premise, if there is one."""
     return (await db.scalars(select(PremiseLink).where(PremiseLink.premise_id == premise_id,
                                                        PremiseLink.client_id == client_id))).first()
+
+
+async def shared_premise_links(db: AsyncSession, *, absorbed: uuid.UUID, survivor: uuid.UUID) -> list[Row]:
+    """(id, role, absorbed_role) of the survivor's links to premises the absorbed card is linked to
+    as well: the survivor's link and role beside the absorbed card's role."""
+    mine = PremiseLink.__table__.alias("mine")
+    theirs = PremiseLink.__table__.alias("theirs")
+    return list((await db.execute(select(mine.c.id, mine.c.role, theirs.c.role.label("absorbed_role"))
+                                  .join(theirs, and_(theirs.c.premise_id == mine.c.premise_id,
+                                                     theirs.c.client_id == absorbed))
+                                  .where(mine.c.client_id == survivor))).all())
 
 
 async def has_logged_in(db: AsyncSession, partner_id: uuid.UUID, phone: str | None) -> bool:
