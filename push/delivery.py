@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.changes import EVERYONE, changes
 from core.infra.db import commit
 from core.infra.metrics import count_push_outcomes
 from core.notifications.rules import skip_reason, skip_reason_sql
@@ -199,8 +200,9 @@ class Outcomes:
         if self.rows["ids"]:
             written = (await db.execute(_WRITE, {**self.rows, "claim": self.claim})).rowcount
         if self.detach["session_ids"]:
-            # A token FCM called dead is dead whoever holds the delivery now.
-            await db.execute(_DETACH_TOKENS, self.detach)
+            # A token FCM called dead is dead whoever holds the delivery now. Whose sessions they
+            # were the statement does not tell: every screen is renewed.
+            await db.execute(_DETACH_TOKENS, self.detach, execution_options=changes(EVERYONE, table="device_session"))
         return written
 
 

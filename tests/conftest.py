@@ -19,14 +19,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from core.infra.clock import ManualClock
-from core.infra.db import async_url, create_engine, session_factory
+from core.infra.db import async_url, create_engine
 from core.infra.migrate import upgrade_async
 from core.models import Base
 from core.infra.runtime import Runtime, database_url_of, redis_url_of
 from core.infra.security import TokenCodec
 from core.infra.settings import Settings
 from core.infra.sms import DebugSmsProvider
-from core.process import REDIS_RECOVERY
+from core.process import REDIS_RECOVERY, sessions
 from server.app import create_app
 from web.problems import UNDECLARED
 
@@ -119,7 +119,7 @@ def clock() -> ManualClock:
 def runtime_on(settings: Settings, database: str, clock: ManualClock, redis) -> Runtime:
     """The tests' runtime on `redis` (also the one on a Redis Cluster, tests/cluster)."""
     engine = create_engine(database, pool_size=5)
-    return Runtime(settings=settings, clock=clock, engine=engine, sessionmaker=session_factory(engine, clock=clock),
+    return Runtime(settings=settings, clock=clock, engine=engine, sessionmaker=sessions(engine, clock=clock),
                    redis=redis, tokens=TokenCodec(settings.verification_secrets, clock), sms=DebugSmsProvider(),
                    redis_recovery=list(REDIS_RECOVERY))
 
@@ -179,7 +179,7 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
     if "committed" in request.keywords:
         # Real commits on separate connections (concurrency, several processes); the tables are
         # emptied afterwards instead of rolled back.
-        runtime.sessionmaker = session_factory(runtime.engine, clock=clock)
+        runtime.sessionmaker = sessions(runtime.engine, clock=clock)
         try:
             yield
         finally:
@@ -189,7 +189,7 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
         return
     connection = await runtime.engine.connect()
     outer = await connection.begin()
-    runtime.sessionmaker = session_factory(connection, clock=clock, join_transaction_mode="create_savepoint")
+    runtime.sessionmaker = sessions(connection, clock=clock, join_transaction_mode="create_savepoint")
     try:
         yield
     finally:

@@ -3,6 +3,8 @@ the principals behind the bearer token, and the sealing of a list's pagination c
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -12,7 +14,7 @@ from litestar.di import Provide
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.service import AuthCode, ResidentPrincipal, authenticate
+from core.auth.service import AuthCode, CheckPart, ResidentPrincipal, authenticate, authenticate_with
 from core.infra.db import commit
 from core.errors import Common, NotAuthenticated, PermissionDenied
 from core.infra.pagination import CursorCodec, Position
@@ -23,7 +25,6 @@ from core.partners.service import (
     authenticate_partner,
 )
 from core.infra.runtime import Runtime
-from core.screen_cache import ScreenCache
 from core.infra.security import TokenCode
 from web import idempotency, logs
 
@@ -112,24 +113,6 @@ async def provide_resident(request: Request, runtime: Runtime, db: AsyncSession)
     return resident
 
 
-async def provide_screen_resident(request: Request, runtime: Runtime) -> ResidentPrincipal:
-    """The resident of a cacheable screen (bff/cache.py): the cached answer is checked with the
-    session, and a database session is made only when something needs one."""
-    token = resident_token(request)
-    screen = None
-    if screens_cached(runtime):
-        path, query = request.url.path, request.url.query or ""
-
-        def screen(session_id, account_id):
-            return ScreenCache.check_keys(session_id, account_id, path, query)
-    return await authenticate(runtime, lambda: request_session(runtime), token, screen=screen)
-
-
-def screens_cached(runtime: Runtime) -> bool:
-    """Whether the runtime's sessions carry a screen cache (core.infra.db.session_factory)."""
-    return (runtime.sessionmaker.kw.get("info") or {}).get("screens") is not None
-
-
 async def provide_optional_resident(request: Request, runtime: Runtime, db: AsyncSession) -> ResidentPrincipal | None:
     token = bearer_token(request)
     return None if token is None else await authenticate(runtime, lambda: db, token)
@@ -196,7 +179,6 @@ async def provide_admin_pages(request: Request, runtime: Runtime, admin: bool) -
 
 COMMON = {"runtime": Provide(provide_runtime), "db": Provide(provide_db)}
 RESIDENT = {"resident": Provide(provide_resident), "pages": Provide(provide_resident_pages)}
-SCREEN_RESIDENT = {"resident": Provide(provide_screen_resident)}  # for cacheable screens
 OPTIONAL_RESIDENT = {"resident": Provide(provide_optional_resident)}
 PARTNER = {"actor": Provide(provide_partner), "pages": Provide(provide_partner_pages)}
 ADMIN = {"admin": Provide(provide_admin), "pages": Provide(provide_admin_pages)}
@@ -207,7 +189,6 @@ _RESIDENT_CODES = (TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED, AuthCode.SE
                    AuthCode.APP_REQUESTS_LIMITED)
 GUARD_CODES = {
     provide_resident: (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES),
-    provide_screen_resident: (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES),
     provide_optional_resident: _RESIDENT_CODES,
     provide_partner: (Common.NOT_AUTHENTICATED, TokenCode.INVALID_TOKEN, TokenCode.TOKEN_EXPIRED,
                       PartnerCode.INVALID_API_KEY, PartnerCode.STAFF_INACTIVE),
@@ -220,3 +201,21 @@ PAGES = frozenset({provide_partner_pages, provide_resident_pages, provide_admin_
 RESIDENT_SECURITY = [{"ResidentBearer": []}]
 PARTNER_SECURITY = [{"StaffBearer": []}, {"ApiKeyBearer": []}]
 ADMIN_SECURITY = [{"AdminBearer": []}]
+
+
+PartOf = Callable[[Request, Runtime], Callable[[uuid.UUID, uuid.UUID], CheckPart] | None]
+
+
+def checked_resident(part_of: PartOf) -> dict[str, Provide]:
+    """The `resident` dependency of routes whose session check also runs the CheckPart `part_of`
+    gives for the request (None: nothing more), in the same Redis round trip; its result is the
+    request's `state.session_check` (bff/cache.py: a cached screen). No database session is made
+    unless something needs one."""
+
+    async def provide_checked_resident(request: Request, runtime: Runtime) -> ResidentPrincipal:
+        resident, request.state.session_check = await authenticate_with(
+            runtime, lambda: request_session(runtime), resident_token(request), part_of(request, runtime))
+        return resident
+
+    GUARD_CODES[provide_checked_resident] = (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES)
+    return {"resident": Provide(provide_checked_resident)}

@@ -14,12 +14,12 @@ from bff.people import assembler
 from bff.people.schemas import (AccessesScreen, AddPersonRequest, AddPremisePersonRequest, AllPeopleScreen,
                                 PeopleScreen, PersonCard, PersonCreated, PersonPremises, PremisePersonLink,
                                 SavedPeople, UpdatePersonRequest, UpdatePremisePersonRequest)
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from core.auth.service import ResidentPrincipal
 from core.people import repository, service
 from core.people.service import NewPerson, Viewer
 from core.infra.runtime import Runtime
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id, path_id
 from core.errors import Common
 from core.clients.rules import ClientCode

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.changes import EVERYONE, UNAFFECTED, announce
 from core.infra import ratelimit
 from core.auth import otp, repository
 from core.infra.breaker import DependencyDown, database_down
@@ -26,7 +27,6 @@ from core.models import Account, AppVisit, DeviceSession, RefreshToken
 from core.phones import country_of, normalize_phone
 from core.infra.redis_scripts import RawScript, is_cluster, tag
 from core.infra.runtime import Runtime
-from core.screen_cache import CHECK_LUA, UNAFFECTED, check_apart, new_token, renew_screens
 from core.infra.security import TokenCode, new_secret, sha256_hex
 
 
@@ -84,9 +84,6 @@ class ResidentPrincipal:
     account_id: uuid.UUID
     session_id: uuid.UUID
     app_id: str
-    # CHECK_LUA's outcome for a cacheable screen: (answer | None, global and account generations
-    # on a miss), raw Redis values.
-    screen_check: tuple[bytes | None, ...] = ()
 
 
 TOO_MANY_CODES = "Слишком много запросов кода. Повторите позже"
@@ -207,7 +204,7 @@ async def _upsert_account(db: AsyncSession, phone: str, now: datetime) -> uuid.U
     account_id, first_name, logged_in_before = (
         await db.execute(stmt, execution_options={UNAFFECTED: True})).one()
     if logged_in_before is None:
-        renew_screens(db)
+        announce(db, EVERYONE)
     if first_name is None:
         # The app-side name starts as the name staff gave the newest card with this phone.
         card = await repository.newest_named_card(db, phone)
@@ -343,25 +340,38 @@ async def mark_ended_sessions(rt: Runtime, since: datetime) -> None:
 # The per-request check in one command: the session's cached state (an ALIVE one kept while the
 # session is used, so a resident in the middle of using the app is not sent to the database for it;
 # the touch below still checks the database once a TOUCH_INTERVAL), the request counter of the
-# rate window (kept two windows), the touch mark (set when missing) and, for a cacheable screen,
-# the screen cache's check (core/screen_cache.py) of its answer. Its keys share the session's
-# slot on a Redis Cluster; the screen check's generations do not, so there only the answer is
-# read here (KEYS[4] alone), its generations by check_apart after.
-_SESSION_CHECK = ("""
+# rate window (kept two windows), the touch mark (set when missing) and what a CheckPart adds. Its
+# keys share the session's slot on a Redis Cluster.
+_SESSION_PART = """
 local state = redis.call('GET', KEYS[1])
 if state == '1' then redis.call('EXPIRE', KEYS[1], SESSION_TTL) end
 local requests = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], 120)
 local touch = redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1])
 local out = {state, requests, touch and 1 or 0}
-if #KEYS > 4 then
-""" + CHECK_LUA + """
-elseif #KEYS == 4 then
-  out[4] = redis.call('GET', KEYS[4])
-end
-return out
-""").replace("SESSION_TTL", str(SESSION_CACHE_TTL))
-_session_check = RawScript(_SESSION_CHECK)
+""".replace("SESSION_TTL", str(SESSION_CACHE_TTL))
+
+
+def session_check_with(part: str) -> RawScript:
+    """The session check followed by `part`, Lua that reads its keys from KEYS[4] on, its
+    arguments from ARGV[2] on, and leaves its answers in `out` from out[4] on."""
+    return RawScript(_SESSION_PART + part + "\nreturn out\n")
+
+
+_session_check = session_check_with("")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPart:
+    """More to do in the session check's Redis round trip, for one request (bff/cache.py: a cached
+    screen's check): `script` is session_check_with(its Lua), `keys` and `args` its own, and `then`,
+    if any, turns its answers (out[4:]) into its result, with more round trips where it must (keys
+    on other slots of a Redis Cluster than the session's)."""
+
+    script: RawScript
+    keys: list[str]
+    args: tuple = ()
+    then: Callable[[list], Awaitable[object]] | None = None
 
 
 def _session_key(session_id: uuid.UUID) -> str:
@@ -372,35 +382,44 @@ def _touch_key(session_id: uuid.UUID) -> str:
     return f"touch:{tag(session_id)}"
 
 
-async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_token: str, *,
-                       screen: Callable[[uuid.UUID, uuid.UUID], list[str]] | None = None) -> ResidentPrincipal:
+async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_token: str) -> ResidentPrincipal:
     """The session behind an access token, if it is alive. `session` gives the request's database
     session, asked for only when the database is needed (a session state Redis forgot, the
-    activity stamps). `screen` gives (from the session and account ids) the keys of a cached
-    screen answer to check in the same round trip (ScreenCache.check_keys); its outcome is the
-    principal's `screen_check`."""
+    activity stamps)."""
+    principal, _ = await authenticate_with(rt, session, access_token)
+    return principal
+
+
+async def authenticate_with(rt: Runtime, session: Callable[[], AsyncSession], access_token: str,
+                            part: Callable[[uuid.UUID, uuid.UUID], CheckPart] | None = None,
+                            ) -> tuple[ResidentPrincipal, object | None]:
+    """`authenticate`, with the CheckPart `part` gives (from the session and account ids) run in
+    the same round trip; its result beside the principal (its answers, or what its `then` made of
+    them), None when Redis is away."""
     claims = rt.tokens.verify(access_token, "access")
     try:
         session_id = uuid.UUID(claims["sid"])
         account_id = uuid.UUID(claims["sub"])
     except (KeyError, ValueError):
         raise NotAuthenticated("Токен недействителен", code=TokenCode.INVALID_TOKEN) from None
+    principal = ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")))
     # One Redis round trip: the session's cached state, the request-rate counter, the touch mark
-    # and the screen check (on a cluster, its answer; its generations in a second one, below).
+    # and the part's work.
     rule = ratelimit.Limit("app_requests", rt.settings.app_requests_per_minute, 60, code=AuthCode.APP_REQUESTS_LIMITED)
     rate_key, window_ends = ratelimit.window(rt, rule, str(session_id))
-    extra = screen(session_id, account_id) if screen is not None else []
-    apart = extra[1:] if is_cluster(rt.redis) else []
-    keys = [_session_key(session_id), rate_key, _touch_key(session_id), *(extra[:1] if apart else extra)]
+    extra = part(session_id, account_id) if part is not None else None
+    keys = [_session_key(session_id), rate_key, _touch_key(session_id)]
+    script, args = _session_check, (TOUCH_INTERVAL,)
+    if extra is not None:
+        script, keys, args = extra.script, keys + extra.keys, (TOUCH_INTERVAL, *extra.args)
     try:
-        state, requests, touch, *fetched = await rt.redis_breaker.run(lambda: _session_check(
-            rt.redis, keys, TOUCH_INTERVAL, *((new_token(),) if extra and not apart else ())))
+        state, requests, touch, *fetched = await rt.redis_breaker.run(lambda: script(rt.redis, keys, *args))
     except DependencyDown:
-        # Redis away: the database decides, the rate is counted in the process, the screen is
-        # built from the database and not cached.
+        # Redis away: the database decides, the rate is counted in the process, the part has no
+        # result.
         ratelimit.check(rt, rule, ratelimit.count_locally(rt, rate_key, 1, 120), window_ends)
         await _check_in_database(rt, session(), session_id, account_id)
-        return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")))
+        return principal, None
     if state is None or state == ENDING:
         state = await _session_state(rt, session, session_id, state)
     if state != ALIVE:
@@ -431,13 +450,14 @@ async def authenticate(rt: Runtime, session: Callable[[], AsyncSession], access_
     elif touch:
         with contextlib.suppress(RedisError, DependencyDown):  # not stamped now: the next request tries
             await rt.redis_breaker.run(lambda: rt.redis.delete(_touch_key(session_id)))
-    if apart:
-        try:
-            fetched = await rt.redis_breaker.run(lambda: check_apart(rt.redis, (fetched or [None])[0], apart))
-        except DependencyDown:
-            fetched = []  # the screen is built from the database, not cached
-    return ResidentPrincipal(account_id=account_id, session_id=session_id, app_id=str(claims.get("app", "")),
-                             screen_check=tuple(fetched))
+    if extra is None:
+        return principal, None
+    if extra.then is None:
+        return principal, fetched
+    try:
+        return principal, await rt.redis_breaker.run(lambda: extra.then(fetched))
+    except DependencyDown:
+        return principal, None
 
 
 async def _touch(rt: Runtime, db: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID) -> bool:

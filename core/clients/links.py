@@ -14,7 +14,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.estate.premises import get_premise
 from core.models import PremiseLink
 from core.partners.service import PartnerPrincipal
-from core.screen_cache import scoped
+from core.changes import scoped
 from core.clients.rules import ClientCode
 
 OWNER_ROLES = ("owner", "unconfirmed_owner")

@@ -33,7 +33,7 @@ from core.models import Client, ClientExternalId, ClientPhoneHistory, PersonalAc
 from core.partners.service import PartnerPrincipal
 from core.phones import normalize_phone
 from core.infra.runtime import Runtime
-from core.screen_cache import scoped
+from core.changes import scoped
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000

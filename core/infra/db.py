@@ -3,11 +3,13 @@ services flush, the request or job scope commits."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from core.infra.database_url import connect_options
 
@@ -47,17 +49,38 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
-def session_factory(bind, *, reads=None, clock=None, screens=None, **options) -> async_sessionmaker[AsyncSession]:
+SessionHook = Callable[[type[Session]], None]
+
+
+def session_factory(bind, *, reads=None, clock=None, generations=None, hooks: tuple[SessionHook, ...] = (),
+                    **options) -> async_sessionmaker[AsyncSession]:
     """Every session's `info` carries the runtime's clock (what services stamp rows with, e.g. the
-    push outbox), its read pool (a core.infra.reads.ReadPool, for bff/sql.py) and its screen cache (a
-    core.screen_cache.ScreenCache, which the session's writes invalidate on commit)."""
-    info = {key: value for key, value in (("reads", reads), ("clock", clock), ("screens", screens))
+    push outbox), its read pool (a core.infra.reads.ReadPool, for bff/sql.py) and its generation
+    store (core.infra.generations.Generations, renewed after commits). `hooks` install the domain's
+    listeners on this factory's own session class (core/process.py: what a transaction changed),
+    never on SQLAlchemy's Session itself."""
+    info = {key: value for key, value in (("reads", reads), ("clock", clock), ("generations", generations))
             if value is not None}
-    return async_sessionmaker(bind, expire_on_commit=False, info=info or None, **options)
+    return async_sessionmaker(bind, expire_on_commit=False, info=info or None,
+                              sync_session_class=_session_class(hooks), **options)
+
+
+@functools.cache
+def _session_class(hooks: tuple[SessionHook, ...]) -> type[Session]:
+    """One session class per set of hooks, made on first use."""
+    session_class = type("UnitOfWork", (Session,), {})
+    for hook in hooks:
+        hook(session_class)
+    return session_class
+
+
+def generations_of(sessionmaker: async_sessionmaker) -> object | None:
+    """The generation store a factory's sessions renew (None: they renew none)."""
+    return (sessionmaker.kw.get("info") or {}).get("generations")
 
 
 def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
-    """Run `callback` once the scope that owns `session` has committed (cache invalidation,
+    """Run `callback` once the scope that owns `session` has committed (renewed generations,
     work that must not see uncommitted rows)."""
     session.info.setdefault("after_commit", []).append(callback)
 

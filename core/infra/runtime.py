@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.infra import embedded
 from core.infra.breaker import Breaker
 from core.infra.clock import Clock, SystemClock
-from core.infra.db import create_engine, session_factory
+from core.infra.db import SessionHook, create_engine, session_factory
+from core.infra.generations import Generations
 from core.infra.pagination import CursorCodec
 from core.infra.local_counts import LocalCounts
 from core.infra.reads import ReadPool
@@ -134,10 +135,12 @@ def _addresses(addresses: tuple[str, ...]) -> list[tuple[str, int]]:
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: int | None = None,
-                 screens: Callable[[aioredis.Redis, Breaker], object] | None = None,
+                 generations: Callable[[aioredis.Redis, Breaker], Generations | None] | None = None,
+                 session_hooks: tuple[SessionHook, ...] = (),
                  redis_recovery: tuple[RedisRecovery, ...] = ()) -> Runtime:
-    """A process's runtime on the configured (or embedded) servers. `screens` makes, from the
-    runtime's Redis and its breaker, what the sessions' committed writes invalidate."""
+    """A process's runtime on the configured (or embedded) servers. `generations` makes, from the
+    runtime's Redis and its breaker, the generation store the sessions renew after their commits;
+    `session_hooks` are the domain's listeners on the sessions (core/infra/db.session_factory)."""
     database_url = database_url_of(settings)
     clock = clock or SystemClock()
     engine = create_engine(database_url, pool_size=pool_size or settings.db_pool_size)
@@ -148,8 +151,8 @@ def open_runtime(settings: Settings, *, clock: Clock | None = None, pool_size: i
         settings=settings,
         clock=clock,
         engine=engine,
-        sessionmaker=session_factory(engine, reads=reads, clock=clock,
-                                     screens=screens(redis, breaker) if screens is not None else None),
+        sessionmaker=session_factory(engine, reads=reads, clock=clock, hooks=session_hooks,
+                                     generations=generations(redis, breaker) if generations is not None else None),
         reads=reads,
         redis=redis,
         redis_breaker=breaker,

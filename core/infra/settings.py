@@ -74,7 +74,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     trusted_proxies: tuple[str, ...] = ()
     # Connections per process (and half as many more at peaks).
     db_pool_size: int = 20
-    # Lifetime of a cached app screen read (core/screen_cache.py; writes renew them anyway); 0: off.
+    # Lifetime of a cached app screen read (bff/cache.py; writes renew them anyway); 0: off.
     screen_cache_seconds: int = 60
     var_dir: str = "var"
     # Where stored files live (core/infra/storage.py): unset, var_dir/files; file:///path; s3://bucket/prefix.

@@ -121,7 +121,7 @@ class Bill(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     # The personal account's partner, on the row: a bill's write renews only that partner's
-    # residents' cached screens (core/screen_cache.py).
+    # residents' cached screens (core/writes.py).
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
     personal_account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("personal_account.id", ondelete="CASCADE"), index=True)

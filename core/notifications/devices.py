@@ -19,7 +19,7 @@ from core.models import AppVisit, DeviceSession, NotificationSettingsEvent
 from core.notifications import repository, rules
 from core.partners.service import PartnerPrincipal
 from core.infra.runtime import Runtime
-from core.screen_cache import UNAFFECTED
+from core.changes import UNAFFECTED
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from core.scope import owned
 async def account_for_phone(db: AsyncSession, phone: str) -> uuid.UUID:
     """The account of this phone, created (not logged in) if there is none."""
     # Looked up first: the insert is a write to a table the screens read (it renews every cached
-    # screen, core/screen_cache.py), even when it inserts nothing.
+    # screen, core/writes.py), even when it inserts nothing.
     found = await repository.account_id_of(db, phone)
     if found is not None:
         return found

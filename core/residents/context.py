@@ -19,7 +19,7 @@ from core.partners import repository as partners
 from core.residents import repository, rules
 from core.residents.access import premise_access
 from core.residents.rules import ResidentCode
-from core.screen_cache import scoped
+from core.changes import scoped
 
 BRAND_NOT_FOUND = "Бренд не найден"
 

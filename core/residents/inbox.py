@@ -12,7 +12,7 @@ from core.errors import NotFound
 from core.models import Notification
 from core.infra.pagination import Position
 from core.residents import repository
-from core.screen_cache import scoped
+from core.changes import scoped
 
 
 async def list_inbox(db: AsyncSession, account_id: uuid.UUID, *, premise_id: uuid.UUID | None, unread_only: bool,

@@ -12,11 +12,11 @@ import redis.asyncio as redis
 from redis.cluster import key_slot
 from redis.exceptions import RedisClusterException, ResponseError
 
-from core.auth.service import _session_check
+from bff.cache import CHECK, GENERATION_KEY, answer_key
+from core.changes import account
 from core.infra.breaker import DependencyDown
 from core.infra.redis_scripts import is_cluster
 from core.infra.runtime import connect_redis, redis_breaker
-from core.screen_cache import GENERATION_KEY, ScreenCache, account_scope
 from core.infra.settings import Settings
 from tests.bff.screens.test_screen_cache import _resident, _screen, _served_from_cache, redis_calls, served  # noqa: F401
 from tests.bff.screens.test_screen_cache import (  # noqa: F401
@@ -93,14 +93,14 @@ async def test_a_script_whose_keys_span_slots_is_refused(runtime):
     script reaching a key it was not given on another slot fails in the cluster."""
     session_id, account_id = uuid.uuid4(), uuid.uuid4()
     keys = [f"sess:{{{session_id}}}", f"rl:app_requests:{{{session_id}}}:1", f"touch:{{{session_id}}}"]
-    single_node = [*keys, ScreenCache.answer_key(session_id, "/p", ""), GENERATION_KEY, account_scope(account_id)]
+    single_node = [*keys, answer_key(session_id, "/p", ""), GENERATION_KEY, account(account_id).key]
     with pytest.raises(RedisClusterException, match="same key slot"):
-        await _session_check(runtime.redis, single_node, 60, "token")
+        await CHECK(runtime.redis, single_node, 60, "token")
     assert len({key_slot(key.encode()) for key in single_node}) > 1
     # The single-node screen check reads the generations its entry names, keys it was not given:
     # on a cluster, one on another node fails.
     elsewhere = runtime.redis.get_node_from_key(GENERATION_KEY)
-    entry = next(key for key in (ScreenCache.answer_key(uuid.uuid4(), "/p", "") for _ in range(100))
+    entry = next(key for key in (answer_key(uuid.uuid4(), "/p", "") for _ in range(100))
                  if runtime.redis.get_node_from_key(key) != elsewhere)
     await runtime.redis.set(entry, f"{GENERATION_KEY} x\nanswer")
     with pytest.raises(ResponseError, match="non local key"):

@@ -121,7 +121,7 @@ def test_every_package_is_walked():
     ("crm", "bff.devices.controller", True),
     ("bff", "core.notifications.outbox", False),
     ("core/infra", "core.auth.service", True),
-    ("core/infra", "core.screen_cache", True),
+    ("core/infra", "core.changes", True),
     ("core/infra", "core.models", False),
     ("core/clients", "core.infra.db", False),
 ])

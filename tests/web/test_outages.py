@@ -10,12 +10,12 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from core.infra.db import create_engine, session_factory
+from core.infra.db import create_engine
 from core.infra.reads import ReadPool
 from core.infra.runtime import Runtime
 from core.infra.security import TokenCodec
 from core.infra.sms import DebugSmsProvider
-from core.process import REDIS_RECOVERY
+from core.process import REDIS_RECOVERY, sessions
 from server.app import create_app
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -28,7 +28,7 @@ async def _client(base_settings, clock, *, database: str, redis_url: str):
     # As open_runtime makes it: the screens read through a pool of their own.
     reads = ReadPool(database, 1, timeout=1)
     rt = Runtime(settings=base_settings, clock=clock, engine=engine,
-                 sessionmaker=session_factory(engine, reads=reads, clock=clock), reads=reads,
+                 sessionmaker=sessions(engine, reads=reads, clock=clock), reads=reads,
                  redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider(),
                  redis_recovery=list(REDIS_RECOVERY))
     app = create_app(base_settings, runtime=rt)

@@ -10,7 +10,7 @@ from litestar.params import Body
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from bff.screens.my_data.assembler import my_data_of, my_data_screen
 from bff.screens.my_data.schemas import (
     MyDataScreen,
@@ -22,7 +22,7 @@ from core.errors import Common, NotFound
 from core.residents import my_data
 from core.residents.rules import ResidentCode
 from core.infra.storage import Storage
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.files import STORAGE, stored
 from web.ids import path_id
 from web.problems import problems

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from bff.screens.my_orders.assembler import my_orders_screen
 from bff.screens.my_orders.schemas import MyOrdersScreen
 from core.auth.service import ResidentPrincipal
 from core.errors import Common
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.ids import parse_id
 from web.problems import problems
 from web.schemas import DEFAULT_LIMIT, Limit

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
 
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from bff.screens.my_premises.assembler import my_premises_screen
 from bff.screens.my_premises.schemas import MyPremisesScreen
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.problems import problems
 
 

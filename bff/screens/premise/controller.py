@@ -6,14 +6,14 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from bff.screens.premise.assembler import premise_screen
 from bff.screens.premise.schemas import PremiseScreen
 from core.auth.service import ResidentPrincipal
 from core.errors import Common
 from core.estate.documents import resident_document
 from core.infra.storage import Storage
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.files import FILE_RESPONSE, STORAGE, download
 from web.ids import path_id
 from web.problems import problems

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
 
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from bff.screens.profile.assembler import profile_screen
 from bff.screens.profile.schemas import ProfileScreen
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.problems import problems
 
 

@@ -6,11 +6,11 @@ from typing import Literal
 
 from litestar import Controller, Request, Response, get
 
-from bff.cache import screen_answer
+from bff.cache import SCREEN_RESIDENT, screen_answer
 from bff.screens.purchases.assembler import purchases_screen
 from bff.screens.purchases.schemas import PurchasesScreen
 from core.auth.service import ResidentPrincipal
-from web.deps import RESIDENT, RESIDENT_SECURITY, SCREEN_RESIDENT
+from web.deps import RESIDENT, RESIDENT_SECURITY
 from web.problems import problems
 
 

@@ -1,4 +1,4 @@
-"""The screen cache (core/screen_cache.py, bff/cache.py) as served: answers stored in Redis under
+"""The screen cache (bff/cache.py, renewed by core/changes.py's records) as served: answers stored in Redis under
 the generations of their scopes (global, account, partners), which every committed write to what
 screens show renews for the scopes it wrote. Each test runs on committed data with the runtime
 wired as `open_runtime` wires it."""
@@ -10,10 +10,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from core.infra.db import commit, session_factory
+from bff.cache import GENERATION_KEY
+from core.changes import EVERYONE, changes
+from core.infra.db import commit
 from core.infra.reads import ReadPool
 from core.infra.redis_scripts import is_cluster
-from core.screen_cache import GENERATION_KEY, ScreenCache
+from core.process import generations, sessions
 from tests.bff.screens.test_my_premises import _bill
 from tests.bff.screens.world import app_login, client_in, expect, give_premise, make_partner, next_phone
 from tests.crm.estate import link
@@ -33,8 +35,8 @@ class CountingPool(ReadPool):
 async def served(runtime, base_settings):
     plain = runtime.sessionmaker
     reads = CountingPool(base_settings.database_url, 2)
-    runtime.sessionmaker = session_factory(runtime.engine, reads=reads, clock=runtime.clock,
-                                           screens=ScreenCache(runtime.redis))
+    runtime.sessionmaker = sessions(runtime.engine, reads=reads, clock=runtime.clock,
+                                    generations=generations(runtime.redis))
     try:
         yield reads
     finally:
@@ -94,7 +96,7 @@ async def test_repeated_screen_reads_are_served_from_the_cache(http, runtime, se
         assert await _screen(http, auth, path) == await _screen(http, auth, path) == first
         assert served.queries == queries
         cached = runtime.sessionmaker
-        runtime.sessionmaker = session_factory(runtime.engine, reads=served, clock=runtime.clock)  # cache off
+        runtime.sessionmaker = sessions(runtime.engine, reads=served, clock=runtime.clock)  # cache off
         assert await _screen(http, auth, path) == first
         runtime.sessionmaker = cached
 
@@ -102,7 +104,8 @@ async def test_repeated_screen_reads_are_served_from_the_cache(http, runtime, se
 @pytest.mark.committed
 async def test_every_kind_of_write_renews_the_screens(http, runtime, served):
     """Rule: APP-PREM-01, APP-PREM-05, APP-PROFILE-01 — CRM writes (ORM), a resident's writes,
-    Core and text statements through a session: each shows on the next read, none is served stale."""
+    Core and (announced) text statements through a session: each shows on the next read, none is
+    served stale."""
     partner, premise, client, auth = await _resident(http)
     before = (await _screen(http, auth))["items"][0]
     assert (before["bills_due"], before["unread_notifications"]) == ("0.00", 0)
@@ -125,7 +128,8 @@ async def test_every_kind_of_write_renews_the_screens(http, runtime, served):
 
     async with runtime.sessionmaker() as db:                                              # a text statement
         await db.execute(text("UPDATE estate_object SET name = 'ЖК Переименованный' WHERE id = "
-                              "(SELECT object_id FROM premise WHERE id = :id)"), {"id": premise})
+                              "(SELECT object_id FROM premise WHERE id = :id)"), {"id": premise},
+                         execution_options=changes(EVERYONE, table="estate_object"))
         await commit(db)
     assert (await _screen(http, auth))["items"][0]["object_name"] == "ЖК Переименованный"
 
@@ -316,7 +320,7 @@ async def test_a_screen_answer_unchanged_since_the_phone_read_it_is_a_304_withou
     it costs the phone no body while nothing it shows changed (served from the cache or built
     again), and a write it shows answers 200 with the new body and a new tag."""
     if not cached:
-        runtime.sessionmaker = session_factory(runtime.engine, reads=served, clock=runtime.clock)
+        runtime.sessionmaker = sessions(runtime.engine, reads=served, clock=runtime.clock)
     partner, _, _, auth = await _resident(http)
     first = await _conditional(http, auth, None)
     assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
@@ -416,7 +420,7 @@ async def test_screen_answers_are_counted_by_how_they_were_served(http, runtime,
     before = counts((await http.get("/metrics")).text)
     for _ in range(3):
         await _screen(http, auth)
-    runtime.sessionmaker = session_factory(runtime.engine, reads=served, clock=runtime.clock)  # cache off
+    runtime.sessionmaker = sessions(runtime.engine, reads=served, clock=runtime.clock)  # cache off
     await _screen(http, auth)
     after = counts((await http.get("/metrics")).text)
     assert {k: after[k] - before[k] for k in after} == {"hit": 2, "stored": 1, "built": 1}
