@@ -84,17 +84,13 @@ def scoped(*, account=None, partner=None) -> dict:
     return changes(*records)
 
 
-def announce(session: Session, *records: Changed, written: tuple[str, ...] = ()) -> None:
-    """Record that this transaction changed `records` (`written`: tables it wrote that no flush or
-    Core statement shows the session); they are published once it commits. Takes the ORM session
-    or the AsyncSession around it (their `info` is one)."""
-    info = session.info
-    pending = info.get("changes")
+def announce(session: Session, *records: Changed) -> None:
+    """Record that this transaction changed `records`; they are published once it commits. Takes
+    the ORM session or the AsyncSession around it (their `info` is one)."""
+    pending = session.info.get("changes")
     if pending is None:
-        pending = info["changes"] = set()
+        pending = session.info["changes"] = set()
     pending.update(records)
-    if written:
-        info.setdefault("written", set()).update(written)
 
 
 def pending(session: Session) -> set[Changed]:

@@ -132,6 +132,8 @@ def track(session_class: type[Session]) -> None:
 
     @event.listens_for(session_class, "after_commit")
     def committed(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released: the transaction goes on
         info = session.info
         info.pop("written", None)
         found = info.pop("changes", None)
@@ -151,10 +153,10 @@ class UnannouncedWrite(AssertionError):
     """A transaction wrote a table screens read without announcing what it changed."""
 
 
-# The rows this transaction has written so far, per table of the schema (PostgreSQL's own counts,
-# rolled-back savepoints included).
+# The rows this transaction has written and deleted so far, per table of the schema (PostgreSQL's
+# own counts, rolled-back savepoints included).
 _WRITTEN_ROWS = text("""
-SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables
+SELECT relname, n_tup_ins + n_tup_upd + n_tup_del, n_tup_del FROM pg_stat_xact_user_tables
 WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0""")
 
 
@@ -168,32 +170,70 @@ def _cascades() -> dict[str, set[str]]:
     return reached
 
 
-def unannounced(written: dict[str, int], covered: set[str]) -> set[str]:
-    """The tables of `written` (rows per table) no announcement covers: neither named by one, nor
-    read by no screen, nor reached only by the cascade of a covered table's deletes."""
+def unannounced(written: set[str], deleted: set[str], covered: set[str]) -> set[str]:
+    """The tables of `written` no announcement covers: neither named by one (`covered`), nor read
+    by no screen, nor reached by the foreign keys' cascades from a covered table it `deleted` from
+    (a premise's delete removes its links: the premise's announcement speaks for them)."""
     reached = set(covered)
     cascades = _cascades()
-    pending = list(covered)
+    pending = [table for table in covered if table in deleted]
     while pending:
         for child in cascades.get(pending.pop(), ()):
             if child not in reached:
                 reached.add(child)
-                pending.append(child)
-    return set(written) - reached - UNREAD_TABLES
+                if child in deleted:
+                    pending.append(child)
+    return written - reached - UNREAD_TABLES
+
+
+def _rows(connection) -> dict[str, tuple[int, int]]:
+    """(rows written, rows deleted) per table, in the connection's transaction so far."""
+    return {table: (count, deleted) for table, count, deleted in connection.execute(_WRITTEN_ROWS)}
+
+
+def _grown(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> tuple[set[str], set[str]]:
+    """The tables rows were written to, and deleted from, between two counts."""
+    written = {table for table, (count, _) in after.items() if count > before.get(table, (0, 0))[0]}
+    deleted = {table for table, (_, count) in after.items() if count > before.get(table, (0, 0))[1]}
+    return written, deleted
+
+
+def _refuse(missing: set[str], what: str) -> None:
+    if missing:
+        raise UnannouncedWrite(
+            f"{what} wrote {', '.join(sorted(missing))} without announcing what changed: a text statement "
+            "needs execution_options=changes(..., table=...) (core/changes.py); a table no screen reads "
+            "belongs in core/writes.py UNREAD_TABLES")
 
 
 def verify(session_class: type[Session]) -> None:
-    """Under APP_ENV=test: each commit of the sessions of `session_class` first checks, from
-    PostgreSQL's counts of the rows this transaction wrote, that every table it wrote was announced
-    (track), and fails with UnannouncedWrite otherwise: a write path that forgot to announce is
-    caught by the tests, not by residents looking at a stale screen. Must follow `track`."""
+    """Under APP_ENV=test, a write that announces nothing is refused with UnannouncedWrite, so a
+    write path that forgot to announce is caught by the tests, not by residents looking at a stale
+    screen; PostgreSQL's own counts of the rows a transaction wrote (pg_stat_xact_user_tables) tell
+    what was written. Every statement the session cannot read its table from (text) is counted
+    around its run: it may write only the table it names and tables no screen reads. And a
+    transaction on a connection of its own is counted from its start to its commit, which must find
+    every table written covered by what was announced (this also sees writes that bypassed the
+    session's statements); where sessions share one connection (the tests' savepoints) the counts
+    cannot tell them apart, and the statements' counts alone apply. Must follow `track`."""
+
+    @event.listens_for(session_class, "do_orm_execute")
+    def counted(state: ORMExecuteState):
+        if state.is_select or isinstance(state.statement, UpdateBase):
+            return None
+        connection = state.session.connection()
+        before = _rows(connection)
+        result = state.invoke_statement()
+        written, _ = _grown(before, _rows(connection))
+        _refuse(written - {state.execution_options.get(TABLE)} - UNREAD_TABLES, "a statement")
+        return result
 
     @event.listens_for(session_class, "after_begin")
     def began(session: Session, transaction, connection) -> None:  # noqa: ARG001
-        # Counted from where the session began: it may join an outer transaction (the tests'
-        # savepoints), and since PostgreSQL 15 the counts also hold earlier transactions' of the
-        # same connection until the backend reports them, between transactions.
-        session.info["rows_before"] = dict(connection.execute(_WRITTEN_ROWS).all())
+        # Counted from the start: since PostgreSQL 15 the counts also hold earlier transactions'
+        # of the same connection until the backend reports them, between transactions.
+        if not connection.in_nested_transaction():
+            session.info["rows_before"] = _rows(connection)
 
     @event.listens_for(session_class, "after_transaction_end")
     def ended(session: Session, transaction) -> None:
@@ -202,14 +242,10 @@ def verify(session_class: type[Session]) -> None:
 
     @event.listens_for(session_class, "before_commit")
     def check(session: Session) -> None:
+        if session.in_nested_transaction():
+            return
         before = session.info.pop("rows_before", None)
         if before is None:
-            return  # nothing ran: no connection was begun
-        rows = session.connection().execute(_WRITTEN_ROWS).all()
-        written = {table: count for table, count in rows if count > before.get(table, 0)}
-        missing = unannounced(written, session.info.get("written", set()))
-        if missing:
-            raise UnannouncedWrite(
-                f"this transaction wrote {', '.join(sorted(missing))} without announcing what changed: a text "
-                "statement needs execution_options=changes(..., table=...), or announce() beside it "
-                "(core/changes.py); a table no screen reads belongs in core/writes.py UNREAD_TABLES")
+            return  # no connection of its own was begun
+        written, deleted = _grown(before, _rows(session.connection()))
+        _refuse(unannounced(written, deleted, session.info.get("written", set())), "this transaction")
