@@ -3,7 +3,7 @@ Premises, People and My Orders for residents holding 1, 5 and 30 premises of the
 partner (bench/dataset.py), 32 concurrent keep-alive connections against one uvicorn process, and
 in the same run a baseline endpoint reading one row by primary key with a raw asyncpg query.
 Each screen's throughput is reported as a ratio to the baseline. Targets: a cached screen >= 1.0 x,
-p99 < 25 ms; a screen with the cache off >= 0.5 x, p99 < 40 ms. Run three times: with the screen cache as served (core/screen_cache.py); the same while integrations of the
+p99 < 25 ms; a screen with the cache off >= 0.5 x, p99 < 40 ms. Run three times: with the screen cache as served (bff/cache.py); the same while integrations of the
 other partners write (an object renamed over HTTP, BENCH_WRITES_PER_SECOND, 50 by default), which
 must leave these residents' cached screens valid; and with the cache off (SCREEN_CACHE_SECONDS=0).
 

@@ -151,7 +151,8 @@ async def test_writes_screens_do_not_show_and_rollbacks_keep_the_generation(http
         await db.execute(text("UPDATE push_delivery SET attempts = attempts WHERE false"))
         await commit(db)
     async with runtime.sessionmaker() as db:
-        await db.execute(text("UPDATE premise SET number = '99' WHERE id = :id"), {"id": premise})
+        await db.execute(text("UPDATE premise SET number = '99' WHERE id = :id"), {"id": premise},
+                         execution_options=changes(EVERYONE, table="premise"))
         await db.rollback()
     await runtime.redis.delete(*await runtime.redis.keys("touch:*"))
     await _screen(http, auth)  # this one stamps the session's activity (and reads in that transaction)
