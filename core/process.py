@@ -39,9 +39,9 @@ def generations(redis, breaker=None) -> Generations:
     return Generations(redis, root=EVERYONE.key, breaker=breaker)
 
 
-def sessions(bind, *, checked: bool = True, **options) -> async_sessionmaker[AsyncSession]:
+def sessions(bind, *, checked: bool = False, **options) -> async_sessionmaker[AsyncSession]:
     """The domain's session factory on `bind` (core.infra.db.session_factory's options), its writes
-    tracked and, `checked`, verified at each commit (the tests')."""
+    tracked and, `checked` (the tests'), their announcements verified (core/writes.py `verify`)."""
     return session_factory(bind, hooks=VERIFIED if checked else TRACKED, **options)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 
-from core.changes import (CHANGES, EVERYONE, TABLE, UNAFFECTED, Changed, Scope, account, announce, client, partner,
+from core.changes import (CHANGES, EVERYONE, TABLE, UNAFFECTED, Changed, account, announce, client, partner,
                           premise)
 from core.infra.db import after_commit
 from core.models import Base, PersonalAccount
@@ -31,10 +31,9 @@ ACCOUNT_TABLES = frozenset({"device_session", "guest", "notification", "registra
 # Tables no screen reads: writing them changes nothing a reader shows. Every other table counts,
 # so a new table is covered until someone decides otherwise.
 UNREAD_TABLES = frozenset({
-    "activity", "api_key", "app_visit", "audit_record", "client_external_id", "client_phone_history", "idempotency_record",
-    "import_job",
-    "mailing", "mailing_recipient", "notification_settings_event", "order_counter", "push_delivery",
-    "push_message", "refresh_token", "role", "sms_message", "staff",
+    "activity", "api_key", "app_visit", "audit_record", "client_external_id", "client_phone_history",
+    "idempotency_record", "import_job", "mailing", "mailing_recipient", "notification_settings_event",
+    "order_counter", "push_delivery", "push_message", "refresh_token", "role", "sms_message", "staff",
 })
 
 

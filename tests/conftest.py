@@ -119,7 +119,8 @@ def clock() -> ManualClock:
 def runtime_on(settings: Settings, database: str, clock: ManualClock, redis) -> Runtime:
     """The tests' runtime on `redis` (also the one on a Redis Cluster, tests/cluster)."""
     engine = create_engine(database, pool_size=5)
-    return Runtime(settings=settings, clock=clock, engine=engine, sessionmaker=sessions(engine, clock=clock),
+    return Runtime(settings=settings, clock=clock, engine=engine,
+                   sessionmaker=sessions(engine, checked=True, clock=clock),
                    redis=redis, tokens=TokenCodec(settings.verification_secrets, clock), sms=DebugSmsProvider(),
                    redis_recovery=list(REDIS_RECOVERY))
 
@@ -179,7 +180,7 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
     if "committed" in request.keywords:
         # Real commits on separate connections (concurrency, several processes); the tables are
         # emptied afterwards instead of rolled back.
-        runtime.sessionmaker = sessions(runtime.engine, clock=clock)
+        runtime.sessionmaker = sessions(runtime.engine, checked=True, clock=clock)
         try:
             yield
         finally:
@@ -189,7 +190,7 @@ async def isolated(request, runtime: Runtime, clock: ManualClock) -> AsyncIterat
         return
     connection = await runtime.engine.connect()
     outer = await connection.begin()
-    runtime.sessionmaker = sessions(connection, clock=clock, join_transaction_mode="create_savepoint")
+    runtime.sessionmaker = sessions(connection, checked=True, clock=clock, join_transaction_mode="create_savepoint")
     try:
         yield
     finally:

@@ -25,7 +25,7 @@ from core.enums import NOTIFICATION_TYPES
 from core.errors import ErrorCode, NotAuthenticated, RateLimited, RuleViolation, ServiceUnavailable
 from core.models import Account, AppVisit, DeviceSession, RefreshToken
 from core.phones import country_of, normalize_phone
-from core.infra.redis_scripts import RawScript, is_cluster, tag
+from core.infra.redis_scripts import RawScript, tag
 from core.infra.runtime import Runtime
 from core.infra.security import TokenCode, new_secret, sha256_hex
 

@@ -73,7 +73,7 @@ async def test_a_text_write_nobody_announced_fails_its_commit(db):
 @pytest.mark.committed
 async def test_a_commit_renews_what_it_announced_and_a_rollback_nothing(runtime):
     """Rule: APP-PREM-01 — the generations renewed after a commit are those of its records alone."""
-    made = sessions(runtime.engine, clock=runtime.clock, generations=generations(runtime.redis))
+    made = sessions(runtime.engine, checked=True, clock=runtime.clock, generations=generations(runtime.redis))
     async with made() as db:
         owner = Partner(name="УК", kind="management")
         db.add(owner)

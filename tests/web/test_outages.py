@@ -28,7 +28,7 @@ async def _client(base_settings, clock, *, database: str, redis_url: str):
     # As open_runtime makes it: the screens read through a pool of their own.
     reads = ReadPool(database, 1, timeout=1)
     rt = Runtime(settings=base_settings, clock=clock, engine=engine,
-                 sessionmaker=sessions(engine, reads=reads, clock=clock), reads=reads,
+                 sessionmaker=sessions(engine, checked=True, reads=reads, clock=clock), reads=reads,
                  redis=redis, tokens=TokenCodec(base_settings.verification_secrets, clock), sms=DebugSmsProvider(),
                  redis_recovery=list(REDIS_RECOVERY))
     app = create_app(base_settings, runtime=rt)

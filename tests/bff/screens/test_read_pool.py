@@ -18,7 +18,7 @@ async def pooled(runtime, base_settings):
     """The runtime as `open_runtime` makes it: sessions carry a read pool."""
     plain = runtime.sessionmaker
     reads = ReadPool(base_settings.database_url, 2)
-    runtime.sessionmaker = sessions(runtime.engine, reads=reads, clock=runtime.clock)
+    runtime.sessionmaker = sessions(runtime.engine, checked=True, reads=reads, clock=runtime.clock)
     try:
         yield reads
     finally:
@@ -36,7 +36,7 @@ async def test_screens_read_through_the_pool_answer_as_through_the_session(http,
     through_pool = {url: expect(await http.get(url, headers=auth), 200) for url in urls}
     assert pooled._pool is not None and pooled._pool.get_size() >= 1
 
-    runtime.sessionmaker = sessions(runtime.engine, clock=runtime.clock)
+    runtime.sessionmaker = sessions(runtime.engine, checked=True, clock=runtime.clock)
     through_session = {url: expect(await http.get(url, headers=auth), 200) for url in urls}
     assert through_pool == through_session
 

@@ -35,7 +35,7 @@ class CountingPool(ReadPool):
 async def served(runtime, base_settings):
     plain = runtime.sessionmaker
     reads = CountingPool(base_settings.database_url, 2)
-    runtime.sessionmaker = sessions(runtime.engine, reads=reads, clock=runtime.clock,
+    runtime.sessionmaker = sessions(runtime.engine, checked=True, reads=reads, clock=runtime.clock,
                                     generations=generations(runtime.redis))
     try:
         yield reads
@@ -96,7 +96,7 @@ async def test_repeated_screen_reads_are_served_from_the_cache(http, runtime, se
         assert await _screen(http, auth, path) == await _screen(http, auth, path) == first
         assert served.queries == queries
         cached = runtime.sessionmaker
-        runtime.sessionmaker = sessions(runtime.engine, reads=served, clock=runtime.clock)  # cache off
+        runtime.sessionmaker = sessions(runtime.engine, checked=True, reads=served, clock=runtime.clock)  # cache off
         assert await _screen(http, auth, path) == first
         runtime.sessionmaker = cached
 
@@ -321,7 +321,7 @@ async def test_a_screen_answer_unchanged_since_the_phone_read_it_is_a_304_withou
     it costs the phone no body while nothing it shows changed (served from the cache or built
     again), and a write it shows answers 200 with the new body and a new tag."""
     if not cached:
-        runtime.sessionmaker = sessions(runtime.engine, reads=served, clock=runtime.clock)
+        runtime.sessionmaker = sessions(runtime.engine, checked=True, reads=served, clock=runtime.clock)
     partner, _, _, auth = await _resident(http)
     first = await _conditional(http, auth, None)
     assert first.status_code == 200 and first.headers["cache-control"] == "private, no-cache"
@@ -421,7 +421,7 @@ async def test_screen_answers_are_counted_by_how_they_were_served(http, runtime,
     before = counts((await http.get("/metrics")).text)
     for _ in range(3):
         await _screen(http, auth)
-    runtime.sessionmaker = sessions(runtime.engine, reads=served, clock=runtime.clock)  # cache off
+    runtime.sessionmaker = sessions(runtime.engine, checked=True, reads=served, clock=runtime.clock)  # cache off
     await _screen(http, auth)
     after = counts((await http.get("/metrics")).text)
     assert {k: after[k] - before[k] for k in after} == {"hit": 2, "stored": 1, "built": 1}
