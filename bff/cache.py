@@ -161,7 +161,7 @@ async def screen_answer(request: Request, resident: ResidentPrincipal,
                         build: Callable[[AsyncSession], Awaitable[object]]) -> Response:
     """The answer of a screen `build` makes with the request's database session, with its ETag: a
     request whose `If-None-Match` names it gets a 304 without the body."""
-    check: tuple[bytes | None, ...] | None = request.state.get("session_check")
+    check: tuple[bytes | None, ...] | None = request.scope.get("state", {}).get("session_check")
     if check and check[0] is not None:
         # No database session made: it answers while PostgreSQL is away too, saying so.
         stale = not request.app.state.runtime.db_breaker.closed

@@ -20,6 +20,9 @@ class Scope(enum.Enum):
     PREMISE = "premise"       # what only one premise's residents see
 
 
+_PREFIX = {scope: f"screens:{scope.value}:" for scope in Scope}
+
+
 @dataclass(frozen=True, slots=True)
 class Changed:
     """Data of `scope` (of the partner, account, client card or premise `id`) changed."""
@@ -33,7 +36,7 @@ class Changed:
         prefix they were born with, so answers cached before a deploy stay checkable."""
         if self.scope is Scope.EVERYONE:
             return "screens:generation"
-        return f"screens:{self.scope.value}:{self.id}"
+        return _PREFIX[self.scope] + str(self.id)
 
 
 EVERYONE = Changed(Scope.EVERYONE)

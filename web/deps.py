@@ -213,8 +213,9 @@ def checked_resident(part_of: PartOf) -> dict[str, Provide]:
     unless something needs one."""
 
     async def provide_checked_resident(request: Request, runtime: Runtime) -> ResidentPrincipal:
-        resident, request.state.session_check = await authenticate_with(
+        resident, checked = await authenticate_with(
             runtime, lambda: request_session(runtime), resident_token(request), part_of(request, runtime))
+        request.scope.setdefault("state", {})["session_check"] = checked
         return resident
 
     GUARD_CODES[provide_checked_resident] = (Common.NOT_AUTHENTICATED, *_RESIDENT_CODES)
