@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 
 class Scope(enum.Enum):
-    """How far a change reaches, widest first (README.md, "The screen cache")."""
+    """How far a change reaches (README.md, "The screen cache")."""
 
     EVERYONE = "generation"   # what does not tell its scope
     PARTNER = "partner"       # one partner's data beyond the narrower scopes
