@@ -31,9 +31,10 @@ ACCOUNT_TABLES = frozenset({"device_session", "guest", "notification", "registra
 # Tables no screen reads: writing them changes nothing a reader shows. Every other table counts,
 # so a new table is covered until someone decides otherwise.
 UNREAD_TABLES = frozenset({
-    "activity", "api_key", "app_visit", "audit_record", "client_external_id", "client_phone_history",
-    "idempotency_record", "import_job", "mailing", "mailing_recipient", "notification_settings_event",
-    "order_counter", "push_delivery", "push_message", "refresh_token", "role", "sms_message", "staff",
+    "activity", "api_key", "app_visit", "audit_record", "client_app_use", "client_external_id",
+    "client_phone_history", "idempotency_record", "import_job", "mailing", "mailing_recipient",
+    "notification_settings_event", "order_counter", "push_delivery", "push_message", "refresh_token", "role",
+    "sms_message", "staff",
 })
 
 

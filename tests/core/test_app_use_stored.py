@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy import delete, select, text, update
 
+from core.changes import EVERYONE, changes
 from core.models import Account, Client, ClientAppUse, DeviceSession
 from core.scope import app_use_select
 from tests.crm.estate import link, make_client, make_object, make_premise, partner_with_staff
@@ -118,7 +119,8 @@ async def test_staff_04_stored_app_use_follows_every_write_and_stays_within_the_
     await _agree(db, partners)
     await db.execute(update(Account).where(Account.id == account_id).values(phone=new_phone()))
     await _agree(db, partners)
-    await db.execute(text("UPDATE brand SET slug = slug || '-x' WHERE slug = :slug"), {"slug": a_brand})
+    await db.execute(text("UPDATE brand SET slug = slug || '-x' WHERE slug = :slug"), {"slug": a_brand},
+                     execution_options=changes(EVERYONE, table="brand"))  # whose screens read a partner
     await _agree(db, partners)
     await db.execute(delete(Account).where(Account.phone == other_phone))
     await _agree(db, partners)
