@@ -16,6 +16,11 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def forged(token: str) -> str:
+    """A CSRF token of the same length that differs from `token` in its first character, always."""
+    return ("y" if token[0] == "x" else "x") + token[1:]
+
+
 async def make_staff(http, partner_id: str, permissions: list[str] | None = None) -> tuple[str, str]:
     """A staff member of the partner with `permissions` (all by default): (email, password)."""
     role = expect(await http.post(f"/crm/v1/partners/{partner_id}/roles", headers=ADMIN, json={

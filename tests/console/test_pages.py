@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.console.support import console_login, csrf_of, make_staff
+from tests.console.support import console_login, csrf_of, forged, make_staff
 from tests.crm.estate import link, make_client, make_object, make_premise
 from tests.support import ADMIN, create_partner, expect, staff_headers
 
@@ -77,7 +77,7 @@ async def test_a_post_without_the_csrf_token_is_403_and_changes_nothing(http, co
     client = await make_client(http, staff)
     token = await console_login(console, email, password)
     for data in ({"client_id": client, "role": "owner"},
-                 {"client_id": client, "role": "owner", "csrf_token": "forged" + token[6:]}):
+                 {"client_id": client, "role": "owner", "csrf_token": forged(token)}):
         refused = await console.post(f"/console/premises/{premise}/clients", data=data)
         assert refused.status_code == 403 and "Запрос отклонён" in refused.text
     card = expect(await http.get(f"/crm/v1/premises/{premise}", headers=staff), 200)
