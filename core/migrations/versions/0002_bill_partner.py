@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-25 00:58:00
 
 A bill belonged to its partner only through its personal account. With the partner on the row, a
-bill's write renews the cached app screens of that partner's residents alone (core/screen_cache.py)
+bill's write renews the cached app screens of that partner's residents alone (core/writes.py)
 instead of every resident's.
 """
 from alembic import op
