@@ -31,6 +31,7 @@ import uuid
 
 import msgspec
 
+from bench import Figure
 from bench.dataset import Dataset, build, connect, params_from_env
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -392,13 +393,36 @@ def _has(module: str) -> bool:
     return True
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> list[Figure]:
+    figures: list[Figure] = []
     for mode, results in asyncio.run(run(argv)).items():
         _print(mode, results)
         rate = MODES[mode][1]
         if rate:
             print(f"(other partners' integrations renamed an object {WRITES_MADE.get(rate, 0):,} times "
                   "during this run)")
+        figures += _figures(mode, results)
+    return figures
+
+
+def _figures(mode: str, results: list[tuple[str, dict]]) -> list[Figure]:
+    """One verdict per screen and mode for the closing table: its lowest ratio to the baseline and
+    highest p99 over the premise counts, with its CPU per request beside them."""
+    target = COLD_TARGET if "SCREEN_CACHE_SECONDS" in MODES[mode][0] else CACHED_TARGET
+    base = statistics.fmean([r["rps"] for name, r in results if name.startswith("baseline")])
+    screens: dict[str, list[dict]] = {}
+    for name, r in results:
+        if not name.startswith("baseline"):
+            screens.setdefault(name.split(" (")[0], []).append(r)
+    figures = []
+    for screen, runs in screens.items():
+        ratio = min(r["rps"] for r in runs) / base
+        p99 = max(r["p99"] for r in runs)
+        cpu = max((r.get("app_cpu") or 0) + (r.get("db_cpu") or 0) for r in runs)
+        figures.append(Figure(
+            "app_screens", f"{mode}: {screen}", f">= {target[0]}x, p99 < {target[1]:.0f} ms",
+            f"{ratio:.2f}x, p99 {p99:.0f} ms, {cpu:.2f} ms CPU", ratio >= target[0] and p99 < target[1]))
+    return figures
 
 
 def _print(mode: str, results: list[tuple[str, dict]]) -> None:
