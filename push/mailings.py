@@ -28,8 +28,8 @@ from push.rules import RetryPolicy, backoff_seconds
 
 log = logging.getLogger(__name__)
 
-# Oldest mailing first, each through its own pending recipients (the partial index on
-# mailing_id): a claim reads only the rows it takes. Ordering all pending recipients of every
+# Oldest mailing first, each through its own pending recipients (the partial index of open
+# recipients by mailing_id): a claim reads only the rows it takes. Ordering all pending recipients of every
 # mailing instead sorted the whole remainder of a large mailing once per chunk. The claim hands
 # back what the chunk needs of each recipient, so the chunk reads mailing_recipient again only to
 # update the claimed rows.
@@ -95,6 +95,11 @@ _PUSH_CHUNK = text(f"""
     WHERE r.id = chunk.recipient_id
 """)
 
+# One probe of the partial index of open recipients (pending or sending) by mailing_id, whose
+# predicate is exactly this one: a plain index scan stops at the first open recipient, and marks
+# the entries of recipients done since as dead, so neither it nor the next claim reads them again.
+# Without that index the check read a bitmap of every recipient the mailing ever had and their
+# rows: a chunk of a mailing of 200,000 cost more the further it got.
 _FINISH = text("""
     UPDATE mailing m SET status = 'done', finished_at = :now
     WHERE m.id = ANY(:ids) AND m.status <> 'done'

@@ -195,7 +195,9 @@ class MailingRecipient(Base):
     __table_args__ = (
         UniqueConstraint("mailing_id", "client_id"),
         Index("ix_mailing_recipient_client", "client_id"),
-        Index("ix_mailing_recipient_pending", "mailing_id", postgresql_where=text("status = 'pending'")),
+        # A mailing's open recipients: the push claim reads its pending ones here, and whether a
+        # mailing is finished is one probe (see push/mailings.py).
+        Index("ix_mailing_recipient_open", "mailing_id", postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_mailing_recipient_due", "next_attempt_at",
               postgresql_where=text("status IN ('pending', 'sending')")),
     )
