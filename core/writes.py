@@ -3,6 +3,7 @@ listeners a runtime's sessions get for it, and the tests' check that every writt
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from sqlalchemy import event, inspect, text
@@ -160,8 +161,10 @@ SELECT relname, n_tup_ins + n_tup_upd + n_tup_del, n_tup_del FROM pg_stat_xact_u
 WHERE schemaname = current_schema() AND n_tup_ins + n_tup_upd + n_tup_del > 0""")
 
 
+@functools.cache
 def _cascades() -> dict[str, set[str]]:
-    """The tables a table's deletes reach through foreign keys (ON DELETE CASCADE or SET NULL)."""
+    """The tables a table's deletes reach through foreign keys (ON DELETE CASCADE or SET NULL),
+    read from the schema once."""
     reached: dict[str, set[str]] = {}
     for table in Base.metadata.tables.values():
         for key in table.foreign_keys:
