@@ -143,11 +143,11 @@ def upgrade() -> None:
             ELSIF TG_OP = 'DELETE' THEN
                 PERFORM client_app_use_refresh(ARRAY(SELECT DISTINCT o.client_id FROM old_links o));
             ELSE
+                -- A link moved to another card: both cards, the one it left and the one it joined.
                 PERFORM client_app_use_refresh(ARRAY(
-                    SELECT o.client_id FROM old_links o JOIN new_links n ON n.id = o.id
-                    WHERE o.client_id IS DISTINCT FROM n.client_id
-                    UNION SELECT n.client_id FROM old_links o JOIN new_links n ON n.id = o.id
-                    WHERE o.client_id IS DISTINCT FROM n.client_id));
+                    SELECT DISTINCT side.card FROM old_links o JOIN new_links n ON n.id = o.id,
+                        unnest(ARRAY[o.client_id, n.client_id]) AS side(card)
+                    WHERE o.client_id IS DISTINCT FROM n.client_id AND side.card IS NOT NULL));
             END IF;
             RETURN NULL;
         END $$""")
@@ -161,8 +161,6 @@ def upgrade() -> None:
                   REFERENCING OLD TABLE AS old_links
                   FOR EACH STATEMENT EXECUTE FUNCTION client_app_use_on_link()""")
 
-    # Brands: which white-label apps a partner sees (rare writes; the cards of every phone with a
-    # session in the app).
     # Brands: which white-label apps a partner sees (rare writes): the partner's cards whose
     # phone has a session in the app. One function per event, each with its transition tables.
     for event, tables, source in (
@@ -187,9 +185,10 @@ def upgrade() -> None:
     op.execute("""
         CREATE FUNCTION client_app_use_on_account_update() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            -- A phone changed: the cards of the phone it had and of the one it has.
             PERFORM client_app_use_refresh_phones(ARRAY(
-                SELECT o.phone FROM old_accounts o JOIN new_accounts n ON n.id = o.id WHERE o.phone IS DISTINCT FROM n.phone
-                UNION SELECT n.phone FROM old_accounts o JOIN new_accounts n ON n.id = o.id
+                SELECT DISTINCT side.phone FROM old_accounts o JOIN new_accounts n ON n.id = o.id,
+                    unnest(ARRAY[o.phone, n.phone]) AS side(phone)
                 WHERE o.phone IS DISTINCT FROM n.phone));
             RETURN NULL;
         END $$""")
